@@ -1,0 +1,16 @@
+"""URL map: the admin, the REST API under /api/v1/, attachment downloads, the web pages."""
+
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from serviceloop.core.api import api
+
+admin.site.site_header = "ServiceLoop 服务闭环"
+admin.site.site_title = "ServiceLoop"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+]

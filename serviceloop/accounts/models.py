@@ -1,0 +1,109 @@
+"""People: users (staff and customer contacts), support teams, API tokens."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from serviceloop.core.models import TimeStampedModel
+
+from .roles import INTERNAL_ROLES, Role
+
+
+class User(AbstractUser):
+    """Anyone who logs in: internal staff (by role group) or a customer contact.
+
+    A customer user is tied to one organisation and sees only its tickets (SEC-2).
+    """
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    organization = models.ForeignKey(
+        "customers.Organization",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text=_("Set for customer contacts only."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @cached_property
+    def role_codes(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    @property
+    def is_customer(self) -> bool:
+        """A customer is anyone tied to an organisation, or holding only the customer role."""
+        if self.is_superuser:
+            return False
+        if self.organization_id is not None:
+            return True
+        return not (self.role_codes & {str(r) for r in INTERNAL_ROLES})
+
+    @property
+    def is_internal(self) -> bool:
+        return not self.is_customer
+
+    def has_role(self, role: Role) -> bool:
+        return self.is_superuser or str(role) in self.role_codes
+
+
+class Team(TimeStampedModel):
+    """A support group (硬件组, 软件组 …): members handle its tickets, the supervisor takes escalations."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    supervisor = models.ForeignKey(
+        User, verbose_name=_("supervisor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    members = models.ManyToManyField(User, verbose_name=_("members"), blank=True, related_name="teams")
+
+    class Meta:
+        verbose_name = _("support group")
+        verbose_name_plural = _("support groups")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class APIToken(models.Model):
+    """A bearer token for API clients. Only its SHA-256 is stored; the raw value is shown once."""
+
+    PREFIX = "sl_"
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("starts with"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.hint}… ({self.user})"
+
+    @classmethod
+    def new_raw_key(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)

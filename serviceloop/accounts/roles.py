@@ -1,0 +1,91 @@
+"""The roles of SPEC's role list, each a Django group with its permissions.
+
+A role is a group whose name is the role's code; `sync_roles` (run after every migrate)
+creates the groups and gives each exactly the permissions listed here, so that the
+permission table lives in one readable place.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", _("Customer contact")
+    AGENT = "agent", _("Service agent")
+    ENGINEER = "engineer", _("Engineer")
+    PRODUCT_MANAGER = "product_manager", _("Product manager")
+    CUSTOMER_RELATIONS = "customer_relations", _("Customer-relations specialist")
+    SUPERVISOR = "supervisor", _("Service supervisor")
+    TECH_LEAD = "tech_lead", _("Technical lead")
+    DIRECTOR = "director", _("Service director")
+    ADMIN = "admin", _("Administrator")
+
+
+INTERNAL_ROLES = [r for r in Role if r != Role.CUSTOMER]
+
+# What every internal person can do with tickets and reference data.
+_STAFF_BASE = [
+    "tickets.view_ticket",
+    "tickets.add_ticket",
+    "tickets.change_ticket",
+    "tickets.transition_ticket",
+    "tickets.add_internal_note",
+    "tickets.log_communication",
+    "tickets.view_all_tickets",
+    "customers.view_organization",
+    "customers.view_contact",
+    "assets.view_customerproduct",
+    "assets.view_productmodel",
+]
+_DISPATCH = ["tickets.assign_ticket"]
+_REFERENCE_WRITE = [
+    "customers.add_organization",
+    "customers.change_organization",
+    "customers.add_contact",
+    "customers.change_contact",
+    "assets.add_customerproduct",
+    "assets.change_customerproduct",
+]
+_SUPERVISE = ["tickets.override_priority"]
+_CONFIGURE = [
+    "tickets.add_category",
+    "tickets.change_category",
+    "tickets.delete_category",
+    "assets.add_productmodel",
+    "assets.change_productmodel",
+    "accounts.add_user",
+    "accounts.change_user",
+    "accounts.view_user",
+    "accounts.add_team",
+    "accounts.change_team",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # Customers act only through their own organisation's tickets; visibility rules do the rest.
+    Role.CUSTOMER: ["tickets.view_ticket", "tickets.add_ticket"],
+    Role.AGENT: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE,
+    Role.ENGINEER: _STAFF_BASE + ["assets.add_customerproduct", "assets.change_customerproduct"],
+    Role.PRODUCT_MANAGER: _STAFF_BASE,
+    Role.CUSTOMER_RELATIONS: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE,
+    Role.SUPERVISOR: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + _SUPERVISE,
+    Role.TECH_LEAD: _STAFF_BASE + _DISPATCH + _SUPERVISE,
+    Role.DIRECTOR: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + _SUPERVISE,
+    Role.ADMIN: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + _SUPERVISE + _CONFIGURE,
+}
+
+
+def sync_roles(**_kwargs) -> None:
+    """Create one group per role and set its permissions to exactly ROLE_PERMISSIONS."""
+    from django.contrib.auth.models import Group, Permission
+
+    wanted = {p for perms in ROLE_PERMISSIONS.values() for p in perms}
+    by_name = {}
+    for perm in Permission.objects.select_related("content_type"):
+        key = f"{perm.content_type.app_label}.{perm.codename}"
+        if key in wanted:
+            by_name[key] = perm
+    if len(by_name) < len(wanted):
+        return  # permissions are created after the last app migrates; the next signal completes it
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=str(role))
+        group.permissions.set([by_name[p] for p in perms])

@@ -1,0 +1,57 @@
+"""Writes to accounts: users with a role, and API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from serviceloop.core.errors import InvalidInput
+
+from .models import APIToken, User, hash_token
+from .roles import Role
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, role: str, organization=None, email: str = "",
+                display_name: str = "", check_password: bool = True) -> User:
+    """Create a login with one role. Customers need an organisation; staff must not have one."""
+    if role not in Role.values:
+        raise InvalidInput.field("role", _("Unknown role. Allowed: %(allowed)s") % {"allowed": ", ".join(Role.values)})
+    if role == Role.CUSTOMER and organization is None:
+        raise InvalidInput.field("organization", _("A customer login needs an organisation."))
+    if role != Role.CUSTOMER and organization is not None:
+        raise InvalidInput.field("organization", _("Only customer logins belong to an organisation."))
+    if User.objects.filter(username=username).exists():
+        raise InvalidInput.field("username", _("This username is taken."))
+    user = User(username=username, email=email, display_name=display_name, organization=organization,
+                is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+    if check_password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise InvalidInput.field("password", " ".join(exc.messages)) from exc
+    user.set_password(password)
+    user.save()
+    group, _created = Group.objects.get_or_create(name=role)
+    user.groups.add(group)
+    return user
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str = "") -> tuple[APIToken, str]:
+    """Create an API token; returns the row and the raw key, which is never stored nor shown again."""
+    raw = APIToken.new_raw_key()
+    token = APIToken.objects.create(user=user, name=name, key_hash=hash_token(raw), hint=raw[:10],
+                                    created_at=timezone.now())
+    return token, raw
+
+
+@transaction.atomic
+def token_revoke(*, token: APIToken) -> APIToken:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return token

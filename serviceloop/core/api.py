@@ -1,0 +1,111 @@
+"""The REST API root (/api/v1): authentication, the one error handler, and every app's router.
+
+Authentication is a session (the web UI, with CSRF) or `Authorization: Bearer <token>`
+(clients). Every error leaves here as JSON `{"code", "message", "errors"?}`, the message in the
+request's language (Accept-Language: zh-Hans or en).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from serviceloop.core.errors import ServiceError
+from serviceloop.core.validation import translate_errors
+
+
+class SessionAuth(APIKeyCookie):
+    """The logged-in web session; ninja checks CSRF for unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer sl_…`; only the token's SHA-256 is looked up."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        from serviceloop.accounts.models import APIToken, hash_token
+
+        row = (
+            APIToken.objects.select_related("user")
+            .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        now = timezone.now()
+        # Write last_used at most once a minute: a busy client must not turn every read into a write.
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            APIToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="ServiceLoop API",
+    version="1",
+    description="ServiceLoop 服务闭环 — tickets, customers, products. Errors are JSON with `code` and `message`.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request, exc: ServiceError):
+    return api.create_response(request, exc.as_dict(), status=exc.status_code)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    errors = translate_errors(exc.errors)
+    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+    body = {"code": "invalid", "message": _("Please correct these fields: %(fields)s") % {"fields": fields},
+            "errors": errors}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    body = {"code": "unauthenticated", "message": _("Log in, or send a valid API token (Authorization: Bearer …).")}
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    if exc.status_code == 400:
+        message = _("The request body is not valid JSON.")
+    elif exc.status_code == 403:
+        message = _("Your session's CSRF token is missing or wrong; reload the page.")
+    else:
+        message = str(exc)
+    return api.create_response(request, {"code": "bad_request", "message": message}, status=exc.status_code)
+
+
+def _register_routers() -> None:
+    from serviceloop.accounts.api import router as users_router
+    from serviceloop.assets.api import models_router, products_router
+    from serviceloop.customers.api import contacts_router, organizations_router
+    from serviceloop.tickets.api import categories_router, tickets_router
+
+    api.add_router("/tickets", tickets_router)
+    api.add_router("/categories", categories_router)
+    api.add_router("/organizations", organizations_router)
+    api.add_router("/contacts", contacts_router)
+    api.add_router("/products", products_router)
+    api.add_router("/product-models", models_router)
+    api.add_router("/users", users_router)
+
+
+_register_routers()

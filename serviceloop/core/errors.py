@@ -1,0 +1,70 @@
+"""The errors services raise; one handler (core.api) turns each into its HTTP answer.
+
+Services never know about HTTP, but each error carries the status it stands for so that
+the API and the web views answer consistently: 404 hides what the user may not see, 409 is
+a state conflict, 413/415 are refused uploads, 422 is input that cannot be accepted.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of every error a service raises on purpose; `message` is already translated."""
+
+    status_code = 400
+    code = "error"
+
+    def __init__(self, message: str, *, errors: list[dict] | None = None, extra: dict | None = None):
+        super().__init__(message)
+        self.message = str(message)
+        self.errors = errors or []
+        self.extra = extra or {}
+
+    def as_dict(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.errors:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+class InvalidInput(ServiceError):
+    """Input that is well-formed but cannot be accepted (unknown reference, bad value)."""
+
+    status_code = 422
+    code = "invalid"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> InvalidInput:
+        return cls(message, errors=[{"field": field, "message": str(message)}])
+
+
+class NotFound(ServiceError):
+    """Absent, or present but not visible to this user: the two look the same on purpose."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Forbidden(ServiceError):
+    """The user may see the object but not perform this action on it."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(ServiceError):
+    """The action does not fit the object's current state (e.g. a refused status transition)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(ServiceError):
+    status_code = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(ServiceError):
+    status_code = 415
+    code = "unsupported_type"

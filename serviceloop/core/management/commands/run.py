@@ -1,0 +1,56 @@
+"""`serviceloop run`: migrate, first-run set-up, then serve with gunicorn (never runserver)."""
+
+import os
+import secrets
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from serviceloop.accounts.models import User
+from serviceloop.accounts.roles import Role
+from serviceloop.accounts.services import user_create
+from serviceloop.core.server import WebServer
+from serviceloop.core.translations import compile_translations
+from serviceloop.customers.models import Organization
+
+
+class Command(BaseCommand):
+    help = "Start ServiceLoop: migrate, load demo data into an empty database, create an admin, serve."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+        parser.add_argument("--no-demo", action="store_true", help="Do not load demo data into an empty database.")
+        parser.add_argument("--demo-tickets", type=int, default=300)
+
+    def handle(self, *args, **options):
+        compile_translations()
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if not options["no_demo"] and not Organization.objects.exists():
+            self.stdout.write("Empty database: loading demo data …")
+            call_command("demo", tickets=options["demo_tickets"])
+        self._ensure_admin()
+        bind = f"{options['host']}:{options['port']}"
+        self.stdout.write(self.style.SUCCESS(f"ServiceLoop is serving on http://{bind}/ (data: {settings.DATA_DIR})"))
+        WebServer({
+            "bind": bind,
+            "workers": options["workers"],
+            "threads": int(os.environ.get("WEB_THREADS", "4")),
+            "worker_class": "gthread",
+            "timeout": 60,
+            "accesslog": os.environ.get("ACCESS_LOG") or None,
+            "errorlog": "-",
+        }).run()
+
+    def _ensure_admin(self):
+        """Create the first administrator and print its login once; later starts say nothing."""
+        if User.objects.filter(is_superuser=True).exists():
+            return
+        password = secrets.token_urlsafe(12)
+        user_create(username="admin", password=password, role=Role.ADMIN, display_name="管理员",
+                    check_password=False)
+        self.stdout.write(self.style.WARNING(
+            f"Administrator created — username: admin  password: {password}  (shown once; change it after login)"))

@@ -1,0 +1,25 @@
+"""Reads of customers, scoped by visible_to(user)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from serviceloop.core.pagination import Page, keyset_page
+
+from .models import Contact, Organization
+
+
+def organization_list(*, user, q: str = "", cursor: str | None, limit: int) -> Page:
+    qs = Organization.objects.visible_to(user)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(phone__startswith=q) | Q(contacts__phone__startswith=q)).distinct()
+    return keyset_page(qs, cursor=cursor, limit=limit)
+
+
+def contact_list(*, user, organization_id: int | None, q: str = "", cursor: str | None, limit: int) -> Page:
+    qs = Contact.objects.visible_to(user).select_related("organization")
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(phone__startswith=q) | Q(email__istartswith=q))
+    return keyset_page(qs, cursor=cursor, limit=limit)

@@ -1,0 +1,495 @@
+"""Tickets and categories under /api/v1: thin handlers that parse, call one service or selector, answer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from serviceloop.accounts.models import Team, User
+from serviceloop.assets.models import CustomerProduct
+from serviceloop.core.errors import InvalidInput
+from serviceloop.core.schemas import ERRORS, Strict
+from serviceloop.customers.models import Contact, Organization
+
+from . import selectors, services
+from .choices import (
+    Channel,
+    CommunicationChannel,
+    ImpactScope,
+    Priority,
+    Status,
+    SubStatus,
+    TicketType,
+    Urgency,
+    allowed_next,
+)
+from .models import Attachment, Category, Ticket, TicketEvent
+
+tickets_router = Router(tags=["tickets"])
+categories_router = Router(tags=["categories"])
+
+
+# --- output schemas -------------------------------------------------------------------------------
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+
+
+def _user_ref(user: User | None) -> dict | None:
+    return {"id": user.pk, "name": str(user)} if user else None
+
+
+def _ref(obj, name_attr: str = "name") -> dict | None:
+    return {"id": obj.pk, "name": getattr(obj, name_attr)} if obj else None
+
+
+class TicketListItem(Schema):
+    number: str
+    title: str
+    status: str
+    sub_status: str
+    priority: str
+    ticket_type: str
+    channel: str
+    expedite: bool
+    organization: Ref
+    owner: UserRef | None
+    group: Ref | None
+    category: Ref | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TicketPage(Schema):
+    items: list[TicketListItem]
+    next_cursor: str | None
+
+
+class ProductOut(Schema):
+    id: int
+    serial_number: str
+    model_code: str
+    model_name: str
+    firmware_version: str
+    purchase_date: date | None
+    order_number: str
+
+
+class TicketOut(TicketListItem):
+    description: str
+    objective_description: str
+    error_code: str
+    occurred_at: datetime | None
+    reproduction_steps: str
+    environment: str
+    business_interrupted: bool
+    affected_users: int | None
+    business_impact: str
+    tried_steps: str
+    urgency: str
+    impact_scope: str
+    priority_overridden: bool
+    pending_until: date | None
+    contact: Ref | None
+    product: ProductOut | None
+    co_handlers: list[UserRef]
+    category_path: str | None
+    accepted_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    allowed_transitions: list[str]
+
+
+def _list_item(t: Ticket) -> dict:
+    return {
+        "number": t.number, "title": t.title, "status": t.status, "sub_status": t.sub_status,
+        "priority": t.priority, "ticket_type": t.ticket_type, "channel": t.channel, "expedite": t.expedite,
+        "organization": _ref(t.organization), "owner": _user_ref(t.owner), "group": _ref(t.group),
+        "category": _ref(t.category), "created_at": t.created_at, "updated_at": t.updated_at,
+    }
+
+
+def _detail(t: Ticket, user: User) -> dict:
+    product = t.product
+    return {
+        **_list_item(t),
+        **{f: getattr(t, f) for f in (
+            "description", "objective_description", "error_code", "occurred_at", "reproduction_steps",
+            "environment", "business_interrupted", "affected_users", "business_impact", "tried_steps", "urgency",
+            "impact_scope", "priority_overridden", "pending_until", "accepted_at", "first_response_at",
+            "resolved_at", "closed_at")},
+        "contact": _ref(t.contact),
+        "product": {
+            "id": product.pk, "serial_number": product.serial_number, "model_code": product.product_model.code,
+            "model_name": product.product_model.name, "firmware_version": product.firmware_version,
+            "purchase_date": product.purchase_date, "order_number": product.order_number,
+        } if product else None,
+        "co_handlers": [_user_ref(u) for u in t.co_handlers.all()],
+        "category_path": t.category.path if t.category else None,
+        "allowed_transitions": list(allowed_next(t.status, customer=user.is_customer)),
+    }
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    actor: UserRef | None
+    created_at: datetime
+    is_public: bool
+    body: str
+    data: dict
+
+
+class EventPage(Schema):
+    items: list[EventOut]
+    next_cursor: str | None
+
+
+def _event(e: TicketEvent, user: User) -> dict:
+    data = e.data
+    if user.is_customer:
+        data = {k: v for k, v in data.items() if k in ("from", "to", "name", "attachment", "channel")}
+    return {"id": e.pk, "kind": e.kind, "actor": _user_ref(e.actor), "created_at": e.created_at,
+            "is_public": e.is_public, "body": e.body, "data": data}
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    source: str
+    is_internal: bool
+    created_at: datetime
+    download_url: str
+
+
+def _attachment(a: Attachment, number: str) -> dict:
+    return {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size,
+            "source": a.source, "is_internal": a.is_internal, "created_at": a.created_at,
+            "download_url": f"/api/v1/tickets/{number}/attachments/{a.pk}/download"}
+
+
+# --- input schemas --------------------------------------------------------------------------------
+
+class ProblemFields(Strict):
+    objective_description: str = Field("", max_length=20000)
+    error_code: str = Field("", max_length=200)
+    reproduction_steps: str = Field("", max_length=20000)
+    environment: str = Field("", max_length=300)
+    business_impact: str = Field("", max_length=5000)
+    tried_steps: str = Field("", max_length=5000)
+
+
+class TicketCreateIn(ProblemFields):
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field(..., min_length=1, max_length=20000)
+    organization_id: int | None = Field(None, description="Required for staff; customers always use their own.")
+    contact_id: int | None = None
+    product_id: int | None = None
+    category_id: int | None = None
+    channel: Channel = Channel.API
+    ticket_type: TicketType = TicketType.PROBLEM
+    urgency: Urgency = Urgency.NORMAL
+    impact_scope: ImpactScope = ImpactScope.SINGLE
+    expedite: bool = False
+    occurred_at: datetime | None = None
+    business_interrupted: bool = False
+    affected_users: int | None = Field(None, ge=0, le=10_000_000)
+
+
+class TicketUpdateIn(Strict):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, min_length=1, max_length=20000)
+    objective_description: str | None = Field(None, max_length=20000)
+    error_code: str | None = Field(None, max_length=200)
+    reproduction_steps: str | None = Field(None, max_length=20000)
+    environment: str | None = Field(None, max_length=300)
+    business_impact: str | None = Field(None, max_length=5000)
+    tried_steps: str | None = Field(None, max_length=5000)
+    contact_id: int | None = None
+    product_id: int | None = None
+    category_id: int | None = None
+    channel: Channel | None = None
+    ticket_type: TicketType | None = None
+    urgency: Urgency | None = None
+    impact_scope: ImpactScope | None = None
+    expedite: bool | None = None
+    occurred_at: datetime | None = None
+    business_interrupted: bool | None = None
+    affected_users: int | None = Field(None, ge=0, le=10_000_000)
+
+
+class TransitionIn(Strict):
+    status: Status
+    sub_status: SubStatus | None = None
+    note: str = Field("", max_length=5000)
+    pending_until: date | None = None
+
+
+class AssignIn(Strict):
+    owner_id: int | None = None
+    group_id: int | None = None
+    co_handler_ids: list[int] | None = None
+    note: str = Field("", max_length=5000)
+
+
+class PriorityIn(Strict):
+    priority: Priority
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class BodyIn(Strict):
+    body: str = Field(..., min_length=1, max_length=20000)
+
+
+class NoteIn(BodyIn):
+    note_type: str = Field("progress", description="progress, diagnosis, solution or execution")
+
+
+class CommunicationIn(Strict):
+    channel: CommunicationChannel
+    happened_at: datetime | None = None
+    customer_feedback: str = Field(..., min_length=1, max_length=5000)
+    next_step: str = Field("", max_length=5000)
+    summary: str = Field("", max_length=5000)
+
+
+class TicketListQuery(Schema):
+    status: list[Status] = Field(default_factory=list)
+    priority: list[Priority] = Field(default_factory=list)
+    ticket_type: list[TicketType] = Field(default_factory=list)
+    category_id: int | None = None
+    owner_id: int | None = None
+    unassigned: bool = False
+    group_id: int | None = None
+    organization_id: int | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    cursor: str | None = None
+    limit: int = Field(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)
+
+
+# --- resolving references -------------------------------------------------------------------------
+
+def _resolve(model, qs, pk: int | None, field: str, label: str):
+    """An id the user sent, turned into a row they may see; unknown → 422 naming the field."""
+    if pk is None:
+        return None
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise InvalidInput.field(field, _("Unknown %(what)s: %(id)s") % {"what": label, "id": pk})
+    return obj
+
+
+def _staff(pk: int | None, field: str) -> User | None:
+    return _resolve(User, User.objects.filter(is_active=True, organization__isnull=True), pk, field, _("user"))
+
+
+# --- tickets --------------------------------------------------------------------------------------
+
+@tickets_router.post("", response={201: TicketOut, **ERRORS}, summary="Create a ticket")
+def create_ticket(request, payload: TicketCreateIn):
+    user = request.auth
+    if user.is_customer:
+        org_id = user.organization_id
+    else:
+        if payload.organization_id is None:
+            raise InvalidInput.field("organization_id", _("This field is required."))
+        org_id = payload.organization_id
+    organization = _resolve(Organization, Organization.objects.visible_to(user), org_id, "organization_id",
+                            _("organisation"))
+    if organization is None:
+        raise InvalidInput.field("organization_id", _("Your login is not linked to an organisation."))
+    ticket = services.ticket_create(
+        actor=user,
+        organization=organization,
+        title=payload.title,
+        description=payload.description,
+        channel=payload.channel,
+        ticket_type=payload.ticket_type,
+        category=_resolve(Category, Category.objects.all(), payload.category_id, "category_id", _("category")),
+        urgency=payload.urgency,
+        impact_scope=payload.impact_scope,
+        expedite=payload.expedite,
+        contact=_resolve(Contact, Contact.objects.visible_to(user), payload.contact_id, "contact_id", _("contact")),
+        product=_resolve(CustomerProduct, CustomerProduct.objects.visible_to(user), payload.product_id,
+                         "product_id", _("product")),
+        occurred_at=payload.occurred_at,
+        business_interrupted=payload.business_interrupted,
+        affected_users=payload.affected_users,
+        details=payload.dict(include=set(ProblemFields.model_fields)),
+    )
+    return 201, _detail(selectors.ticket_get(user=user, number=ticket.number), user)
+
+
+@tickets_router.get("", response={200: TicketPage, **ERRORS}, summary="List tickets (newest first, cursor pages)")
+def list_tickets(request, q: Query[TicketListQuery]):
+    filters = selectors.TicketFilters(**q.dict(exclude={"cursor", "limit"}))
+    page = selectors.ticket_list(user=request.auth, filters=filters, cursor=q.cursor, limit=q.limit)
+    return {"items": [_list_item(t) for t in page.items], "next_cursor": page.next_cursor}
+
+
+@tickets_router.get("/{number}", response={200: TicketOut, **ERRORS}, summary="Get a ticket by number")
+def get_ticket(request, number: str):
+    return _detail(selectors.ticket_get(user=request.auth, number=number), request.auth)
+
+
+@tickets_router.patch("/{number}", response={200: TicketOut, **ERRORS}, summary="Update ticket fields")
+def update_ticket(request, number: str, payload: TicketUpdateIn):
+    user = request.auth
+    ticket = selectors.ticket_get(user=user, number=number)
+    data = payload.dict(exclude_unset=True)
+    changes = {k: v for k, v in data.items() if not k.endswith("_id")}
+    org_scope = {"organization_id": ticket.organization_id}
+    if "contact_id" in data:
+        changes["contact"] = _resolve(Contact, Contact.objects.filter(**org_scope), data["contact_id"],
+                                      "contact_id", _("contact"))
+    if "product_id" in data:
+        changes["product"] = _resolve(CustomerProduct, CustomerProduct.objects.filter(**org_scope),
+                                      data["product_id"], "product_id", _("product"))
+    if "category_id" in data:
+        changes["category"] = _resolve(Category, Category.objects.all(), data["category_id"], "category_id",
+                                       _("category"))
+    for key in ("title", "description"):
+        if key in changes and changes[key] is None:
+            raise InvalidInput.field(key, _("This field is required."))
+    services.ticket_update(ticket=ticket, actor=user, changes=changes)
+    return _detail(selectors.ticket_get(user=user, number=number), user)
+
+
+@tickets_router.post("/{number}/transition", response={200: TicketOut, **ERRORS}, summary="Change status")
+def transition_ticket(request, number: str, payload: TransitionIn):
+    user = request.auth
+    ticket = selectors.ticket_get(user=user, number=number)
+    services.ticket_transition(ticket=ticket, actor=user, to_status=payload.status,
+                               sub_status=payload.sub_status or "", note=payload.note,
+                               pending_until=payload.pending_until)
+    return _detail(selectors.ticket_get(user=user, number=number), user)
+
+
+@tickets_router.post("/{number}/accept", response={200: TicketOut, **ERRORS}, summary="Acknowledge (确认接收)")
+def accept_ticket(request, number: str):
+    user = request.auth
+    services.ticket_accept(ticket=selectors.ticket_get(user=user, number=number), actor=user)
+    return _detail(selectors.ticket_get(user=user, number=number), user)
+
+
+@tickets_router.post("/{number}/assign", response={200: TicketOut, **ERRORS},
+                     summary="Set owner, group and co-handlers")
+def assign_ticket(request, number: str, payload: AssignIn):
+    user = request.auth
+    ticket = selectors.ticket_get(user=user, number=number)
+    data = payload.dict(exclude_unset=True)
+    if "owner_id" in data or "group_id" in data:
+        owner = _staff(payload.owner_id, "owner_id") if "owner_id" in data else ticket.owner
+        group = _resolve(Team, Team.objects.all(), payload.group_id, "group_id", _("group"))
+        services.ticket_assign(ticket=ticket, actor=user, owner=owner, group=group, note=payload.note)
+    if payload.co_handler_ids is not None:
+        users = [_staff(pk, "co_handler_ids") for pk in payload.co_handler_ids]
+        services.ticket_set_co_handlers(ticket=ticket, actor=user, users=users)
+    return _detail(selectors.ticket_get(user=user, number=number), user)
+
+
+@tickets_router.post("/{number}/priority", response={200: TicketOut, **ERRORS},
+                     summary="Override the priority (supervisors, with a reason)")
+def set_priority(request, number: str, payload: PriorityIn):
+    user = request.auth
+    services.ticket_set_priority(ticket=selectors.ticket_get(user=user, number=number), actor=user,
+                                 priority=payload.priority, reason=payload.reason)
+    return _detail(selectors.ticket_get(user=user, number=number), user)
+
+
+@tickets_router.post("/{number}/replies", response={201: EventOut, **ERRORS}, summary="Public reply")
+def add_reply(request, number: str, payload: BodyIn):
+    user = request.auth
+    ticket = selectors.ticket_get(user=user, number=number)
+    return 201, _event(services.ticket_add_reply(ticket=ticket, actor=user, body=payload.body), user)
+
+
+@tickets_router.post("/{number}/notes", response={201: EventOut, **ERRORS}, summary="Internal note (staff)")
+def add_note(request, number: str, payload: NoteIn):
+    user = request.auth
+    ticket = selectors.ticket_get(user=user, number=number)
+    event = services.ticket_add_internal_note(ticket=ticket, actor=user, body=payload.body,
+                                              note_type=payload.note_type)
+    return 201, _event(event, user)
+
+
+@tickets_router.post("/{number}/communications", response={201: EventOut, **ERRORS},
+                     summary="Log a communication with the customer (staff)")
+def log_communication(request, number: str, payload: CommunicationIn):
+    user = request.auth
+    ticket = selectors.ticket_get(user=user, number=number)
+    event = services.ticket_log_communication(
+        ticket=ticket, actor=user, channel=payload.channel, happened_at=payload.happened_at,
+        customer_feedback=payload.customer_feedback, next_step=payload.next_step, summary=payload.summary)
+    return 201, _event(event, user)
+
+
+@tickets_router.get("/{number}/timeline", response={200: EventPage, **ERRORS}, summary="Timeline, oldest first")
+def timeline(request, number: str, cursor: str | None = None,
+             limit: int = Query(50, ge=1, le=settings.API_MAX_PAGE_SIZE)):
+    user = request.auth
+    ticket = selectors.ticket_get(user=user, number=number)
+    page = selectors.ticket_timeline(user=user, ticket=ticket, cursor=cursor, limit=limit)
+    return {"items": [_event(e, user) for e in page.items], "next_cursor": page.next_cursor}
+
+
+@tickets_router.get("/{number}/attachments", response={200: list[AttachmentOut], **ERRORS},
+                    summary="List attachments")
+def list_attachments(request, number: str):
+    user = request.auth
+    ticket = selectors.ticket_get(user=user, number=number)
+    return [_attachment(a, number) for a in selectors.attachment_list(user=user, ticket=ticket)]
+
+
+@tickets_router.post("/{number}/attachments", response={201: AttachmentOut, **ERRORS},
+                     summary="Upload an attachment (multipart field `file`)")
+def upload_attachment(request, number: str, file: File[UploadedFile], internal: Form[bool] = False):
+    user = request.auth
+    ticket = selectors.ticket_get(user=user, number=number)
+    attachment = services.attachment_add(ticket=ticket, actor=user, upload=file, internal=internal)
+    return 201, _attachment(attachment, number)
+
+
+@tickets_router.get("/{number}/attachments/{attachment_id}/download", response={200: None, **ERRORS},
+                    summary="Download an attachment")
+def download_attachment(request, number: str, attachment_id: int):
+    user = request.auth
+    ticket = selectors.ticket_get(user=user, number=number)
+    attachment = selectors.attachment_get(user=user, ticket=ticket, attachment_id=attachment_id)
+    # Images and PDFs may show inline; everything else downloads. nosniff is set globally.
+    inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
+    response = FileResponse(attachment.file.open("rb"), as_attachment=not inline,
+                            filename=attachment.original_name, content_type=attachment.content_type)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- categories -----------------------------------------------------------------------------------
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    path: str
+    parent_id: int | None
+    ticket_type: str
+
+
+@categories_router.get("", response={200: list[CategoryOut], **ERRORS}, summary="The category tree, flat")
+def list_categories(request):
+    return [{"id": c.pk, "name": c.name, "path": c.path, "parent_id": c.parent_id, "ticket_type": c.ticket_type}
+            for c in selectors.category_list()]

@@ -1,0 +1,82 @@
+"""Timeline events (PRG-2): one function per event kind, each writing one TicketEvent row.
+
+Services call these inside their transaction, so an event exists exactly when its change does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from .choices import EventKind
+from .models import Ticket, TicketEvent
+
+
+def _write(ticket: Ticket, kind: str, actor, *, public: bool, body: str = "", data: dict | None = None,
+           at: datetime | None = None) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        created_at=at or timezone.now(),
+        is_public=public,
+        body=body,
+        data=data or {},
+    )
+
+
+def created(ticket: Ticket, actor) -> TicketEvent:
+    return _write(ticket, EventKind.CREATED, actor, public=True, data={"channel": ticket.channel},
+                  at=ticket.created_at)
+
+
+def status_changed(ticket: Ticket, actor, *, old: str, new: str, sub_status: str = "", note: str = "",
+                   public_note: bool = True) -> TicketEvent:
+    # The status itself is public (customers follow progress); a note given with it may be internal.
+    return _write(ticket, EventKind.STATUS, actor, public=True, body=note if public_note else "",
+                  data={"from": old, "to": new, "sub_status": sub_status,
+                        **({"internal_note": note} if note and not public_note else {})})
+
+
+def accepted(ticket: Ticket, actor) -> TicketEvent:
+    return _write(ticket, EventKind.ACCEPTED, actor, public=False)
+
+
+def assigned(ticket: Ticket, actor, *, old_owner_id, new_owner_id, group_id=None, note: str = "") -> TicketEvent:
+    return _write(ticket, EventKind.ASSIGNED, actor, public=False, body=note,
+                  data={"from": old_owner_id, "to": new_owner_id, "group": group_id})
+
+
+def co_handlers_changed(ticket: Ticket, actor, *, old: list[int], new: list[int]) -> TicketEvent:
+    return _write(ticket, EventKind.CO_HANDLERS, actor, public=False, data={"from": old, "to": new})
+
+
+def priority_changed(ticket: Ticket, actor, *, old: str, new: str, reason: str) -> TicketEvent:
+    return _write(ticket, EventKind.PRIORITY, actor, public=False, body=reason, data={"from": old, "to": new})
+
+
+def fields_changed(ticket: Ticket, actor, *, changes: dict[str, list]) -> TicketEvent:
+    """`changes` maps each field name to [old, new], both JSON-ready."""
+    return _write(ticket, EventKind.FIELDS, actor, public=False, data={"changes": changes})
+
+
+def reply(ticket: Ticket, actor, *, body: str, from_customer: bool) -> TicketEvent:
+    kind = EventKind.CUSTOMER_REPLY if from_customer else EventKind.REPLY
+    return _write(ticket, kind, actor, public=True, body=body)
+
+
+def internal_note(ticket: Ticket, actor, *, body: str, note_type: str = "progress") -> TicketEvent:
+    return _write(ticket, EventKind.NOTE, actor, public=False, body=body, data={"note_type": note_type})
+
+
+def communication(ticket: Ticket, actor, *, channel: str, happened_at: datetime, customer_feedback: str,
+                  next_step: str, summary: str = "") -> TicketEvent:
+    return _write(ticket, EventKind.COMMUNICATION, actor, public=False, body=summary,
+                  data={"channel": channel, "happened_at": happened_at.isoformat(),
+                        "customer_feedback": customer_feedback, "next_step": next_step})
+
+
+def attachment_added(ticket: Ticket, actor, *, attachment_id: int, name: str, public: bool) -> TicketEvent:
+    return _write(ticket, EventKind.ATTACHMENT, actor, public=public,
+                  data={"attachment": attachment_id, "name": name})

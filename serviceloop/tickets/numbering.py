@@ -1,0 +1,83 @@
+"""Ticket numbers (NUM-1..3): a pattern, a period key, and a per-period counter row.
+
+A pattern is made of date tokens (YYYY, YY, MM, DD), one run of N for the sequence, and
+literal text: `YYYYMM-NNNN` gives 202405-0013, `FBYYYYMMDDNNN` gives FB20240501001,
+`YYYYMMDD-XNNN` gives 20240501-X001. The sequence restarts whenever the date part changes,
+and a number past the run's width simply grows one digit (202405-10000), never wraps.
+
+Uniqueness under concurrency comes from the counter row: `next_number` increments it with an
+UPDATE inside the caller's transaction, which holds the row lock (PostgreSQL) or the database
+write lock (SQLite, IMMEDIATE transactions) until the ticket is committed. A rolled-back ticket
+rolls its increment back too, so numbers stay consecutive.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F
+from django.utils import timezone
+
+PRESETS = ("YYYYMM-NNN", "YYYYMM-NNNN", "FBYYYYMMDDNNN", "YYYYMMDD-XNNN")
+_TOKEN = re.compile(r"YYYY|YY|MM|DD|N+")
+
+
+@dataclass(frozen=True)
+class NumberPattern:
+    """A parsed pattern: literal/date parts before and after one sequence run of `width` digits."""
+
+    pattern: str
+    parts: tuple[str, ...]
+    width: int
+
+    @classmethod
+    def parse(cls, pattern: str) -> NumberPattern:
+        parts = tuple(p for p in re.split(f"({_TOKEN.pattern})", pattern) if p)
+        runs = [p for p in parts if p.startswith("N") and set(p) == {"N"}]
+        if len(runs) != 1:
+            raise ValueError(f"ticket number pattern {pattern!r} needs exactly one run of N")
+        return cls(pattern=pattern, parts=parts, width=len(runs[0]))
+
+    def _render(self, when: datetime, seq: str) -> str:
+        values = {"YYYY": f"{when.year:04d}", "YY": f"{when.year % 100:02d}", "MM": f"{when.month:02d}",
+                  "DD": f"{when.day:02d}"}
+        out = []
+        for part in self.parts:
+            if part in values:
+                out.append(values[part])
+            elif set(part) == {"N"}:
+                out.append(seq)
+            else:
+                out.append(part)
+        return "".join(out)
+
+    def period_key(self, when: datetime) -> str:
+        """The counter's key: the pattern with its date tokens filled and the run left as a marker.
+
+        Including the pattern keeps counters apart when an administrator switches patterns.
+        """
+        return f"{self.pattern}|{self._render(when, '#')}"
+
+    def format(self, when: datetime, value: int) -> str:
+        return self._render(when, str(value).zfill(self.width))
+
+
+def local_now() -> datetime:
+    return timezone.localtime(timezone.now())
+
+
+def next_number(pattern: str, when: datetime | None = None) -> str:
+    """Allocate the next number for `pattern`; call inside the transaction that creates the ticket."""
+    from .models import TicketSequence
+
+    parsed = NumberPattern.parse(pattern)
+    when = timezone.localtime(when) if when else local_now()
+    key = parsed.period_key(when)
+    # Make sure the period's row exists without racing: a duplicate insert is simply ignored.
+    TicketSequence.objects.bulk_create([TicketSequence(period=key, last_value=0)], ignore_conflicts=True)
+    # The UPDATE takes the lock first; only then do we read our value back.
+    TicketSequence.objects.filter(period=key).update(last_value=F("last_value") + 1)
+    value = TicketSequence.objects.filter(period=key).values_list("last_value", flat=True).get()
+    return parsed.format(when, value)

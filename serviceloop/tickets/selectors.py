@@ -1,0 +1,101 @@
+"""Every read of tickets, always scoped by `visible_to(user)` first (SEC-2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from serviceloop.core.errors import NotFound
+from serviceloop.core.pagination import Page, keyset_page
+
+from .models import Attachment, Category, Ticket, TicketEvent
+
+
+@dataclass
+class TicketFilters:
+    status: list[str] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)
+    ticket_type: list[str] = field(default_factory=list)
+    category_id: int | None = None
+    owner_id: int | None = None
+    unassigned: bool = False
+    group_id: int | None = None
+    organization_id: int | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+def ticket_list(*, user, filters: TicketFilters, cursor: str | None, limit: int) -> Page:
+    """A page of the tickets the user may see, newest first, with the list's related rows joined."""
+    qs = Ticket.objects.visible_to(user).select_related("organization", "owner", "group", "category")
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    if filters.priority:
+        qs = qs.filter(priority__in=filters.priority)
+    if filters.ticket_type:
+        qs = qs.filter(ticket_type__in=filters.ticket_type)
+    if filters.category_id is not None:
+        # A category filter includes its direct sub-categories (硬件类 finds 电源模块 tickets too).
+        ids = [filters.category_id, *Category.objects.filter(parent_id=filters.category_id).values_list("id", flat=True)]
+        qs = qs.filter(category_id__in=ids)
+    if filters.owner_id is not None:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.unassigned:
+        qs = qs.filter(owner__isnull=True)
+    if filters.group_id is not None:
+        qs = qs.filter(group_id=filters.group_id)
+    if filters.organization_id is not None:
+        qs = qs.filter(organization_id=filters.organization_id)
+    if filters.created_after is not None:
+        qs = qs.filter(created_at__gte=filters.created_after)
+    if filters.created_before is not None:
+        qs = qs.filter(created_at__lt=filters.created_before)
+    return keyset_page(qs, cursor=cursor, limit=limit)
+
+
+def ticket_get(*, user, number: str) -> Ticket:
+    """The ticket with this number if the user may see it; NotFound otherwise (never 403, SEC-2)."""
+    ticket = (
+        Ticket.objects.visible_to(user)
+        .select_related("organization", "contact", "product__product_model", "owner", "group", "category__parent",
+                        "created_by")
+        .prefetch_related("co_handlers")
+        .filter(number=number)
+        .first()
+    )
+    if ticket is None:
+        raise NotFound(_("Ticket %(number)s was not found.") % {"number": number})
+    return ticket
+
+
+def ticket_timeline(*, user, ticket: Ticket, cursor: str | None, limit: int) -> Page:
+    """The ticket's events, oldest first; a customer gets only the public ones (COM-4)."""
+    qs = TicketEvent.objects.filter(ticket=ticket).select_related("actor")
+    if user.is_customer:
+        qs = qs.filter(is_public=True)
+    return keyset_page(qs, cursor=cursor, limit=limit, descending=False)
+
+
+def _attachments(*, user, ticket: Ticket):
+    qs = Attachment.objects.filter(ticket=ticket)
+    if user.is_customer:
+        qs = qs.filter(is_internal=False)
+    return qs
+
+
+def attachment_list(*, user, ticket: Ticket) -> list[Attachment]:
+    """The ticket's files; internal ones (attached to internal notes) are hidden from customers."""
+    return list(_attachments(user=user, ticket=ticket).order_by("id"))
+
+
+def attachment_get(*, user, ticket: Ticket, attachment_id: int) -> Attachment:
+    attachment = _attachments(user=user, ticket=ticket).filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(_("Attachment not found."))
+    return attachment
+
+
+def category_list() -> list[Category]:
+    return list(Category.objects.filter(is_active=True).select_related("parent__parent").order_by("sort_order", "id"))
