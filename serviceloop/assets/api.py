@@ -7,6 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja import Status as Created
 
 from serviceloop.core.errors import InvalidInput
 from serviceloop.core.schemas import ERRORS, Strict
@@ -84,7 +85,7 @@ def create_product(request, payload: CustomerProductIn):
     product = services.customer_product_create(
         actor=request.auth, organization=org, product_model=model,
         **payload.dict(exclude={"organization_id", "product_model_id"}))
-    return 201, _product(product)
+    return Created(201, _product(product))
 
 
 @models_router.get("", response={200: list[ProductModelOut], **ERRORS}, summary="List product models")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja import Status as Created
 
 from serviceloop.core.errors import InvalidInput, NotFound
 from serviceloop.core.masking import mask_phone
@@ -89,7 +90,7 @@ def list_organizations(request, q: str = Query("", max_length=100), cursor: str 
 @organizations_router.post("", response={201: OrganizationOut, **ERRORS}, summary="Create an organisation")
 def create_organization(request, payload: OrganizationIn):
     org = services.organization_create(actor=request.auth, **payload.dict())
-    return 201, _org(org)
+    return Created(201, _org(org))
 
 
 @organizations_router.get("/{org_id}", response={200: OrganizationOut, **ERRORS}, summary="Get an organisation")
@@ -117,4 +118,4 @@ def create_contact(request, payload: ContactIn):
                                  % {"what": _("organisation"), "id": payload.organization_id})
     contact = services.contact_create(actor=request.auth, organization=org,
                                       **payload.dict(exclude={"organization_id"}))
-    return 201, _contact(contact, masked=False)
+    return Created(201, _contact(contact, masked=False))

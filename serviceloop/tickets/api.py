@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Status as Created
 from ninja.files import UploadedFile
 
 from serviceloop.accounts.models import Team, User
@@ -332,7 +333,7 @@ def create_ticket(request, payload: TicketCreateIn):
         affected_users=payload.affected_users,
         details=payload.dict(include=set(ProblemFields.model_fields)),
     )
-    return 201, _detail(selectors.ticket_get(user=user, number=ticket.number), user)
+    return Created(201, _detail(selectors.ticket_get(user=user, number=ticket.number), user))
 
 
 @tickets_router.get("", response={200: TicketPage, **ERRORS}, summary="List tickets (newest first, cursor pages)")
@@ -416,7 +417,7 @@ def set_priority(request, number: str, payload: PriorityIn):
 def add_reply(request, number: str, payload: BodyIn):
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
-    return 201, _event(services.ticket_add_reply(ticket=ticket, actor=user, body=payload.body), user)
+    return Created(201, _event(services.ticket_add_reply(ticket=ticket, actor=user, body=payload.body), user))
 
 
 @tickets_router.post("/{number}/notes", response={201: EventOut, **ERRORS}, summary="Internal note (staff)")
@@ -425,7 +426,7 @@ def add_note(request, number: str, payload: NoteIn):
     ticket = selectors.ticket_get(user=user, number=number)
     event = services.ticket_add_internal_note(ticket=ticket, actor=user, body=payload.body,
                                               note_type=payload.note_type)
-    return 201, _event(event, user)
+    return Created(201, _event(event, user))
 
 
 @tickets_router.post("/{number}/communications", response={201: EventOut, **ERRORS},
@@ -436,7 +437,7 @@ def log_communication(request, number: str, payload: CommunicationIn):
     event = services.ticket_log_communication(
         ticket=ticket, actor=user, channel=payload.channel, happened_at=payload.happened_at,
         customer_feedback=payload.customer_feedback, next_step=payload.next_step, summary=payload.summary)
-    return 201, _event(event, user)
+    return Created(201, _event(event, user))
 
 
 @tickets_router.get("/{number}/timeline", response={200: EventPage, **ERRORS}, summary="Timeline, oldest first")
@@ -462,7 +463,7 @@ def upload_attachment(request, number: str, file: File[UploadedFile], internal: 
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
     attachment = services.attachment_add(ticket=ticket, actor=user, upload=file, internal=internal)
-    return 201, _attachment(attachment, number)
+    return Created(201, _attachment(attachment, number))
 
 
 @tickets_router.get("/{number}/attachments/{attachment_id}/download", response={200: None, **ERRORS},
