@@ -20,7 +20,7 @@ class ProductModel(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=ProductKind.choices, default=ProductKind.EQUIPMENT)
     warranty_months = models.PositiveIntegerField(_("warranty (months)"), default=12)
-    is_core = models.BooleanField(_("core product"), default=True, help_text=_("Core modules raise priority."))
+    is_core = models.BooleanField(_("core product"), default=True, help_text=_("Problems with core products get a higher priority."))
 
     class Meta:
         verbose_name = _("product model")

@@ -36,12 +36,11 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         from serviceloop.accounts.models import APIToken, hash_token
 
-        row = (
-            APIToken.objects.select_related("user")
-            .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
-        if row is None:
+        try:
+            row = APIToken.objects.select_related("user").get(
+                key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True
+            )
+        except APIToken.DoesNotExist:
             return None
         now = timezone.now()
         # Write last_used at most once a minute: a busy client must not turn every read into a write.

@@ -41,7 +41,7 @@ class Organization(TimeStampedModel):
     industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices, default=Industry.OTHER)
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.NORMAL)
     contract_level = models.CharField(
-        _("contract SLA level"), max_length=50, blank=True, help_text=_("e.g. 金牌 / 银牌 / 标准")
+        _("contract SLA level"), max_length=50, blank=True, help_text=_("e.g. Gold / Silver / Standard")
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
     address = models.CharField(_("address"), max_length=300, blank=True)

@@ -122,7 +122,8 @@ def _list_item(t: Ticket) -> dict:
     }
 
 
-def _detail(t: Ticket, user: User) -> dict:
+def _detail(t: Ticket, user: User, co_handlers: list[User] | None = None) -> dict:
+    """The full ticket; pass `co_handlers` when already known (a new ticket has none) to skip a query."""
     product = t.product
     return {
         **_list_item(t),
@@ -137,7 +138,7 @@ def _detail(t: Ticket, user: User) -> dict:
             "model_name": product.product_model.name, "firmware_version": product.firmware_version,
             "purchase_date": product.purchase_date, "order_number": product.order_number,
         } if product else None,
-        "co_handlers": [_user_ref(u) for u in t.co_handlers.all()],
+        "co_handlers": [_user_ref(u) for u in (t.co_handlers.all() if co_handlers is None else co_handlers)],
         "category_path": t.category.path if t.category else None,
         "allowed_transitions": list(allowed_next(t.status, customer=user.is_customer)),
     }
@@ -321,19 +322,21 @@ def create_ticket(request, payload: TicketCreateIn):
         description=payload.description,
         channel=payload.channel,
         ticket_type=payload.ticket_type,
-        category=_resolve(Category, Category.objects.all(), payload.category_id, "category_id", _("category")),
+        category=_resolve(Category, Category.objects.select_related("parent__parent"), payload.category_id,
+                          "category_id", _("category")),
         urgency=payload.urgency,
         impact_scope=payload.impact_scope,
         expedite=payload.expedite,
         contact=_resolve(Contact, Contact.objects.visible_to(user), payload.contact_id, "contact_id", _("contact")),
-        product=_resolve(CustomerProduct, CustomerProduct.objects.visible_to(user), payload.product_id,
+        product=_resolve(CustomerProduct, CustomerProduct.objects.visible_to(user).select_related("product_model"),
+                         payload.product_id,
                          "product_id", _("product")),
         occurred_at=payload.occurred_at,
         business_interrupted=payload.business_interrupted,
         affected_users=payload.affected_users,
         details=payload.dict(include=set(ProblemFields.model_fields)),
     )
-    return Created(201, _detail(selectors.ticket_get(user=user, number=ticket.number), user))
+    return Created(201, _detail(ticket, user, co_handlers=[]))
 
 
 @tickets_router.get("", response={200: TicketPage, **ERRORS}, summary="List tickets (newest first, cursor pages)")

@@ -96,7 +96,7 @@ class Ticket(models.Model):
     )
     priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, default=Priority.MEDIUM)
     priority_overridden = models.BooleanField(_("priority set by hand"), default=False)
-    expedite = models.BooleanField(_("expedite (加急)"), default=False)
+    expedite = models.BooleanField(_("expedite"), default=False)
     # --- lifecycle
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
     sub_status = models.CharField(_("sub-status"), max_length=24, choices=SubStatus.choices, blank=True)

@@ -5,8 +5,8 @@ literal text: `YYYYMM-NNNN` gives 202405-0013, `FBYYYYMMDDNNN` gives FB202405010
 `YYYYMMDD-XNNN` gives 20240501-X001. The sequence restarts whenever the date part changes,
 and a number past the run's width simply grows one digit (202405-10000), never wraps.
 
-Uniqueness under concurrency comes from the counter row: `next_number` increments it with an
-UPDATE inside the caller's transaction, which holds the row lock (PostgreSQL) or the database
+Uniqueness under concurrency comes from the counter row: `next_number` increments it with one
+upsert inside the caller's transaction, which holds the row lock (PostgreSQL) or the database
 write lock (SQLite, IMMEDIATE transactions) until the ticket is committed. A rolled-back ticket
 rolls its increment back too, so numbers stay consecutive.
 """
@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 PRESETS = ("YYYYMM-NNN", "YYYYMM-NNNN", "FBYYYYMMDDNNN", "YYYYMMDD-XNNN")
@@ -69,15 +69,24 @@ def local_now() -> datetime:
 
 
 def next_number(pattern: str, when: datetime | None = None) -> str:
-    """Allocate the next number for `pattern`; call inside the transaction that creates the ticket."""
+    """Allocate the next number for `pattern`; call inside the transaction that creates the ticket.
+
+    One statement does it all: insert the period's row at 1, or, if it exists, add one — and return
+    the value. The upsert takes the row lock (PostgreSQL) or the write lock (SQLite) at once, so no
+    second transaction can read the same value before ours commits. SQLite ≥ 3.35 and every
+    supported PostgreSQL understand `ON CONFLICT … DO UPDATE … RETURNING`.
+    """
     from .models import TicketSequence
 
     parsed = NumberPattern.parse(pattern)
     when = timezone.localtime(when) if when else local_now()
     key = parsed.period_key(when)
-    # Make sure the period's row exists without racing: a duplicate insert is simply ignored.
-    TicketSequence.objects.bulk_create([TicketSequence(period=key, last_value=0)], ignore_conflicts=True)
-    # The UPDATE takes the lock first; only then do we read our value back.
-    TicketSequence.objects.filter(period=key).update(last_value=F("last_value") + 1)
-    value = TicketSequence.objects.filter(period=key).values_list("last_value", flat=True).get()
+    table = connection.ops.quote_name(TicketSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (period, last_value) VALUES (%s, 1) "  # noqa: S608 - table name from the model
+            f"ON CONFLICT (period) DO UPDATE SET last_value = {table}.last_value + 1 RETURNING last_value",
+            [key],
+        )
+        value = cursor.fetchone()[0]
     return parsed.format(when, value)

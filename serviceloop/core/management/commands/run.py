@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
 
 from serviceloop.accounts.models import User
 from serviceloop.accounts.roles import Role
@@ -33,13 +34,16 @@ class Command(BaseCommand):
             self.stdout.write("Empty database: loading demo data …")
             call_command("demo", tickets=options["demo_tickets"])
         self._ensure_admin()
+        # The workers are forked from this process: a database connection opened here (migrate, the
+        # checks above) would be shared by all of them and garble their conversations. Close it first.
+        connections.close_all()
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"ServiceLoop is serving on http://{bind}/ (data: {settings.DATA_DIR})"))
         WebServer({
             "bind": bind,
             "workers": options["workers"],
             "threads": int(os.environ.get("WEB_THREADS", "4")),
-            "worker_class": "gthread",
+            "worker_class": os.environ.get("WEB_WORKER_CLASS", "gthread"),
             "timeout": 60,
             "accesslog": os.environ.get("ACCESS_LOG") or None,
             "errorlog": "-",

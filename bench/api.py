@@ -1,0 +1,223 @@
+"""API benchmark: starts the real server (gunicorn, 2 workers, 127.0.0.1) and prints JSON lines.
+
+  (a) POST /api/v1/tickets: 2,000 sequential, then 2,000 from 8 concurrent clients → tickets/s, p50, p95
+  (b) GET the first page of /api/v1/tickets, unfiltered and filtered by status+priority, at each size
+      (default 100,000 and 1,000,000 tickets; the database is topped up with `serviceloop demo`)
+  (c) the peak RSS of the web workers
+
+Usage:
+  .venv/bin/python bench/api.py                                  # SQLite in /tmp/sl-bench-sqlite
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/sl_bench .venv/bin/python bench/api.py
+  options: --sizes 100000,1000000  --creates 2000  --reads 300  --data-dir DIR  --port 8765
+
+Every loop is bounded in count and in time (--max-seconds per phase); only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def manage(env: dict, *args: str, capture: bool = True) -> str:
+    result = subprocess.run([PY, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True,
+                            capture_output=capture, text=True)
+    return result.stdout if capture else ""
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def emit(**fields) -> None:
+    print(json.dumps(fields, ensure_ascii=False), flush=True)
+
+
+class Client:
+    """One keep-alive HTTP connection to the server, timing each request in milliseconds."""
+
+    def __init__(self, port: int, token: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                        "Accept-Language": "zh-hans"}
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, float, bytes]:
+        payload = json.dumps(body).encode() if body is not None else None
+        started = time.perf_counter()
+        self.conn.request(method, path, body=payload, headers=self.headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        return response.status, (time.perf_counter() - started) * 1000, data
+
+
+def ticket_body(org_id: int, i: int) -> dict:
+    return {"title": f"压测工单 {i}：设备 X-3000 无法开机", "description": "客户反馈上电后无显示，提示错误代码500。",
+            "organization_id": org_id, "channel": "api", "urgency": "important", "error_code": "E500"}
+
+
+def bench_creates(port: int, token: str, org_id: int, count: int, clients: int, max_seconds: float) -> dict:
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + max_seconds
+    per_client = count // clients
+
+    def run(offset: int):
+        nonlocal failures
+        client = Client(port, token)
+        mine = []
+        for i in range(per_client):
+            if time.monotonic() > deadline:
+                break
+            status, ms, data = client.request("POST", "/api/v1/tickets", ticket_body(org_id, offset + i))
+            if status != 201:
+                with lock:
+                    failures += 1
+                    if failures <= 3:
+                        print(f"# create failed with {status}: {data[:300]!r}", file=sys.stderr)
+            mine.append(ms)
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(n * per_client,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(max_seconds + 30)
+    elapsed = time.perf_counter() - started
+    return {"requests": len(latencies), "failures": failures, "tickets_per_s": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2)}
+
+
+def bench_reads(port: int, token: str, path: str, count: int, max_seconds: float) -> dict:
+    client = Client(port, token)
+    client.request("GET", path)  # warm the connection and caches
+    latencies = []
+    deadline = time.monotonic() + max_seconds
+    for _ in range(count):
+        if time.monotonic() > deadline:
+            break
+        status, ms, data = client.request("GET", path)
+        if status != 200:
+            raise SystemExit(f"GET {path} answered {status}: {data[:300]!r}")
+        latencies.append(ms)
+    return {"requests": len(latencies), "p50_ms": round(percentile(latencies, 50), 2),
+            "p95_ms": round(percentile(latencies, 95), 2), "mean_ms": round(statistics.fmean(latencies), 2)}
+
+
+def worker_pids(master: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def peak_rss_mb(pids: list[int]) -> dict[int, float]:
+    peaks = {}
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks[pid] = round(int(line.split()[1]) / 1024, 1)
+        except FileNotFoundError:
+            continue
+    return peaks
+
+
+def wait_until_up(port: int, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/openapi.json")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("the server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--creates", type=int, default=2000)
+    parser.add_argument("--reads", type=int, default=300)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--max-seconds", type=float, default=300, help="time bound of each timed phase")
+    args = parser.parse_args()
+
+    database = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    data_dir = args.data_dir or f"/tmp/sl-bench-{database}"
+    env = {**os.environ, "SERVICELOOP_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    manage(env, "migrate", "--verbosity", "0")
+    setup = manage(env, "shell", "-c", (
+        "from serviceloop.accounts.models import User\n"
+        "from serviceloop.accounts.services import user_create, token_create\n"
+        "from serviceloop.customers.models import Organization\n"
+        "u = User.objects.filter(username='bench-agent').first() or user_create(username='bench-agent', "
+        "password='bench-password-1', role='agent', check_password=False)\n"
+        "org, _ = Organization.objects.get_or_create(name='压测客户有限公司')\n"
+        "print(token_create(user=u, name='bench')[1], org.pk)\n"))
+    token, org_id = setup.strip().splitlines()[-1].split()
+    emit(bench="setup", database=database, data_dir=data_dir)
+
+    server = subprocess.Popen(
+        [PY, str(ROOT / "manage.py"), "run", "--no-demo", "--host", "127.0.0.1", "--port", str(args.port),
+         "--workers", "2"],
+        env={**env, "WEB_THREADS": os.environ.get("WEB_THREADS", "1"), "WEB_WORKER_CLASS": os.environ.get("WEB_WORKER_CLASS", "gthread")}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        wait_until_up(args.port)
+        pids = worker_pids(server.pid)
+        emit(bench="server", master=server.pid, workers=pids)
+
+        emit(bench="create", mode="sequential", database=database,
+             **bench_creates(args.port, token, int(org_id), args.creates, 1, args.max_seconds))
+        emit(bench="create", mode="8 concurrent clients", database=database,
+             **bench_creates(args.port, token, int(org_id), args.creates, 8, args.max_seconds))
+
+        for size in [int(s) for s in args.sizes.split(",") if s]:
+            have = int(manage(env, "shell", "-c",
+                              "from serviceloop.tickets.models import Ticket; print(Ticket.objects.count())")
+                       .strip().splitlines()[-1])
+            if have < size:
+                started = time.perf_counter()
+                manage(env, "demo", "--tickets", str(size - have))
+                emit(bench="topup", tickets=size, added=size - have, seconds=round(time.perf_counter() - started, 1))
+            if database == "postgresql":
+                manage(env, "dbshell", "--", "-c", "VACUUM ANALYZE tickets_ticket")
+            for label, path in (("unfiltered", "/api/v1/tickets"),
+                                ("status+priority", "/api/v1/tickets?status=in_progress&priority=high")):
+                emit(bench="list first page", filter=label, tickets=size, database=database,
+                     **bench_reads(args.port, token, path, args.reads, args.max_seconds))
+
+        peaks = peak_rss_mb(worker_pids(server.pid) or pids)
+        emit(bench="worker peak RSS", database=database, rss_mb=peaks, max_mb=max(peaks.values(), default=None))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    main()
