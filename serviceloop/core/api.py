@@ -23,6 +23,13 @@ class SessionAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def _get_key(self, request: HttpRequest):
+        # No session cookie: not a browser session at all, so answer 401 rather than run the CSRF
+        # check (which would answer 403 and hide that the token was missing or wrong).
+        if not request.COOKIES.get(self.param_name):
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:
@@ -83,13 +90,14 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    code = "bad_request"
     if exc.status_code == 400:
         message = _("The request body is not valid JSON.")
     elif exc.status_code == 403:
-        message = _("Your session's CSRF token is missing or wrong; reload the page.")
+        code, message = "forbidden", _("Your session's CSRF token is missing or wrong; reload the page.")
     else:
         message = str(exc)
-    return api.create_response(request, {"code": "bad_request", "message": message}, status=exc.status_code)
+    return api.create_response(request, {"code": code, "message": message}, status=exc.status_code)
 
 
 def _register_routers() -> None:

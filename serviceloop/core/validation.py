@@ -10,8 +10,12 @@ from django.utils.translation import gettext as _
 
 
 def _field_name(loc) -> str:
-    # loc looks like ("body", "payload", "title") or ("query", "status"); drop the envelope.
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form", "file", "data")]
+    """("body", "payload", "title") → "title"; ("file", "file") → "file": drop only the envelope."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "form", "file", "header", "cookie"):
+        parts = parts[1:]
+    if parts and parts[0] == "payload":
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 

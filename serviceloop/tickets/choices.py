@@ -123,9 +123,15 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment added")
 
 
-# Event kinds a customer may see. Everything else (internal notes, communication logs, field and
-# owner changes) is internal. Listed positively, so a new kind is internal until said otherwise.
-PUBLIC_EVENT_KINDS = (EventKind.CREATED, EventKind.STATUS, EventKind.REPLY, EventKind.CUSTOMER_REPLY)
+# The only event kinds a customer may ever see (COM-4). Listed positively, so a new kind stays
+# internal until it is added here; events.py refuses to write any other kind as public.
+PUBLIC_EVENT_KINDS = (
+    EventKind.CREATED,
+    EventKind.STATUS,
+    EventKind.REPLY,
+    EventKind.CUSTOMER_REPLY,
+    EventKind.ATTACHMENT,  # public only when the attachment itself is not internal
+)
 
 
 class CommunicationChannel(models.TextChoices):

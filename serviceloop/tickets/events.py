@@ -9,12 +9,14 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .choices import EventKind
+from .choices import PUBLIC_EVENT_KINDS, EventKind
 from .models import Ticket, TicketEvent
 
 
 def _write(ticket: Ticket, kind: str, actor, *, public: bool, body: str = "", data: dict | None = None,
            at: datetime | None = None) -> TicketEvent:
+    if public and kind not in PUBLIC_EVENT_KINDS:
+        raise ValueError(f"event kind {kind} is internal and cannot be written as public")
     return TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,

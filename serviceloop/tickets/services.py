@@ -111,14 +111,14 @@ def _touch(ticket: Ticket, now: datetime, fields: list[str]) -> None:
 def _check_references(*, organization: Organization, contact: Contact | None, product: CustomerProduct | None,
                       category: Category | None, ticket_type: str) -> None:
     if contact is not None and contact.organization_id != organization.pk:
-        raise InvalidInput.field("contact", _("The contact does not belong to this organisation."))
+        raise InvalidInput.field("contact_id", _("The contact does not belong to this organisation."))
     if product is not None and product.organization_id != organization.pk:
-        raise InvalidInput.field("product", _("The product does not belong to this organisation."))
+        raise InvalidInput.field("product_id", _("The product does not belong to this organisation."))
     if category is not None:
         if not category.is_active:
-            raise InvalidInput.field("category", _("This category is no longer in use."))
+            raise InvalidInput.field("category_id", _("This category is no longer in use."))
         if category.ticket_type and category.ticket_type != ticket_type:
-            raise InvalidInput.field("category", _("This category belongs to another ticket type."))
+            raise InvalidInput.field("category_id", _("This category belongs to another ticket type."))
 
 
 # --- create -------------------------------------------------------------------------------------

@@ -1,0 +1,336 @@
+"""Who may do what through /api/v1: every role × every endpoint, as one table.
+
+EXPECTED below is the permission table of SPEC's role list as roles.py and the services implement
+it, one row per action and one column per caller: the eight staff personas, carol (a customer
+contact of org_a), an anonymous client and a client with a token that does not exist. Each cell is
+its own test (test_matrix[carol-add_note]); every refused cell also checks that nothing was written.
+
+Every ticket the actions name belongs to carol's organisation, so the customer column is "her own
+ticket". Separate tests check that bob (org_b) gets 404 — never 403 — for each of those
+endpoints, that nothing internal reaches carol, and that the OpenAPI document lists no endpoint
+this table lacks (a new endpoint without a row fails here).
+
+The clients enforce CSRF like a real HTTP client would: Django's test client skips the CSRF check
+unless asked, which would hide what an API client without a valid token actually receives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from serviceloop.assets.models import CustomerProduct
+from serviceloop.customers.models import Contact, Organization
+from serviceloop.tickets import services
+from serviceloop.tickets.choices import PUBLIC_EVENT_KINDS
+from serviceloop.tickets.models import Attachment, Ticket, TicketEvent
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+STAFF = ("alice", "eric", "sam", "dora", "adam", "pete", "rita", "tom")
+WHO = (*STAFF, "carol", "anonymous", "bad_token")
+
+# --- the table ------------------------------------------------------------------------------------
+# Columns follow WHO:  alice=agent eric=engineer sam=supervisor dora=director adam=admin
+#                      pete=product manager rita=customer relations tom=tech lead, carol=customer
+ALL_200 = (200,) * 9 + (401, 401)
+ALL_201 = (201,) * 9 + (401, 401)
+
+EXPECTED: dict[str, tuple[int, ...]] = {
+    #                                ali  eri  sam  dor  ada  pet  rit  tom  car  ano  bad
+    "create_ticket":                ALL_201,  # a customer's ticket is always for her own organisation
+    "list_tickets":                 ALL_200,
+    "get_ticket":                   ALL_200,
+    "update_ticket":                (200, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401),
+    # new → in_progress: a customer may move only a resolved ticket, so the flow refuses her (409)
+    "transition":                   (200, 200, 200, 200, 200, 200, 200, 200, 409, 401, 401),
+    "confirm_resolution":           ALL_200,  # resolved → closed, the customer's own right
+    "accept":                       (200, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401),
+    "assign":                       (200, 403, 200, 200, 200, 403, 200, 200, 403, 401, 401),
+    "set_priority":                 (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
+    "reply":                        ALL_201,
+    "add_note":                     (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "log_communication":            (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "timeline":                     ALL_200,
+    "list_attachments":             ALL_200,
+    "upload_attachment":            ALL_201,
+    "upload_internal_attachment":   (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "download_attachment":          ALL_200,
+    "download_internal_attachment": (200, 200, 200, 200, 200, 200, 200, 200, 404, 401, 401),
+    "list_categories":              ALL_200,
+    "list_organizations":           ALL_200,  # a customer's list holds only her organisation
+    "create_organization":          (201, 403, 201, 201, 201, 403, 201, 403, 403, 401, 401),
+    "get_organization":             ALL_200,  # her own
+    "get_other_organization":       (200, 200, 200, 200, 200, 200, 200, 200, 404, 401, 401),
+    "list_contacts":                ALL_200,
+    "create_contact":               (201, 403, 201, 201, 201, 403, 201, 403, 403, 401, 401),
+    "list_products":                ALL_200,
+    "create_product":               (201, 201, 201, 201, 201, 403, 201, 403, 403, 401, 401),
+    "list_product_models":          ALL_200,
+    "me":                           ALL_200,
+}
+
+ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
+
+# --- the actions ----------------------------------------------------------------------------------
+
+@dataclass
+class Request:
+    params: dict = field(default_factory=dict)  # fills the path's {placeholders}
+    body: dict | None = None
+    query: dict | None = None
+    file: SimpleUploadedFile | None = None
+    internal: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    method: str  # get / post / patch; an upload is a multipart post
+    path: str  # exactly as the OpenAPI document spells it
+    prepare: Callable[..., Request]  # builds what the request needs; runs before the "nothing written" snapshot
+    upload: bool = False
+
+    @property
+    def names_ticket(self) -> bool:
+        return "{number}" in self.path
+
+
+def _ticket(world) -> Ticket:
+    """A new ticket of carol's organisation, registered by the agent."""
+    return world.ticket(org=world.org_a, contact=world.contact_a)
+
+
+def _resolved(world) -> Ticket:
+    ticket = _ticket(world)
+    services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress")
+    services.ticket_transition(ticket=ticket, actor=world.alice, to_status="resolved")
+    return ticket
+
+
+def _with_attachment(world, *, internal: bool) -> Request:
+    ticket = _ticket(world)
+    upload = SimpleUploadedFile("现场照片.png", PNG, content_type="image/png")
+    attachment = services.attachment_add(ticket=ticket, actor=world.alice, upload=upload, internal=internal)
+    return Request(params={"number": ticket.number, "attachment_id": attachment.pk})
+
+
+def _number(world) -> Request:
+    return Request(params={"number": _ticket(world).number})
+
+
+def _priority(world) -> Request:
+    ticket = _ticket(world)
+    target = "low" if ticket.priority != "low" else "high"
+    return Request(params={"number": ticket.number}, body={"priority": target, "reason": "客户产线停工"})
+
+
+T = "/api/v1/tickets/{number}"
+ACTIONS: dict[str, Action] = {
+    "create_ticket": Action("post", "/api/v1/tickets", lambda w: Request(body={
+        "title": "设备无法开机", "description": "上电后无显示", "organization_id": w.org_a.pk})),
+    "list_tickets": Action("get", "/api/v1/tickets", lambda w: Request()),
+    "get_ticket": Action("get", T, _number),
+    "update_ticket": Action("patch", T, lambda w: Request(params={"number": _ticket(w).number},
+                                                          body={"objective_description": "电源输出电压偏低"})),
+    "transition": Action("post", T + "/transition", lambda w: Request(params={"number": _ticket(w).number},
+                                                                      body={"status": "in_progress"})),
+    "confirm_resolution": Action("post", T + "/transition", lambda w: Request(
+        params={"number": _resolved(w).number}, body={"status": "closed"})),
+    "accept": Action("post", T + "/accept", _number),
+    "assign": Action("post", T + "/assign", lambda w: Request(params={"number": _ticket(w).number},
+                                                              body={"owner_id": w.eric.pk})),
+    "set_priority": Action("post", T + "/priority", _priority),
+    "reply": Action("post", T + "/replies", lambda w: Request(params={"number": _ticket(w).number},
+                                                              body={"body": "已安排工程师上门"})),
+    "add_note": Action("post", T + "/notes", lambda w: Request(params={"number": _ticket(w).number},
+                                                               body={"body": "诊断：电源模块故障"})),
+    "log_communication": Action("post", T + "/communications", lambda w: Request(
+        params={"number": _ticket(w).number},
+        body={"channel": "phone", "customer_feedback": "客户同意明天上门", "next_step": "派工"})),
+    "timeline": Action("get", T + "/timeline", _number),
+    "list_attachments": Action("get", T + "/attachments", _number),
+    "upload_attachment": Action("post", T + "/attachments", lambda w: Request(
+        params={"number": _ticket(w).number}, file=SimpleUploadedFile("照片.png", PNG)), upload=True),
+    "upload_internal_attachment": Action("post", T + "/attachments", lambda w: Request(
+        params={"number": _ticket(w).number}, file=SimpleUploadedFile("诊断.png", PNG), internal=True),
+        upload=True),
+    "download_attachment": Action("get", T + "/attachments/{attachment_id}/download",
+                                  lambda w: _with_attachment(w, internal=False)),
+    "download_internal_attachment": Action("get", T + "/attachments/{attachment_id}/download",
+                                           lambda w: _with_attachment(w, internal=True)),
+    "list_categories": Action("get", "/api/v1/categories", lambda w: Request()),
+    "list_organizations": Action("get", "/api/v1/organizations", lambda w: Request()),
+    "create_organization": Action("post", "/api/v1/organizations", lambda w: Request(body={
+        "name": "新客户科技有限公司", "industry": "manufacturing"})),
+    "get_organization": Action("get", "/api/v1/organizations/{org_id}",
+                               lambda w: Request(params={"org_id": w.org_a.pk})),
+    "get_other_organization": Action("get", "/api/v1/organizations/{org_id}",
+                                     lambda w: Request(params={"org_id": w.org_b.pk})),
+    "list_contacts": Action("get", "/api/v1/contacts", lambda w: Request()),
+    "create_contact": Action("post", "/api/v1/contacts", lambda w: Request(body={
+        "organization_id": w.org_a.pk, "name": "张工", "phone": "13700001111"})),
+    "list_products": Action("get", "/api/v1/products", lambda w: Request()),
+    "create_product": Action("post", "/api/v1/products", lambda w: Request(body={
+        "organization_id": w.org_a.pk, "product_model_id": w.product_a.product_model_id,
+        "serial_number": "SN-A-0099"})),
+    "list_product_models": Action("get", "/api/v1/product-models", lambda w: Request()),
+    "me": Action("get", "/api/v1/users/me", lambda w: Request()),
+}
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+def client_for(who: str, api_as):
+    """An ApiClient for a persona, nobody, or a made-up token; CSRF is enforced as for a real client."""
+    if who == "anonymous":
+        api = api_as(None)
+    elif who == "bad_token":
+        api = api_as(None)
+        api.headers["HTTP_AUTHORIZATION"] = "Bearer sl_this-token-was-never-issued-0123456789abcdef"
+    else:
+        api = api_as(who)
+    api.client = Client(enforce_csrf_checks=True)
+    return api
+
+
+def perform(api, action: Action, request: Request):
+    url = action.path.format(**request.params)
+    if action.upload:
+        return api.upload(url, request.file, internal="true" if request.internal else "false")
+    if action.method == "get":
+        response = api.get(url, request.query)
+        if response.streaming:  # a download: read it so the file is closed
+            response.content_bytes = b"".join(response.streaming_content)
+            response.close()
+        return response
+    return getattr(api, action.method)(url, request.body)
+
+
+def db_state() -> dict:
+    """Everything a refused request must leave untouched."""
+    media = Path(settings.MEDIA_ROOT)
+    return {
+        "tickets": list(Ticket.objects.order_by("pk").values()),
+        "co_handlers": list(Ticket.co_handlers.through.objects.order_by("pk").values_list("pk", flat=True)),
+        "events": TicketEvent.objects.count(),
+        "attachments": Attachment.objects.count(),
+        "organizations": Organization.objects.count(),
+        "contacts": Contact.objects.count(),
+        "products": CustomerProduct.objects.count(),
+        "files": sorted(str(p) for p in media.rglob("*") if p.is_file()) if media.exists() else [],
+    }
+
+
+def _cells():
+    for action, row in EXPECTED.items():
+        for who, status in zip(WHO, row, strict=True):
+            yield pytest.param(who, action, status, id=f"{who}-{action}")
+
+
+# --- the matrix -----------------------------------------------------------------------------------
+
+def test_the_table_has_one_cell_per_caller_and_one_row_per_action():
+    assert set(EXPECTED) == set(ACTIONS)
+    assert all(len(row) == len(WHO) for row in EXPECTED.values())
+
+
+@pytest.mark.parametrize(("who", "action", "expected"), list(_cells()))
+def test_matrix(who, action, expected, world, api_as):
+    api = client_for(who, api_as)
+    request = ACTIONS[action].prepare(world)
+    before = db_state()
+    response = perform(api, ACTIONS[action], request)
+    assert response.status_code == expected, (response.status_code, response.content[:500])
+    if expected >= 400:
+        body = response.json()
+        assert body["code"] == ERROR_CODES[expected] and body["message"]
+        assert db_state() == before, "a refused request wrote something"
+
+
+def test_the_openapi_document_lists_no_endpoint_the_matrix_does_not_cover(world, api_as):
+    response = api_as(None).get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    documented = {(method.lower(), path) for path, ops in response.json()["paths"].items() for method in ops}
+    covered = {(a.method, a.path) for a in ACTIONS.values()}
+    assert documented - covered == set(), "endpoints without a row in EXPECTED"
+    assert covered - documented == set(), "rows in EXPECTED for endpoints that no longer exist"
+
+
+# --- organisations never see each other -----------------------------------------------------------
+
+@pytest.mark.parametrize("action", [name for name, a in ACTIONS.items() if a.names_ticket])
+def test_another_organisation_gets_404_never_403_for_carols_ticket(action, world, api_as):
+    request = ACTIONS[action].prepare(world)
+    ticket = Ticket.objects.get(number=request.params["number"])
+    before = db_state()
+    response = perform(client_for("bob", api_as), ACTIONS[action], request)
+    assert response.status_code == 404, (response.status_code, response.content[:500])
+    body = response.json()
+    assert body["code"] == "not_found"
+    assert ticket.title not in json.dumps(body, ensure_ascii=False)
+    assert db_state() == before
+
+
+def test_another_organisations_lists_hold_nothing_of_carols(world, api_as):
+    ticket = world.ticket(by="carol")
+    bob = client_for("bob", api_as)
+    assert ticket.number not in {t["number"] for t in bob.get("tickets", {"limit": 100}).json()["items"]}
+    assert [o["id"] for o in bob.get("organizations").json()["items"]] == [world.org_b.pk]
+    assert {c["organization_id"] for c in bob.get("contacts").json()["items"]} == {world.org_b.pk}
+    assert {p["organization_id"] for p in bob.get("products").json()["items"]} == {world.org_b.pk}
+    # Asking for carol's organisation by id, as a filter, finds nothing either.
+    assert bob.get("contacts", {"organization_id": world.org_a.pk}).json()["items"] == []
+    assert bob.get("products", {"organization_id": world.org_a.pk}).json()["items"] == []
+    assert bob.get("tickets", {"organization_id": world.org_a.pk}).json()["items"] == []
+
+
+# --- nothing internal reaches the customer --------------------------------------------------------
+
+SECRET = "内部机密"
+
+
+def test_internal_notes_communications_and_internal_attachments_never_reach_the_customer(world, api_as):
+    ticket = world.ticket(by="carol", title="产线设备黑屏")
+    alice, eric, sam = world.alice, world.eric, world.sam
+    services.ticket_add_internal_note(ticket=ticket, actor=eric, body=f"{SECRET}：批次缺陷", note_type="diagnosis")
+    services.ticket_log_communication(ticket=ticket, actor=alice, channel="phone", happened_at=None,
+                                      customer_feedback=f"{SECRET}：客户情绪激动", next_step=f"{SECRET}：回电",
+                                      summary=f"{SECRET}：通话摘要")
+    services.ticket_assign(ticket=ticket, actor=alice, owner=eric, note=f"{SECRET}：指派说明")
+    services.ticket_set_priority(ticket=ticket, actor=sam, priority="urgent", reason=f"{SECRET}：VIP 投诉")
+    services.ticket_transition(ticket=ticket, actor=eric, to_status="in_progress", note=f"{SECRET}：开始排查")
+    internal = services.attachment_add(ticket=ticket, actor=eric, internal=True,
+                                       upload=SimpleUploadedFile(f"{SECRET}-诊断.png", PNG))
+    public = services.attachment_add(ticket=ticket, actor=alice,
+                                     upload=SimpleUploadedFile("维修报告.png", PNG))
+    services.ticket_add_reply(ticket=ticket, actor=alice, body="您好，工程师已开始处理")
+    staff, carol = client_for("alice", api_as), client_for("carol", api_as)
+    base = f"tickets/{ticket.number}"
+
+    def everything(api) -> str:
+        reads = [api.get(base), api.get(f"{base}/timeline", {"limit": 100}), api.get(f"{base}/attachments"),
+                 api.get("tickets", {"limit": 100})]
+        assert [r.status_code for r in reads] == [200, 200, 200, 200]
+        return json.dumps([r.json() for r in reads], ensure_ascii=False)
+
+    assert SECRET in everything(staff)  # the secrets are there for staff: the check below is not vacuous
+    seen = everything(carol)
+    assert SECRET not in seen
+    assert "您好，工程师已开始处理" in seen and "维修报告.png" in seen
+    kinds = {e["kind"] for e in carol.get(f"{base}/timeline", {"limit": 100}).json()["items"]}
+    # A public attachment's event is public too (events.attachment_added); everything internal is absent.
+    assert kinds <= set(PUBLIC_EVENT_KINDS)
+    assert not kinds & {"note", "communication", "assigned", "priority", "accepted", "fields", "co_handlers"}
+    assert [a["id"] for a in carol.get(f"{base}/attachments").json()] == [public.pk]
+    hidden = perform(carol, ACTIONS["download_internal_attachment"],
+                     Request(params={"number": ticket.number, "attachment_id": internal.pk}))
+    assert hidden.status_code == 404 and hidden.json()["code"] == "not_found"
+    shown = perform(carol, ACTIONS["download_attachment"],
+                    Request(params={"number": ticket.number, "attachment_id": public.pk}))
+    assert shown.status_code == 200 and shown.content_bytes == PNG
