@@ -70,11 +70,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "huey.contrib.djhuey",
     "serviceloop.core",
     "serviceloop.accounts",
     "serviceloop.customers",
     "serviceloop.assets",
     "serviceloop.tickets",
+    "serviceloop.sla",
+    "serviceloop.notifications",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +186,22 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Background jobs (Huey) ---------------------------------------------------------------------
+# Embedded: a SQLite queue in the data directory, consumed by the `serviceloop worker` process that
+# `serviceloop run` starts beside the web server. Scaled: REDIS_URL, and `serviceloop worker` on any
+# number of machines.
+REDIS_URL = env("REDIS_URL")
+HUEY = {
+    "name": "serviceloop",
+    "immediate": env_bool("JOBS_IMMEDIATE", False),
+    "utc": True,
+    "consumer": {"workers": env_int("WORKER_THREADS", 2), "worker_type": "thread", "periodic": True},
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")})
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "serviceloop@localhost")

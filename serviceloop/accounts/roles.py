@@ -46,7 +46,7 @@ _REFERENCE_WRITE = [
     "assets.add_customerproduct",
     "assets.change_customerproduct",
 ]
-_SUPERVISE = ["tickets.override_priority"]
+_SUPERVISE = ["tickets.override_priority", "sla.view_compensation"]
 _CONFIGURE = [
     "tickets.add_category",
     "tickets.change_category",
@@ -58,6 +58,13 @@ _CONFIGURE = [
     "accounts.view_user",
     "accounts.add_team",
     "accounts.change_team",
+    "sla.add_slapolicyversion",
+    "sla.view_slapolicy",
+    "sla.change_businesscalendar",
+    "sla.add_calendarday",
+    "sla.change_calendarday",
+    "sla.add_compensationrule",
+    "sla.change_compensationrule",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -104,6 +104,8 @@ def _register_routers() -> None:
     from serviceloop.accounts.api import router as users_router
     from serviceloop.assets.api import models_router, products_router
     from serviceloop.customers.api import contacts_router, organizations_router
+    from serviceloop.notifications.api import router as notifications_router
+    from serviceloop.sla.api import router as sla_router
     from serviceloop.tickets.api import categories_router, tickets_router
 
     api.add_router("/tickets", tickets_router)
@@ -113,6 +115,8 @@ def _register_routers() -> None:
     api.add_router("/products", products_router)
     api.add_router("/product-models", models_router)
     api.add_router("/users", users_router)
+    api.add_router("/sla", sla_router)
+    api.add_router("/notifications", notifications_router)
 
 
 _register_routers()

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "serviceloop.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from . import jobs  # noqa: F401 - registers the job-failure recorder with Huey

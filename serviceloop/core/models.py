@@ -12,3 +12,22 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class JobFailure(models.Model):
+    """A background job that raised: kept so administrators see failures (the job itself is retried)."""
+
+    task = models.CharField(_("job"), max_length=200)
+    task_id = models.CharField(_("job id"), max_length=64)
+    arguments = models.TextField(_("arguments"), blank=True)
+    error = models.TextField(_("error"))
+    retries_left = models.IntegerField(_("retries left"), default=0)
+    created_at = models.DateTimeField(_("failed at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("failed job")
+        verbose_name_plural = _("failed jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.task} {self.created_at:%Y-%m-%d %H:%M}"

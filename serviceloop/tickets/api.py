@@ -16,6 +16,8 @@ from serviceloop.assets.models import CustomerProduct
 from serviceloop.core.errors import InvalidInput
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Contact, Organization
+from serviceloop.sla.api import EscalationOut, escalate_ticket
+from serviceloop.sla.services import sla_summary
 
 from . import selectors, services
 from .choices import (
@@ -111,6 +113,7 @@ class TicketOut(TicketListItem):
     resolved_at: datetime | None
     closed_at: datetime | None
     allowed_transitions: list[str]
+    sla: dict | None = Field(None, description="deadlines, minutes left, paused, at risk, breached (SLA-5)")
 
 
 def _list_item(t: Ticket) -> dict:
@@ -141,6 +144,7 @@ def _detail(t: Ticket, user: User, co_handlers: list[User] | None = None) -> dic
         "co_handlers": [_user_ref(u) for u in (t.co_handlers.all() if co_handlers is None else co_handlers)],
         "category_path": t.category.path if t.category else None,
         "allowed_transitions": list(allowed_next(t.status, customer=user.is_customer)),
+        "sla": sla_summary(getattr(t, "sla", None), t),
     }
 
 
@@ -481,6 +485,10 @@ def download_attachment(request, number: str, attachment_id: int):
                             filename=attachment.original_name, content_type=attachment.content_type)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+tickets_router.post("/{number}/escalate", response={201: EscalationOut, **ERRORS},
+                    summary="Escalate by hand (上报) to a person or department")(escalate_ticket)
 
 
 # --- categories -----------------------------------------------------------------------------------

@@ -121,6 +121,7 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Internal note")
     COMMUNICATION = "communication", _("Communication log")
     ATTACHMENT = "attachment", _("Attachment added")
+    ESCALATED = "escalated", _("Escalated")
 
 
 # The only event kinds a customer may ever see (COM-4). Listed positively, so a new kind stays

@@ -82,3 +82,10 @@ def communication(ticket: Ticket, actor, *, channel: str, happened_at: datetime,
 def attachment_added(ticket: Ticket, actor, *, attachment_id: int, name: str, public: bool) -> TicketEvent:
     return _write(ticket, EventKind.ATTACHMENT, actor, public=public,
                   data={"attachment": attachment_id, "name": name})
+
+
+def escalated(ticket: Ticket, actor, *, escalation_id: int, kind: str, to_user_id: int | None, department: str,
+              reason: str) -> TicketEvent:
+    """ASN-6: an escalation, automatic (actor None) or manual, on the timeline. Internal."""
+    return _write(ticket, EventKind.ESCALATED, actor, public=False, body=reason,
+                  data={"escalation": escalation_id, "kind": kind, "to": to_user_id, "department": department})

@@ -60,7 +60,7 @@ def ticket_get(*, user, number: str) -> Ticket:
     qs = (
         Ticket.objects.visible_to(user)
         .select_related("organization", "contact", "product__product_model", "owner", "group", "category__parent",
-                        "created_by")
+                        "created_by", "sla__version__policy")
         .prefetch_related("co_handlers")
     )
     try:

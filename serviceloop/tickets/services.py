@@ -27,6 +27,9 @@ from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
 from serviceloop.core.errors import Conflict, Forbidden, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from serviceloop.customers.models import Contact, Organization
+from serviceloop.notifications.models import NotificationKind
+from serviceloop.notifications.services import notify
+from serviceloop.sla import services as sla
 
 from . import events, filetypes
 from .choices import (
@@ -196,6 +199,7 @@ def ticket_create(
     )
     ticket.save(force_insert=True)
     events.created(ticket, actor)
+    sla.ticket_sla_start(ticket=ticket)
     if contact is not None and contact.email:
         transaction.on_commit(lambda: _send_acknowledgement(ticket.pk))
     return ticket
@@ -232,11 +236,15 @@ def ticket_accept(*, ticket: Ticket, actor: User) -> Ticket:
     ticket.accepted_at = now
     fields = ["accepted_at"]
     events.accepted(ticket, actor)
+    old_status = ticket.status
     if ticket.status == Status.NEW:
         events.status_changed(ticket, actor, old=ticket.status, new=Status.ACCEPTED)
         ticket.status = Status.ACCEPTED
         fields.append("status")
     _touch(ticket, now, fields)
+    sla.ticket_sla_acknowledged(ticket=ticket)
+    if old_status != ticket.status:
+        sla.ticket_sla_status_changed(ticket=ticket, old_status=old_status, actor=actor)
     return ticket
 
 
@@ -295,12 +303,16 @@ def ticket_transition(
         ticket.resolved_at = None
         ticket.closed_at = None
         fields += ["resolved_at", "closed_at"]
-    if to_status in (Status.ACCEPTED, Status.IN_PROGRESS) and ticket.accepted_at is None:
+    acknowledged = to_status in (Status.ACCEPTED, Status.IN_PROGRESS) and ticket.accepted_at is None
+    if acknowledged:
         ticket.accepted_at = now
         fields.append("accepted_at")
     _touch(ticket, now, fields)
     events.status_changed(ticket, actor, old=old, new=to_status, sub_status=ticket.sub_status, note=note,
                           public_note=customer)
+    if acknowledged:
+        sla.ticket_sla_acknowledged(ticket=ticket)
+    sla.ticket_sla_status_changed(ticket=ticket, old_status=old, actor=actor)
     return ticket
 
 
@@ -328,6 +340,12 @@ def ticket_assign(*, ticket: Ticket, actor: User, owner: User | None, group: Tea
     _touch(ticket, timezone.now(), fields)
     events.assigned(ticket, actor, old_owner_id=old_owner, new_owner_id=new_owner, group_id=new_group,
                     note=_check_text("note", note))
+    if old_owner != new_owner and owner is not None:
+        sla.ticket_sla_reassigned(ticket=ticket)
+        notify(users=[owner], kind=NotificationKind.ASSIGNED, ticket=ticket,
+               title=lambda: _("[%(number)s] assigned to you: %(title)s") % {"number": ticket.number,
+                                                                            "title": ticket.title},
+               body=lambda: _("Please acknowledge the ticket in time."))
     return ticket
 
 
@@ -362,6 +380,7 @@ def ticket_set_priority(*, ticket: Ticket, actor: User, priority: str, reason: s
     ticket.priority_overridden = True
     _touch(ticket, timezone.now(), ["priority", "priority_overridden"])
     events.priority_changed(ticket, actor, old=old, new=priority, reason=reason)
+    sla.ticket_sla_recompute(ticket=ticket)
     return ticket
 
 
@@ -422,6 +441,8 @@ def ticket_update(*, ticket: Ticket, actor: User, changes: dict) -> Ticket:
             fields.append("priority")
     _touch(ticket, timezone.now(), fields)
     events.fields_changed(ticket, actor, changes=diff)
+    if "priority" in diff:
+        sla.ticket_sla_recompute(ticket=ticket)
     return ticket
 
 
@@ -444,7 +465,10 @@ def ticket_add_reply(*, ticket: Ticket, actor: User, body: str) -> TicketEvent:
         ticket.first_response_at = now
         fields.append("first_response_at")
     _touch(ticket, now, fields)
-    return events.reply(ticket, actor, body=body, from_customer=from_customer)
+    event = events.reply(ticket, actor, body=body, from_customer=from_customer)
+    if not from_customer:
+        sla.ticket_sla_customer_updated(ticket=ticket, first_response="first_response_at" in fields)
+    return event
 
 
 @transaction.atomic
@@ -475,6 +499,7 @@ def ticket_log_communication(*, ticket: Ticket, actor: User, channel: str, happe
     feedback = _check_text("customer_feedback", customer_feedback, required=True)
     ticket = _locked(ticket)
     _touch(ticket, timezone.now(), [])
+    sla.ticket_sla_customer_updated(ticket=ticket, first_response=False)
     return events.communication(ticket, actor, channel=channel, happened_at=happened_at,
                                 customer_feedback=feedback, next_step=_check_text("next_step", next_step),
                                 summary=_check_text("summary", summary))

@@ -2,6 +2,8 @@
 
 import os
 import secrets
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -25,6 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
         parser.add_argument("--no-demo", action="store_true", help="Do not load demo data into an empty database.")
         parser.add_argument("--demo-tickets", type=int, default=300)
+        parser.add_argument("--no-worker", action="store_true",
+                            help="Do not start the background-job worker (run `serviceloop worker` yourself).")
 
     def handle(self, *args, **options):
         compile_translations()
@@ -39,6 +43,26 @@ class Command(BaseCommand):
         connections.close_all()
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"ServiceLoop is serving on http://{bind}/ (data: {settings.DATA_DIR})"))
+        worker = None if options["no_worker"] else self._start_worker()
+        try:
+            self._serve(bind, options)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
+    def _start_worker(self) -> subprocess.Popen:
+        """The job consumer as a child process: SLA sweeps every minute, emails, retries.
+
+        A separate process rather than threads in this one, because gunicorn forks its workers from
+        here and a fork must not copy half-held locks of running threads.
+        """
+        return subprocess.Popen([sys.executable, "-m", "serviceloop.core.cli", "worker"], env=os.environ.copy())
+
+    def _serve(self, bind: str, options: dict) -> None:
         WebServer({
             "bind": bind,
             "workers": options["workers"],

@@ -1,0 +1,58 @@
+"""Sending notifications: an in-app row now, an email after the transaction commits.
+
+Callers are services inside their own transaction; nothing is sent for a change that rolls back.
+The email goes through Django's mail backend by a background job (tasks.send_notification_email),
+so a slow mail server never holds a request or a sweep.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from serviceloop.core.errors import NotFound
+
+from .models import Notification
+
+
+def notify(*, users, kind: str, ticket, title: str, body: str = "") -> list[Notification]:
+    """Write one notification per distinct active user and queue their emails on commit.
+
+    `title` and `body` may be callables taking no argument, evaluated in each user's language.
+    """
+    rows = []
+    seen = set()
+    for user in users:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        with override(user.language or "zh-hans"):
+            rows.append(Notification(
+                user=user, kind=kind, ticket=ticket,
+                title=str(title() if callable(title) else title)[:200],
+                body=str(body() if callable(body) else body),
+            ))
+    created = Notification.objects.bulk_create(rows)
+    for row in created:
+        if row.user.email:
+            transaction.on_commit(lambda pk=row.pk: _queue_email(pk))
+    return created
+
+
+def _queue_email(notification_id: int) -> None:
+    from .tasks import send_notification_email
+
+    send_notification_email(notification_id)
+
+
+@transaction.atomic
+def notification_mark_read(*, user, notification_id: int | None = None) -> int:
+    """Mark one (or, without an id, every) unread notification of the user as read; returns how many."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        if not Notification.objects.filter(user=user, pk=notification_id).exists():
+            raise NotFound(_("Notification not found."))
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,288 @@
+"""SLA under /api/v1: policies and their versions, calendars and days, escalations, compensation,
+and the manual escalation of a ticket (POST /tickets/{number}/escalate, registered on the tickets router).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja import Status as Created
+
+from serviceloop.accounts.models import User
+from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
+from serviceloop.core.pagination import keyset_page
+from serviceloop.core.schemas import ERRORS, Strict
+from serviceloop.tickets import selectors as ticket_selectors
+from serviceloop.tickets.choices import Priority
+
+from . import services
+from .models import (
+    BusinessCalendar,
+    CalendarDay,
+    Compensation,
+    DaySource,
+    Escalation,
+    EscalationKind,
+    Metric,
+    SLAPolicy,
+    SLAPolicyVersion,
+    Unit,
+)
+
+router = Router(tags=["sla"])
+
+
+def _require(user, perm: str) -> None:
+    if user.is_customer or not user.has_perm(perm):
+        raise Forbidden(_("You do not have permission to do this."))
+
+
+# --- policies ---------------------------------------------------------------------------------------
+
+class TargetIO(Strict):
+    priority: Priority
+    metric: Metric
+    amount: int = Field(..., description="greater than zero")
+    unit: Unit
+    tier: str = Field("", max_length=16)
+    contract_level: str = Field("", max_length=50)
+
+
+class VersionOut(Schema):
+    id: int
+    number: int
+    calendar_id: int
+    pause_statuses: list[str]
+    at_risk_ratio: Decimal
+    created_by: str | None
+    created_at: datetime
+    reason: str
+    targets: list[TargetIO]
+
+
+class PolicyOut(Schema):
+    id: int
+    name: str
+    description: str
+    is_default: bool
+    versions: list[VersionOut]
+
+
+class VersionIn(Strict):
+    reason: str = Field(..., min_length=1, max_length=2000)
+    targets: list[TargetIO] = Field(..., min_length=1)
+    calendar_id: int | None = None
+    pause_statuses: list[str] | None = None
+    at_risk_ratio: Decimal | None = Field(None, ge=Decimal("0.1"), le=Decimal("0.99"))
+
+
+def _version(v: SLAPolicyVersion) -> dict:
+    return {
+        "id": v.pk, "number": v.number, "calendar_id": v.calendar_id, "pause_statuses": v.pause_statuses,
+        "at_risk_ratio": v.at_risk_ratio, "created_by": str(v.created_by) if v.created_by else None,
+        "created_at": v.created_at, "reason": v.reason,
+        "targets": [{"priority": t.priority, "metric": t.metric, "amount": t.amount, "unit": t.unit,
+                     "tier": t.tier, "contract_level": t.contract_level} for t in v.targets.all()],
+    }
+
+
+def _policy(p: SLAPolicy) -> dict:
+    return {"id": p.pk, "name": p.name, "description": p.description, "is_default": p.is_default,
+            "versions": [_version(v) for v in p.versions.all()]}
+
+
+def _policies():
+    return SLAPolicy.objects.prefetch_related("versions__targets", "versions__created_by")
+
+
+@router.get("/policies", response={200: list[PolicyOut], **ERRORS}, summary="SLA policies with their version history")
+def list_policies(request):
+    _require(request.auth, "tickets.view_all_tickets")
+    if not SLAPolicy.objects.exists():
+        services.policy_install_presets()
+    return [_policy(p) for p in _policies()]
+
+
+@router.post("/policies/{policy_id}/versions", response={201: PolicyOut, **ERRORS},
+             summary="Change a policy: a new version with who, when and why")
+def create_version(request, policy_id: int, payload: VersionIn):
+    _require(request.auth, "sla.add_slapolicyversion")
+    policy = SLAPolicy.objects.filter(pk=policy_id).first()
+    if policy is None:
+        raise NotFound(_("SLA policy not found."))
+    calendar = None
+    if payload.calendar_id is not None:
+        calendar = BusinessCalendar.objects.filter(pk=payload.calendar_id).first()
+        if calendar is None:
+            raise InvalidInput.field("calendar_id", _("Unknown %(what)s: %(id)s")
+                                     % {"what": _("calendar"), "id": payload.calendar_id})
+    services.policy_version_create(
+        policy=policy, actor=request.auth, reason=payload.reason, calendar=calendar,
+        pause_statuses=payload.pause_statuses, at_risk_ratio=payload.at_risk_ratio,
+        targets=[services.TargetSpec(**t.dict()) for t in payload.targets])
+    return Created(201, _policy(_policies().get(pk=policy.pk)))
+
+
+# --- calendars ----------------------------------------------------------------------------------------
+
+class WindowIO(Strict):
+    start: time
+    end: time
+
+
+class CalendarOut(Schema):
+    id: int
+    name: str
+    timezone: str
+    use_official: bool
+    is_default: bool
+    windows: list[WindowIO]
+
+
+class DayIO(Strict):
+    date: date
+    is_working: bool
+    name: str = Field("", max_length=100)
+    source: DaySource = DaySource.COMPANY
+
+
+def _calendar(c: BusinessCalendar) -> dict:
+    return {"id": c.pk, "name": c.name, "timezone": c.timezone, "use_official": c.use_official,
+            "is_default": c.is_default, "windows": [{"start": w.start, "end": w.end} for w in c.windows.all()]}
+
+
+def _get_calendar(calendar_id: int) -> BusinessCalendar:
+    cal = BusinessCalendar.objects.filter(pk=calendar_id).first()
+    if cal is None:
+        raise NotFound(_("Calendar not found."))
+    return cal
+
+
+@router.get("/calendars", response={200: list[CalendarOut], **ERRORS}, summary="Business calendars")
+def list_calendars(request):
+    _require(request.auth, "tickets.view_all_tickets")
+    services.default_calendar()
+    return [_calendar(c) for c in BusinessCalendar.objects.prefetch_related("windows")]
+
+
+@router.put("/calendars/{calendar_id}/windows", response={200: CalendarOut, **ERRORS},
+            summary="Replace the business-hours windows")
+def set_windows(request, calendar_id: int, payload: list[WindowIO]):
+    _require(request.auth, "sla.change_businesscalendar")
+    cal = services.calendar_set_windows(calendar=_get_calendar(calendar_id),
+                                        windows=[(w.start, w.end) for w in payload])
+    return _calendar(BusinessCalendar.objects.prefetch_related("windows").get(pk=cal.pk))
+
+
+@router.get("/calendars/{calendar_id}/days", response={200: list[DayIO], **ERRORS},
+            summary="The days entered by hand or imported, for one year")
+def list_days(request, calendar_id: int, year: int):
+    _require(request.auth, "tickets.view_all_tickets")
+    if not 1900 <= year <= 2100:
+        raise InvalidInput.field("year", _("Only dates from 1900 to 2100 can be entered."))
+    cal = _get_calendar(calendar_id)
+    return [{"date": d.date, "is_working": d.is_working, "name": d.name, "source": d.source}
+            for d in CalendarDay.objects.filter(calendar=cal, date__year=year)]
+
+
+@router.post("/calendars/{calendar_id}/days", response={201: DayIO, **ERRORS},
+             summary="Enter or correct a day (wins over the official calendar)")
+def set_day(request, calendar_id: int, payload: DayIO):
+    _require(request.auth, "sla.add_calendarday")
+    day = services.calendar_day_set(calendar=_get_calendar(calendar_id), day=payload.date,
+                                    is_working=payload.is_working, name=payload.name, source=payload.source)
+    return Created(201, {"date": day.date, "is_working": day.is_working, "name": day.name, "source": day.source})
+
+
+# --- escalations ------------------------------------------------------------------------------------
+
+class EscalationOut(Schema):
+    id: int
+    ticket_number: str
+    kind: str
+    escalated_to: str | None
+    department: str
+    reason: str
+    expected_feedback_at: datetime | None
+    created_by: str | None
+    created_at: datetime
+
+
+class EscalationPage(Schema):
+    items: list[EscalationOut]
+    next_cursor: str | None
+
+
+class EscalateIn(Strict):
+    reason: str = Field(..., min_length=1, max_length=2000)
+    to_user_id: int | None = None
+    department: str = Field("", max_length=100)
+    expected_feedback_at: datetime | None = None
+
+
+def _escalation(e: Escalation) -> dict:
+    return {"id": e.pk, "ticket_number": e.ticket.number, "kind": e.kind,
+            "escalated_to": str(e.escalated_to) if e.escalated_to else None, "department": e.department,
+            "reason": e.reason, "expected_feedback_at": e.expected_feedback_at,
+            "created_by": str(e.created_by) if e.created_by else None, "created_at": e.created_at}
+
+
+@router.get("/escalations", response={200: EscalationPage, **ERRORS}, summary="Escalations, newest first")
+def list_escalations(request, kind: EscalationKind | None = None, since: datetime | None = None,
+                     cursor: str | None = None,
+                     limit: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)):
+    _require(request.auth, "tickets.view_all_tickets")
+    qs = Escalation.objects.select_related("ticket", "escalated_to", "created_by")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    page = keyset_page(qs, cursor=cursor, limit=limit)
+    return {"items": [_escalation(e) for e in page.items], "next_cursor": page.next_cursor}
+
+
+def escalate_ticket(request, number: str, payload: EscalateIn):
+    """POST /tickets/{number}/escalate — registered on the tickets router (see tickets/api.py)."""
+    user = request.auth
+    ticket = ticket_selectors.ticket_get(user=user, number=number)
+    to = None
+    if payload.to_user_id is not None:
+        to = User.objects.filter(pk=payload.to_user_id, is_active=True, organization__isnull=True).first()
+        if to is None:
+            raise InvalidInput.field("to_user_id", _("Unknown %(what)s: %(id)s")
+                                     % {"what": _("user"), "id": payload.to_user_id})
+    escalation = services.ticket_escalate(ticket=ticket, actor=user, reason=payload.reason, to=to,
+                                          department=payload.department,
+                                          expected_feedback_at=payload.expected_feedback_at)
+    return Created(201, _escalation(escalation))
+
+
+# --- compensation -----------------------------------------------------------------------------------
+
+class CompensationTotal(Schema):
+    organization_id: int
+    organization: str
+    breaches: int
+    cash: Decimal
+    vouchers: int
+
+
+@router.get("/compensation", response={200: list[CompensationTotal], **ERRORS},
+            summary="What is owed per organisation for breaches in a period (SLA-6)")
+def compensation(request, since: date, until: date, organization_id: int | None = None):
+    _require(request.auth, "sla.view_compensation")
+    if until < since:
+        raise InvalidInput.field("until", _("The end of the period is before its start."))
+    qs = Compensation.objects.filter(breach__recorded_at__date__gte=since, breach__recorded_at__date__lte=until)
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
+    rows = (qs.values("organization_id", "organization__name")
+            .annotate(breaches=Count("breach", distinct=True), cash=Sum("cash"), vouchers=Sum("vouchers"))
+            .order_by("organization__name"))
+    return [{"organization_id": r["organization_id"], "organization": r["organization__name"],
+             "breaches": r["breaches"], "cash": r["cash"] or 0, "vouchers": r["vouchers"] or 0} for r in rows]

@@ -1,0 +1,13 @@
+"""SLA background jobs: the sweep, every minute."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+from . import services
+
+
+@db_periodic_task(crontab(minute="*"), retries=2, retry_delay=10)
+@lock_task("sla-sweep")
+def sla_sweep_task():
+    """Claim-based, so overlapping sweeps on several workers would be safe; the lock just saves work."""
+    return services.sla_sweep().total
