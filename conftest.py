@@ -59,6 +59,9 @@ class ApiClient:
     def patch(self, path, data=None, **extra):
         return self._call("patch", path, data, **extra)
 
+    def put(self, path, data=None, **extra):
+        return self._call("put", path, data, **extra)
+
     def upload(self, path, file, **fields):
         url = path if path.startswith("/") else f"/api/v1/{path}"
         return self.client.post(url, {"file": file, **fields}, **self.headers)

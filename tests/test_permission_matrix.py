@@ -28,6 +28,8 @@ from django.test import Client
 
 from serviceloop.assets.models import CustomerProduct
 from serviceloop.customers.models import Contact, Organization
+from serviceloop.notifications.models import Notification
+from serviceloop.sla.services import default_calendar, policy_install_presets
 from serviceloop.tickets import services
 from serviceloop.tickets.choices import PUBLIC_EVENT_KINDS
 from serviceloop.tickets.models import Attachment, Ticket, TicketEvent
@@ -41,6 +43,7 @@ WHO = (*STAFF, "carol", "anonymous", "bad_token")
 #                      pete=product manager rita=customer relations tom=tech lead, carol=customer
 ALL_200 = (200,) * 9 + (401, 401)
 ALL_201 = (201,) * 9 + (401, 401)
+STAFF_200 = (200,) * 8 + (403, 401, 401)
 
 EXPECTED: dict[str, tuple[int, ...]] = {
     #                                ali  eri  sam  dor  ada  pet  rit  tom  car  ano  bad
@@ -74,6 +77,19 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "create_product":               (201, 201, 201, 201, 201, 403, 201, 403, 403, 401, 401),
     "list_product_models":          ALL_200,
     "me":                           ALL_200,
+    "escalate":                     (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "list_sla_policies":            STAFF_200,
+    "create_policy_version":        (403, 403, 403, 403, 201, 403, 403, 403, 403, 401, 401),
+    "list_calendars":               STAFF_200,
+    "set_calendar_windows":         (403, 403, 403, 403, 200, 403, 403, 403, 403, 401, 401),
+    "list_calendar_days":           STAFF_200,
+    "set_calendar_day":             (403, 403, 403, 403, 201, 403, 403, 403, 403, 401, 401),
+    "list_escalations":             STAFF_200,
+    "compensation":                 (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
+    "list_notifications":           ALL_200,
+    # alice's own notification: everybody else is told it does not exist
+    "mark_notification_read":       (200, 404, 404, 404, 404, 404, 404, 404, 404, 401, 401),
+    "mark_all_notifications_read":  ALL_200,
 }
 
 ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
@@ -130,6 +146,19 @@ def _priority(world) -> Request:
     return Request(params={"number": ticket.number}, body={"priority": target, "reason": "客户产线停工"})
 
 
+def _policy_version(world) -> Request:
+    policy = policy_install_presets()[0]
+    return Request(params={"policy_id": policy.pk}, body={
+        "reason": "合同调整：高优先级 8 个工作小时内解决",
+        "targets": [{"priority": "high", "metric": "resolution", "amount": 480, "unit": "business_minutes"}]})
+
+
+def _alice_notification(world) -> Request:
+    ticket = _ticket(world)
+    services.ticket_assign(ticket=ticket, actor=world.sam, owner=world.alice)
+    return Request(params={"notification_id": Notification.objects.filter(user=world.alice).latest("id").pk})
+
+
 T = "/api/v1/tickets/{number}"
 ACTIONS: dict[str, Action] = {
     "create_ticket": Action("post", "/api/v1/tickets", lambda w: Request(body={
@@ -181,6 +210,25 @@ ACTIONS: dict[str, Action] = {
         "serial_number": "SN-A-0099"})),
     "list_product_models": Action("get", "/api/v1/product-models", lambda w: Request()),
     "me": Action("get", "/api/v1/users/me", lambda w: Request()),
+    "escalate": Action("post", T + "/escalate", lambda w: Request(
+        params={"number": _ticket(w).number}, body={"reason": "需研发部评估固件缺陷", "department": "研发部"})),
+    "list_sla_policies": Action("get", "/api/v1/sla/policies", lambda w: Request()),
+    "create_policy_version": Action("post", "/api/v1/sla/policies/{policy_id}/versions", _policy_version),
+    "list_calendars": Action("get", "/api/v1/sla/calendars", lambda w: Request()),
+    "set_calendar_windows": Action("put", "/api/v1/sla/calendars/{calendar_id}/windows", lambda w: Request(
+        params={"calendar_id": default_calendar().pk},
+        body=[{"start": "08:30", "end": "12:00"}, {"start": "13:00", "end": "17:30"}])),
+    "list_calendar_days": Action("get", "/api/v1/sla/calendars/{calendar_id}/days", lambda w: Request(
+        params={"calendar_id": default_calendar().pk}, query={"year": 2026})),
+    "set_calendar_day": Action("post", "/api/v1/sla/calendars/{calendar_id}/days", lambda w: Request(
+        params={"calendar_id": default_calendar().pk},
+        body={"date": "2026-12-31", "is_working": False, "name": "公司年终盘点"})),
+    "list_escalations": Action("get", "/api/v1/sla/escalations", lambda w: Request()),
+    "compensation": Action("get", "/api/v1/sla/compensation", lambda w: Request(
+        query={"since": "2026-01-01", "until": "2026-12-31"})),
+    "list_notifications": Action("get", "/api/v1/notifications", lambda w: Request()),
+    "mark_notification_read": Action("post", "/api/v1/notifications/{notification_id}/read", _alice_notification),
+    "mark_all_notifications_read": Action("post", "/api/v1/notifications/read-all", lambda w: Request()),
 }
 
 
