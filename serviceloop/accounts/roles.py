@@ -81,7 +81,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def sync_roles(**_kwargs) -> None:
+def sync_roles(sender=None, **_kwargs) -> None:
     """Create one group per role and set its permissions to exactly ROLE_PERMISSIONS."""
     from django.contrib.auth.models import Group, Permission
 
@@ -92,7 +92,14 @@ def sync_roles(**_kwargs) -> None:
         if key in wanted:
             by_name[key] = perm
     if len(by_name) < len(wanted):
-        return  # permissions are created after the last app migrates; the next signal completes it
+        # post_migrate runs once per app and permissions appear app by app: only after the last app
+        # is a missing permission a mistake in ROLE_PERMISSIONS, and then it must not pass silently.
+        from django.apps import apps
+
+        if sender is not None and sender.label == list(apps.get_app_configs())[-1].label:
+            missing = sorted(wanted - set(by_name))
+            raise RuntimeError(f"roles.py names permissions that do not exist: {', '.join(missing)}")
+        return
     for role, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=str(role))
         group.permissions.set([by_name[p] for p in perms])

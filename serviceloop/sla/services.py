@@ -9,15 +9,16 @@ the next sweep does the work, so nothing is lost and nothing is done twice.
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
 import time as _time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,6 +53,7 @@ from .models import (
 )
 from .presets import DEFAULT_PAUSE_STATUSES, DEFAULT_PRESET, PRESETS
 
+logger = logging.getLogger(__name__)
 DIRECTOR_DELAY = timedelta(hours=24)  # ASN-4: 24 hours past the resolution deadline
 
 
@@ -257,13 +259,17 @@ def _is_pausing(version: SLAPolicyVersion, status: str, sub_status: str) -> bool
     return status in pause or (bool(sub_status) and sub_status in pause)
 
 
-def _compute(sla: TicketSLA, ticket, *, now: datetime) -> None:
-    """Fill the pending deadlines of `sla` from its start, its targets and its closed pauses."""
+def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = None) -> None:
+    """Fill the pending deadlines of `sla` from its start, its targets and its closed pauses.
+
+    `pauses` may be given when the caller knows them (a bulk backfill knows there are none).
+    """
     version = sla.version
     org = ticket.organization
     targets = _target_for(version, priority=ticket.priority, tier=org.tier, contract_level=org.contract_level)
     cal = working_calendar(version.calendar_id)
-    pauses = [p for p in _pauses(ticket.pk) if p[1] is not None]
+    if pauses is None:
+        pauses = [p for p in _pauses(ticket.pk) if p[1] is not None]
     start = sla.started_at
     due = {m: _add(start, t, cal, pauses) for m, t in targets.items() if m != Metric.UPDATE}
     done_ack = ticket.accepted_at is not None
@@ -310,6 +316,40 @@ def ticket_sla_start(*, ticket, now: datetime | None = None) -> TicketSLA:
     _compute(sla, ticket, now=sla.started_at)
     sla.save(force_insert=True)
     return sla
+
+
+def ticket_sla_backfill(*, settle_past: bool = False, batch: int = 5000) -> int:
+    """Give every open ticket without SLA state one under the default policy (imports, demo data).
+
+    With `settle_past`, deadlines already gone by are marked breached without escalating: a freshly
+    loaded demo should not wake up to thousands of escalations for history it made up.
+    """
+    from serviceloop.tickets.choices import OPEN_STATUSES
+    from serviceloop.tickets.models import Ticket
+
+    version = default_version()
+    now = timezone.now()
+    qs = (Ticket.objects.filter(status__in=OPEN_STATUSES, sla__isnull=True)
+          .select_related("organization").order_by("id"))
+    written = 0
+    rows: list[TicketSLA] = []
+    for ticket in qs.iterator(chunk_size=batch):
+        sla = TicketSLA(ticket=ticket, version=version, started_at=ticket.created_at)
+        _compute(sla, ticket, now=now, pauses=[])
+        if settle_past:
+            for column in ("acknowledge_due", "first_response_due", "resolution_due", "next_update_due",
+                           "director_due"):
+                due = getattr(sla, column)
+                if due is not None and due <= now:
+                    setattr(sla, column, None)
+                    sla.breached = sla.breached or column != "next_update_due"
+        rows.append(sla)
+        if len(rows) >= batch:
+            written += len(TicketSLA.objects.bulk_create(rows))
+            rows = []
+    if rows:
+        written += len(TicketSLA.objects.bulk_create(rows))
+    return written
 
 
 def _sla_for_update(ticket) -> TicketSLA | None:
@@ -425,11 +465,22 @@ def _record_breach(*, ticket, metric: str, due_at: datetime, now: datetime, met:
     return breach
 
 
+def _compensation_rules() -> list[CompensationRule]:
+    """Every rule (a short table); read once per sweep, or once per call outside a sweep."""
+    memo = getattr(_sweep_memo, "value", None)
+    if memo is None:
+        return list(CompensationRule.objects.all())
+    if "rules" not in memo:
+        memo["rules"] = list(CompensationRule.objects.all())
+    return memo["rules"]
+
+
 def _compensate(breach: Breach, ticket) -> None:
     """SLA-6: what the contract owes for this breach, per applicable rule; recomputed as the breach grows."""
     org = ticket.organization
-    rules = CompensationRule.objects.filter(metric=breach.metric).filter(
-        Q(organization=org) | Q(organization__isnull=True, contract_level=org.contract_level or "\x00"))
+    rules = [r for r in _compensation_rules() if r.metric == breach.metric and (
+        r.organization_id == org.pk or (r.organization_id is None and org.contract_level
+                                        and r.contract_level == org.contract_level))]
     for rule in rules:
         cash, vouchers = Decimal("0"), 0
         if rule.kind == CompensationKind.CASH_PER_HOUR:
@@ -445,14 +496,28 @@ def _compensate(breach: Breach, ticket) -> None:
 
 # --- escalation -----------------------------------------------------------------------------------
 
+_sweep_memo = threading.local()  # lookups shared by all rows of one sweep, per thread
+
+
+def _first_with_role(role: Role) -> User | None:
+    memo = getattr(_sweep_memo, "value", None)
+    if memo is not None and role in memo:
+        return memo[role]
+    user = User.objects.filter(groups__name=role, is_active=True).order_by("id").first()
+    if memo is not None:
+        memo[role] = user
+    return user
+
+
 def _supervisor(ticket) -> User | None:
+    """The ticket's group supervisor; without a group, the first active service supervisor."""
     if ticket.group_id and ticket.group.supervisor_id:
         return ticket.group.supervisor
-    return User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).order_by("id").first()
+    return _first_with_role(Role.SUPERVISOR)
 
 
 def _director() -> User | None:
-    return User.objects.filter(groups__name=Role.DIRECTOR, is_active=True).order_by("id").first()
+    return _first_with_role(Role.DIRECTOR)
 
 
 def _escalate(*, ticket, kind: str, to: User | None, reason: str, actor: User | None = None,
@@ -483,31 +548,60 @@ class SweepResult:
                 + self.resolution_breaches + self.director_escalations)
 
 
-SWEEP_BATCH = 500
+SWEEP_BATCH = 1000
+CLAIM_CHUNK = 100
 
 
 def _claim(column: str, now: datetime, limit: int, handle) -> int:
-    """Select due rows through `column`'s index, claim each with a conditional UPDATE, act on it.
+    """Select due rows through `column`'s index, claim them with a conditional UPDATE, act on each.
 
-    Each row is claimed and handled in its own transaction: the claim and the escalation commit
-    together or not at all. A second sweeper that read the same row finds the column changed and
-    its UPDATE touches nothing.
+    Rows go in chunks: one transaction claims a chunk (UPDATE … WHERE the deadline is still set and
+    due … RETURNING the rows it changed) and does their escalations, so the claim and the work commit
+    together or not at all. A second sweeper's UPDATE finds the deadlines already emptied and claims
+    nothing. If a chunk fails, its rows are retried one per transaction, so one bad row cannot hold
+    back its neighbours; the bad row's claim rolls back and the next sweep tries it again.
     """
-    done = 0
     due = list(TicketSLA.objects.filter(**{f"{column}__lte": now}).order_by(column)
                .values_list("ticket_id", column)[:limit])
-    for ticket_id, seen in due:
-        with transaction.atomic():
-            claimed = TicketSLA.objects.filter(ticket_id=ticket_id, **{column: seen}).update(
-                **handle.claim_values(seen, now))
-            if claimed != 1:
+    done = 0
+    for i in range(0, len(due), CLAIM_CHUNK):
+        chunk = due[i:i + CLAIM_CHUNK]
+        try:
+            with transaction.atomic():
+                done += _claim_chunk(column, now, chunk, handle)
+        except Exception:  # noqa: BLE001 - isolate the failing row below
+            if len(chunk) == 1:
+                logger.exception("SLA sweep: %s of ticket %s failed; retried next sweep", column, chunk[0][0])
                 continue
-            sla = TicketSLA.objects.select_related(
-                "version", "ticket__organization", "ticket__owner", "ticket__group__supervisor").get(
-                ticket_id=ticket_id)
-            handle(sla, seen, now)
-            done += 1
+            for row in chunk:
+                try:
+                    with transaction.atomic():
+                        done += _claim_chunk(column, now, [row], handle)
+                except Exception:  # noqa: BLE001 - logged; the rolled-back claim is retried next sweep
+                    logger.exception("SLA sweep: %s of ticket %s failed; retried next sweep", column, row[0])
     return done
+
+
+def _claim_chunk(column: str, now: datetime, rows: list[tuple[int, datetime]], handle) -> int:
+    seen = dict(rows)
+    values = handle.claim_values(None, now)
+    table = connection.ops.quote_name(TicketSLA._meta.db_table)
+    col = connection.ops.quote_name(column)
+    sets = ", ".join(f"{connection.ops.quote_name(k)} = %s" for k in values)
+    marks = ", ".join(["%s"] * len(seen))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {sets} WHERE ticket_id IN ({marks}) "  # noqa: S608 - names from the model
+            f"AND {col} IS NOT NULL AND {col} <= %s RETURNING ticket_id",
+            [*values.values(), *seen, now],
+        )
+        claimed = [r[0] for r in cursor.fetchall()]
+    slas = TicketSLA.objects.select_related(
+        "version", "ticket__organization", "ticket__owner", "ticket__group__supervisor").filter(
+        ticket_id__in=claimed)
+    for sla in slas:
+        handle(sla, seen[sla.ticket_id], now)
+    return len(claimed)
 
 
 class _AckOverdue:
@@ -612,8 +706,12 @@ def sla_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> Sweep
     """One pass over every due deadline (ASN-3, ASN-4); safe to run in several workers at once."""
     now = now or timezone.now()
     result = SweepResult()
-    for column, handler, counter in RULES:
-        setattr(result, counter, _claim(column, now, batch, handler))
+    _sweep_memo.value = {}
+    try:
+        for column, handler, counter in RULES:
+            setattr(result, counter, _claim(column, now, batch, handler))
+    finally:
+        _sweep_memo.value = None
     return result
 
 

@@ -88,7 +88,8 @@ class Ticket(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
     ticket_type = models.CharField(_("type"), max_length=32, choices=TicketType.choices, default=TicketType.PROBLEM)
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,
     )
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
     impact_scope = models.CharField(
@@ -102,8 +103,11 @@ class Ticket(models.Model):
     sub_status = models.CharField(_("sub-status"), max_length=24, choices=SubStatus.choices, blank=True)
     pending_until = models.DateField(_("expected release date"), null=True, blank=True)
     # --- who
+    # No single-column indexes on the four list filters below: the composite indexes in Meta start
+    # with them and serve the same lookups; a second index would only slow every insert.
     organization = models.ForeignKey(
-        "customers.Organization", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="tickets"
+        "customers.Organization", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="tickets",
+        db_index=False,
     )
     contact = models.ForeignKey(
         "customers.Contact",
@@ -128,6 +132,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_tickets",
+        db_index=False,
     )
     co_handlers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("co-handlers"), blank=True, related_name="co_handled_tickets"
@@ -139,6 +144,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tickets",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

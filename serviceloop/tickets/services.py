@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import File
@@ -494,7 +494,7 @@ def ticket_log_communication(*, ticket: Ticket, actor: User, channel: str, happe
     _require(actor, "tickets.log_communication")
     _check_choice("channel", channel, CommunicationChannel)
     happened_at = happened_at or timezone.now()
-    if happened_at > timezone.now() + timezone.timedelta(minutes=5):
+    if happened_at > timezone.now() + timedelta(minutes=5):
         raise InvalidInput.field("happened_at", _("A communication cannot be logged in the future."))
     feedback = _check_text("customer_feedback", customer_feedback, required=True)
     ticket = _locked(ticket)
