@@ -18,6 +18,10 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     django.setup()
     compile_translations()
+    # Jobs run at once, in memory: a test sees their effects and no queue file is written.
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
 
 
 @pytest.fixture(autouse=True)

@@ -180,7 +180,7 @@ def main() -> None:
     emit(bench="setup", database=database, data_dir=data_dir)
 
     server = subprocess.Popen(
-        [PY, str(ROOT / "manage.py"), "run", "--no-demo", "--host", "127.0.0.1", "--port", str(args.port),
+        [PY, str(ROOT / "manage.py"), "run", "--no-demo", "--no-worker", "--host", "127.0.0.1", "--port", str(args.port),
          "--workers", "2"],
         env={**env, "WEB_THREADS": os.environ.get("WEB_THREADS", "1"), "WEB_WORKER_CLASS": os.environ.get("WEB_WORKER_CLASS", "gthread")}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)

@@ -115,6 +115,10 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # Server-side binding lets psycopg prepare the statements a worker repeats (every request runs
+        # the same dozen), so PostgreSQL parses and plans each once per connection, not per request.
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool("DB_SERVER_SIDE_BINDING", True)
 else:
     DATABASES = {
         "default": {
