@@ -30,6 +30,19 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sla_caches():
+    """Per-process SLA caches (calendars, version targets) must not carry one test's rows into the next:
+    test databases roll back and may hand the same ids out again."""
+    from serviceloop.sla import services
+
+    services.clear_calendar_cache()
+    services._targets_cache.clear()
+    yield
+    services.clear_calendar_cache()
+    services._targets_cache.clear()
+
+
 @pytest.fixture
 def world(db):
     from tests.personas import build_world

@@ -261,42 +261,66 @@ def _is_pausing(version: SLAPolicyVersion, status: str, sub_status: str) -> bool
     return status in pause or (bool(sub_status) and sub_status in pause)
 
 
-def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = None) -> None:
+def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = None, fresh: bool = False) -> None:
     """Fill the pending deadlines of `sla` from its start, its targets and its closed pauses.
 
-    `pauses` may be given when the caller knows them (a bulk backfill knows there are none).
+    A deadline already past whose breach (or director escalation) was recorded stays empty: a
+    recomputation must never re-arm what the sweeper has handled. `fresh` (a new ticket, a bulk
+    backfill) skips that look-up and the pause query, as nothing can have happened yet.
     """
     version = sla.version
     org = ticket.organization
     targets = _target_for(version, priority=ticket.priority, tier=org.tier, contract_level=org.contract_level)
     cal = working_calendar(version.calendar_id)
-    if pauses is None:
+    if fresh:
+        pauses = []
+    elif pauses is None:
         pauses = [p for p in _pauses(ticket.pk) if p[1] is not None]
     start = sla.started_at
     due = {m: _add(start, t, cal, pauses) for m, t in targets.items() if m != Metric.UPDATE}
     done_ack = ticket.accepted_at is not None
     done_response = ticket.first_response_at is not None
     done_resolution = ticket.status in (Status.RESOLVED, Status.CLOSED)
-    sla.acknowledge_due = None if done_ack else due.get(Metric.ACKNOWLEDGE)
-    sla.first_response_due = None if done_response else due.get(Metric.FIRST_RESPONSE)
+    handled: set[str] = set()
+    if not fresh:
+        handled = set(Breach.objects.filter(ticket_id=ticket.pk, recorded_at__gte=start)
+                      .values_list("metric", flat=True))
+
+    def pending(metric: str, done: bool) -> datetime | None:
+        value = due.get(metric)
+        if done or value is None or (value <= now and metric in handled):
+            return None
+        return value
+
+    sla.acknowledge_due = pending(Metric.ACKNOWLEDGE, done_ack)
+    sla.first_response_due = pending(Metric.FIRST_RESPONSE, done_response)
     sla.resolution_deadline = due.get(Metric.RESOLUTION)
-    sla.resolution_due = None if done_resolution else sla.resolution_deadline
-    sla.director_due = sla.resolution_due + DIRECTOR_DELAY if sla.resolution_due else None
+    sla.resolution_due = pending(Metric.RESOLUTION, done_resolution)
+    sla.director_due = None
+    if sla.resolution_deadline and not done_resolution:
+        director_at = sla.resolution_deadline + DIRECTOR_DELAY
+        escalated = director_at <= now and not fresh and Escalation.objects.filter(
+            ticket_id=ticket.pk, kind=EscalationKind.RESOLUTION_OVERDUE, created_at__gte=start).exists()
+        sla.director_due = None if escalated else director_at
     update = targets.get(Metric.UPDATE)
     if update and not done_resolution:
         last = ticket.first_response_at or start
         sla.next_update_due = _add(max(last, start), update, cal, pauses)
     else:
         sla.next_update_due = None
-    # At risk once `at_risk_ratio` of the nearest target's time has gone (SLA-5).
-    nearest = min((d for d in (sla.acknowledge_due, sla.first_response_due, sla.resolution_due) if d), default=None)
-    if nearest is not None:
-        sla.at_risk_at = start + (nearest - start) * float(version.at_risk_ratio)
-    else:
-        sla.at_risk_at = None
+    _set_at_risk(sla)
     horizon = max((d for d in due.values() if d), default=start)
     sla.estimated = deadlines.deadline_is_estimated(start, horizon, cal)
     # Dues in the past at computation time are left for the sweeper, which records the breach.
+
+
+def _set_at_risk(sla: TicketSLA) -> None:
+    """At risk once `at_risk_ratio` of the time to the nearest *pending* target has gone (SLA-5)."""
+    nearest = min((d for d in (sla.acknowledge_due, sla.first_response_due, sla.resolution_due) if d), default=None)
+    if nearest is None:
+        sla.at_risk_at = None
+    else:
+        sla.at_risk_at = sla.started_at + (nearest - sla.started_at) * float(sla.version.at_risk_ratio)
 
 
 def _clear_dues(sla: TicketSLA) -> None:
@@ -315,7 +339,7 @@ def ticket_sla_start(*, ticket, now: datetime | None = None) -> TicketSLA:
     Monday–Friday fallback is used and the ticket's SLA is flagged `estimated`.
     """
     sla = TicketSLA(ticket=ticket, version=default_version(), started_at=now or ticket.created_at)
-    _compute(sla, ticket, now=sla.started_at, pauses=[])  # a new ticket has never been paused
+    _compute(sla, ticket, now=sla.started_at, fresh=True)
     sla.save(force_insert=True)
     return sla
 
@@ -337,7 +361,7 @@ def ticket_sla_backfill(*, settle_past: bool = False, batch: int = 5000) -> int:
     rows: list[TicketSLA] = []
     for ticket in qs.iterator(chunk_size=batch):
         sla = TicketSLA(ticket=ticket, version=version, started_at=ticket.created_at)
-        _compute(sla, ticket, now=now, pauses=[])
+        _compute(sla, ticket, now=now, fresh=True)
         if settle_past:
             for column in ("acknowledge_due", "first_response_due", "resolution_due", "next_update_due",
                            "director_due"):
@@ -402,10 +426,14 @@ def ticket_sla_acknowledged(*, ticket) -> None:
     sla = _sla_for_update(ticket)
     if sla is None:
         return
+    now = timezone.now()
     if sla.acknowledge_due is not None:
-        _meet(sla, ticket, Metric.ACKNOWLEDGE, sla.acknowledge_due, timezone.now())
+        _meet(sla, ticket, Metric.ACKNOWLEDGE, sla.acknowledge_due, now)
         sla.acknowledge_due = None
-        sla.save(update_fields=["acknowledge_due", "breached"])
+    else:
+        _complete_open_breaches(ticket, Metric.ACKNOWLEDGE, now)
+    _set_at_risk(sla)
+    sla.save(update_fields=["acknowledge_due", "breached", "at_risk_at"])
 
 
 def ticket_sla_reassigned(*, ticket) -> None:
@@ -428,10 +456,14 @@ def ticket_sla_customer_updated(*, ticket, first_response: bool) -> None:
         return
     now = timezone.now()
     fields = []
-    if first_response and sla.first_response_due is not None:
-        _meet(sla, ticket, Metric.FIRST_RESPONSE, sla.first_response_due, now)
-        sla.first_response_due = None
-        fields += ["first_response_due", "breached"]
+    if first_response:
+        if sla.first_response_due is not None:
+            _meet(sla, ticket, Metric.FIRST_RESPONSE, sla.first_response_due, now)
+            sla.first_response_due = None
+        else:
+            _complete_open_breaches(ticket, Metric.FIRST_RESPONSE, now)
+        _set_at_risk(sla)
+        fields += ["first_response_due", "breached", "at_risk_at"]
     if sla.paused_since is None and ticket.status not in (Status.RESOLVED, Status.CLOSED):
         org = ticket.organization
         update = _target_for(sla.version, priority=ticket.priority, tier=org.tier,
@@ -451,6 +483,12 @@ def _meet(sla: TicketSLA, ticket, metric: str, due: datetime | None, now: dateti
         return
     _record_breach(ticket=ticket, metric=metric, due_at=due, now=now, met=True)
     sla.breached = True
+
+
+def _complete_open_breaches(ticket, metric: str, now: datetime) -> None:
+    """A target met after the sweeper recorded its breach: give the breach its final size."""
+    for breach in Breach.objects.filter(ticket_id=ticket.pk, metric=metric, met_at__isnull=True):
+        _record_breach(ticket=ticket, metric=metric, due_at=breach.due_at, now=now, met=True)
 
 
 def _record_breach(*, ticket, metric: str, due_at: datetime, now: datetime, met: bool) -> Breach:
