@@ -71,6 +71,17 @@ def main() -> None:
                        env=env, check=True, stdout=subprocess.DEVNULL)
         emit(bench="topup", tickets=args.tickets, seconds=round(time.perf_counter() - started, 1))
 
+    # The demo keeps ~6 % of tickets open; the target is stated for 100,000 open of 1,000,000, so
+    # move enough of the newest finished tickets back into progress (a bench database only).
+    open_now = Ticket.objects.filter(status__in=OPEN_STATUSES).count()
+    if open_now < args.open:
+        reopen = list(Ticket.objects.exclude(status__in=OPEN_STATUSES).order_by("-id")
+                      .values_list("id", flat=True)[: args.open - open_now])
+        for i in range(0, len(reopen), 5000):
+            Ticket.objects.filter(id__in=reopen[i:i + 5000]).update(status="in_progress", resolved_at=None,
+                                                                    closed_at=None)
+        emit(bench="reopened for the bench", tickets=len(reopen))
+
     # Give up to --open open tickets an SLA row whose deadlines are all in the future: the state of a
     # healthy service desk. One INSERT … SELECT, so the set-up stays fast at any size.
     version = services.default_version()

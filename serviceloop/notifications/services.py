@@ -1,7 +1,7 @@
 """Sending notifications: an in-app row now, an email after the transaction commits.
 
 Callers are services inside their own transaction; nothing is sent for a change that rolls back.
-The email goes through Django's mail backend by a background job (tasks.send_notification_email),
+The email goes through Django's mail backend by a background job (tasks.send_notification_emails),
 so a slow mail server never holds a request or a sweep.
 """
 
@@ -35,16 +35,36 @@ def notify(*, users, kind: str, ticket, title: str, body: str = "") -> list[Noti
                 body=str(body() if callable(body) else body),
             ))
     created = Notification.objects.bulk_create(rows)
-    for row in created:
-        if row.user.email:
-            transaction.on_commit(lambda pk=row.pk: _queue_email(pk))
+    _queue_emails([row.pk for row in created if row.user.email])
     return created
 
 
-def _queue_email(notification_id: int) -> None:
-    from .tasks import send_notification_email
+def _queue_emails(ids: list[int]) -> None:
+    """Collect the transaction's emails and enqueue them as one job after it commits.
 
-    send_notification_email(notification_id)
+    A sweep escalating a thousand tickets commits in chunks; one job per chunk instead of one per
+    email keeps the queue (a SQLite file when embedded) from becoming the bottleneck. The list hangs
+    on the connection and the flush is registered once per transaction: if the transaction rolls
+    back, Django drops the callback, and the next transaction registers a fresh one.
+    """
+    if not ids:
+        return
+    conn = transaction.get_connection()
+    registered = any(entry[1] is _flush_emails for entry in conn.run_on_commit)
+    if not registered:
+        conn.serviceloop_email_ids = []
+    conn.serviceloop_email_ids.extend(ids)
+    if not registered:
+        transaction.on_commit(_flush_emails)  # outside a transaction this runs at once
+
+
+def _flush_emails() -> None:
+    from .tasks import send_notification_emails
+
+    conn = transaction.get_connection()
+    ids, conn.serviceloop_email_ids = getattr(conn, "serviceloop_email_ids", None) or [], []
+    if ids:
+        send_notification_emails(ids)
 
 
 @transaction.atomic

@@ -19,3 +19,17 @@ def send_notification_email(notification_id: int) -> None:
         row = Notification.objects.select_related("user", "ticket").get(pk=notification_id)
         # Inside the transaction: if the mail server refuses, the claim rolls back and the retry sends.
         send_mail(row.title, row.body or row.title, None, [row.user.email])
+
+
+@db_task(retries=5, retry_delay=60)
+def send_notification_emails(notification_ids: list[int]) -> None:
+    """Send a batch; each email is claimed on its own, so a retry sends only what is still unsent."""
+    failures = []
+    for notification_id in notification_ids:
+        try:
+            send_notification_email.call_local(notification_id)
+        except OSError as exc:
+            failures.append((notification_id, exc))
+    if failures:
+        # Raising makes Huey retry the whole batch; the ones already sent are skipped by their claim.
+        raise OSError(f"{len(failures)} of {len(notification_ids)} emails failed; first: {failures[0][1]}")

@@ -338,9 +338,20 @@ def ticket_sla_start(*, ticket, now: datetime | None = None) -> TicketSLA:
     A deadline reaching into a year the official calendar does not know never fails creation: the
     Monday–Friday fallback is used and the ticket's SLA is flagged `estimated`.
     """
-    sla = TicketSLA(ticket=ticket, version=default_version(), started_at=now or ticket.created_at)
-    _compute(sla, ticket, now=sla.started_at, fresh=True)
+    sla = ticket_sla_prepare(ticket=ticket, now=now)
+    sla.ticket = ticket
     sla.save(force_insert=True)
+    return sla
+
+
+def ticket_sla_prepare(*, ticket, now: datetime | None = None) -> TicketSLA:
+    """The SLA state of a ticket not saved yet: computed before the ticket takes its number.
+
+    ticket_create computes this first and saves it after the ticket, so the time between taking
+    the numbering row's lock and committing holds only the INSERTs.
+    """
+    sla = TicketSLA(version=default_version(), started_at=now or ticket.created_at)
+    _compute(sla, ticket, now=sla.started_at, fresh=True)
     return sla
 
 
@@ -491,13 +502,20 @@ def _complete_open_breaches(ticket, metric: str, now: datetime) -> None:
         _record_breach(ticket=ticket, metric=metric, due_at=breach.due_at, now=now, met=True)
 
 
-def _record_breach(*, ticket, metric: str, due_at: datetime, now: datetime, met: bool) -> Breach:
+def _record_breach(*, ticket, metric: str, due_at: datetime, now: datetime, met: bool, new: bool = False) -> Breach:
+    """Record a missed target, or grow the recorded one; `new` when the caller knows it is the first.
+
+    The sweeper passes `new`: it has just claimed a deadline that was still pending, so no breach of
+    that deadline can exist, and one query per row is saved (the unique constraint still guards it).
+    """
     minutes = max(0, math.ceil((now - due_at).total_seconds() / 60))
-    breach, created = Breach.objects.get_or_create(
-        ticket=ticket, metric=metric, due_at=due_at,
-        defaults={"organization_id": ticket.organization_id, "minutes_late": minutes,
-                  "met_at": now if met else None})
-    if not created:
+    # Not get_or_create: its savepoint costs two more round trips per row in a sweep; the row lock
+    # held by the caller (ticket or claimed SLA row) already keeps two writers apart.
+    breach = None if new else Breach.objects.filter(ticket=ticket, metric=metric, due_at=due_at).first()
+    if breach is None:
+        breach = Breach.objects.create(ticket=ticket, organization_id=ticket.organization_id, metric=metric,
+                                       due_at=due_at, minutes_late=minutes, met_at=now if met else None)
+    else:
         breach.minutes_late = max(breach.minutes_late, minutes)
         breach.met_at = now if met else breach.met_at
         breach.save(update_fields=["minutes_late", "met_at"])
@@ -653,7 +671,7 @@ class _AckOverdue:
 
     def __call__(self, sla, seen, now):
         ticket = sla.ticket
-        _record_breach(ticket=ticket, metric=Metric.ACKNOWLEDGE, due_at=seen, now=now, met=False)
+        _record_breach(ticket=ticket, metric=Metric.ACKNOWLEDGE, due_at=seen, now=now, met=False, new=True)
         supervisor = _supervisor(ticket)
         _escalate(ticket=ticket, kind=EscalationKind.ACKNOWLEDGE_OVERDUE, to=supervisor,
                   reason=_label(EscalationKind.ACKNOWLEDGE_OVERDUE))
@@ -673,7 +691,7 @@ class _ResponseOverdue:
 
     def __call__(self, sla, seen, now):
         ticket = sla.ticket
-        _record_breach(ticket=ticket, metric=Metric.FIRST_RESPONSE, due_at=seen, now=now, met=False)
+        _record_breach(ticket=ticket, metric=Metric.FIRST_RESPONSE, due_at=seen, now=now, met=False, new=True)
         notify(users=[ticket.owner, _supervisor(ticket)], kind=NotificationKind.BREACH, ticket=ticket,
                title=lambda: _("[%(number)s] first response overdue") % {"number": ticket.number})
 
@@ -709,7 +727,7 @@ class _ResolutionOverdue:
 
     def __call__(self, sla, seen, now):
         ticket = sla.ticket
-        _record_breach(ticket=ticket, metric=Metric.RESOLUTION, due_at=seen, now=now, met=False)
+        _record_breach(ticket=ticket, metric=Metric.RESOLUTION, due_at=seen, now=now, met=False, new=True)
         notify(users=[ticket.owner, _supervisor(ticket)], kind=NotificationKind.BREACH, ticket=ticket,
                title=lambda: _("[%(number)s] resolution deadline missed") % {"number": ticket.number})
 

@@ -177,7 +177,7 @@ def ticket_create(
     now = timezone.now()
     core = product.product_model.is_core if product is not None else True
     ticket = Ticket(
-        number=next_number(settings.TICKET_NUMBER_PATTERN, now),
+        number="",
         channel=channel,
         ticket_type=ticket_type,
         category=category,
@@ -197,9 +197,14 @@ def ticket_create(
         updated_at=now,
         **texts,
     )
+    clock = sla.ticket_sla_prepare(ticket=ticket)
+    # The number last: taking it locks the period's counter row until commit, so every other
+    # creation waits; only the INSERTs below may run while it is held.
+    ticket.number = next_number(settings.TICKET_NUMBER_PATTERN, now)
     ticket.save(force_insert=True)
     events.created(ticket, actor)
-    sla.ticket_sla_start(ticket=ticket)
+    clock.ticket = ticket
+    clock.save(force_insert=True)
     if contact is not None and contact.email:
         transaction.on_commit(lambda: _send_acknowledgement(ticket.pk))
     return ticket

@@ -196,3 +196,24 @@ def test_the_failure_recorder_keeps_what_an_administrator_needs(db):
     failure = JobFailure.objects.get()
     assert (failure.task, failure.task_id, failure.arguments, failure.error, failure.retries_left) == (
         Task.name, Task.id, "(42,)", "OSError: timed out", 3)
+
+
+def test_a_rolled_back_notification_sends_nothing_and_later_ones_still_go(world, mailoutbox,
+                                                                          django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from serviceloop.notifications.services import notify
+
+    for user in (world.alice, world.eric):
+        user.email = f"{user.username}@example.cn"
+        user.save(update_fields=["email"])
+    ticket = world.ticket()
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                notify(users=[world.alice], kind="escalated", ticket=ticket, title="rolled back")
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+        notify(users=[world.eric], kind="escalated", ticket=ticket, title="committed")
+    assert [(m.to, m.subject) for m in mailoutbox] == [(["eric@example.cn"], "committed")]
