@@ -197,7 +197,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # number of machines.
 REDIS_URL = env("REDIS_URL")
 HUEY = {
-    "name": "serviceloop",
+    "name": env("JOBS_QUEUE_NAME", "serviceloop"),
     "immediate": env_bool("JOBS_IMMEDIATE", False),
     "utc": True,
     "consumer": {"workers": env_int("WORKER_THREADS", 2), "worker_type": "thread", "periodic": True},
@@ -208,6 +208,14 @@ else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")})
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "serviceloop@localhost")
 
 LOGGING = {

@@ -90,6 +90,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     # alice's own notification: everybody else is told it does not exist
     "mark_notification_read":       (200, 404, 404, 404, 404, 404, 404, 404, 404, 401, 401),
     "mark_all_notifications_read":  ALL_200,
+    "set_sla_policy":               (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
 }
 
 ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
@@ -229,6 +230,8 @@ ACTIONS: dict[str, Action] = {
     "list_notifications": Action("get", "/api/v1/notifications", lambda w: Request()),
     "mark_notification_read": Action("post", "/api/v1/notifications/{notification_id}/read", _alice_notification),
     "mark_all_notifications_read": Action("post", "/api/v1/notifications/read-all", lambda w: Request()),
+    "set_sla_policy": Action("post", T + "/sla-policy", lambda w: Request(params={"number": _ticket(w).number}, body={
+        "policy_id": policy_install_presets()[1].pk, "reason": "客户签订了技术支持合同"})),
 }
 
 

@@ -16,6 +16,16 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ("name", "phone")
     inlines = [ContactInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"tier", "contract_level"} & set(form.changed_data):
+            from django.db import transaction
+
+            from serviceloop.sla.tasks import organization_sla_recompute_task
+
+            # Deadlines of the customer's open tickets follow the new tier, in the background.
+            transaction.on_commit(lambda: organization_sla_recompute_task(obj.pk))
+
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):

@@ -262,6 +262,23 @@ def escalate_ticket(request, number: str, payload: EscalateIn):
     return Created(201, _escalation(escalation))
 
 
+class PolicyChoiceIn(Strict):
+    policy_id: int
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+def set_ticket_policy(request, number: str, payload: PolicyChoiceIn):
+    """POST /tickets/{number}/sla-policy — registered on the tickets router (see tickets/api.py)."""
+    user = request.auth
+    ticket = ticket_selectors.ticket_get(user=user, number=number)
+    policy = SLAPolicy.objects.filter(pk=payload.policy_id).first()
+    if policy is None:
+        raise InvalidInput.field("policy_id", _("Unknown %(what)s: %(id)s")
+                                 % {"what": _("SLA policy"), "id": payload.policy_id})
+    services.ticket_sla_set_policy(ticket=ticket, actor=user, policy=policy, reason=payload.reason)
+    return ticket_selectors.ticket_get(user=user, number=number)
+
+
 # --- compensation -----------------------------------------------------------------------------------
 
 class CompensationTotal(Schema):

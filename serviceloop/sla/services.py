@@ -404,6 +404,54 @@ def ticket_sla_recompute(*, ticket) -> TicketSLA | None:
     return sla
 
 
+@transaction.atomic
+def ticket_sla_set_policy(*, ticket, actor: User, policy: SLAPolicy, reason: str) -> TicketSLA:
+    """Put a ticket under another policy (its current version), e.g. a contract's own SLA; recomputed
+    from the original start, pauses kept. Supervisors only, with a reason, on the timeline."""
+    if actor.is_customer or not actor.has_perm("tickets.override_priority"):
+        raise Forbidden(_("You do not have permission to do this."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput.field("reason", _("This field is required."))
+    version = policy.current_version()
+    if version is None:
+        raise InvalidInput.field("policy_id", _("This policy has no version yet."))
+    from serviceloop.tickets.models import Ticket
+
+    ticket = Ticket.objects.select_for_update().select_related("organization").get(pk=ticket.pk)
+    sla = _sla_for_update(ticket)
+    if sla is None:
+        sla = TicketSLA(ticket=ticket, version=version, started_at=ticket.created_at)
+        _compute(sla, ticket, now=timezone.now())
+        sla.save(force_insert=True)
+    else:
+        old = sla.version
+        sla.version = version
+        if sla.paused_since is None and ticket.status not in (Status.RESOLVED, Status.CLOSED):
+            _compute(sla, ticket, now=timezone.now())
+        sla.save(update_fields=_SLA_FIELDS)
+        events.fields_changed(ticket, actor, changes={"sla_policy": [str(old), str(version)],
+                                                      "reason": [None, reason]})
+    return sla
+
+
+def organization_sla_recompute(*, organization_id: int, batch: int = 500) -> int:
+    """After an organisation's tier or contract level changed: recompute its open tickets' deadlines.
+
+    Runs as a background job (sla.tasks); each ticket in its own short transaction so a large customer
+    does not hold locks for long.
+    """
+    from serviceloop.tickets.choices import OPEN_STATUSES
+    from serviceloop.tickets.models import Ticket
+
+    ids = list(Ticket.objects.filter(organization_id=organization_id, status__in=OPEN_STATUSES)
+               .values_list("id", flat=True))
+    for ticket in Ticket.objects.filter(id__in=ids).select_related("organization").iterator(chunk_size=batch):
+        with transaction.atomic():
+            ticket_sla_recompute(ticket=ticket)
+    return len(ids)
+
+
 def ticket_sla_status_changed(*, ticket, old_status: str, actor) -> TicketSLA | None:
     """Pause, resume, meet or restart the clock after a status change (SLA-4, SLA-5)."""
     sla = _sla_for_update(ticket)

@@ -1,7 +1,7 @@
 """SLA background jobs: the sweep, every minute."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from . import services
 
@@ -11,3 +11,9 @@ from . import services
 def sla_sweep_task():
     """Claim-based, so overlapping sweeps on several workers would be safe; the lock just saves work."""
     return services.sla_sweep().total
+
+
+@db_task(retries=3, retry_delay=30)
+def organization_sla_recompute_task(organization_id: int) -> int:
+    """A customer's tier or contract level changed: their open tickets follow the new targets (SLA-1)."""
+    return services.organization_sla_recompute(organization_id=organization_id)

@@ -16,7 +16,7 @@ from serviceloop.assets.models import CustomerProduct
 from serviceloop.core.errors import InvalidInput
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Contact, Organization
-from serviceloop.sla.api import EscalationOut, escalate_ticket
+from serviceloop.sla.api import EscalationOut, PolicyChoiceIn, escalate_ticket, set_ticket_policy
 from serviceloop.sla.services import sla_summary
 
 from . import selectors, services
@@ -489,6 +489,12 @@ def download_attachment(request, number: str, attachment_id: int):
 
 tickets_router.post("/{number}/escalate", response={201: EscalationOut, **ERRORS},
                     summary="Escalate by hand (上报) to a person or department")(escalate_ticket)
+
+
+@tickets_router.post("/{number}/sla-policy", response={200: TicketOut, **ERRORS},
+                     summary="Put the ticket under another SLA policy (supervisors, with a reason)")
+def change_sla_policy(request, number: str, payload: PolicyChoiceIn):
+    return _detail(set_ticket_policy(request, number, payload), request.auth)
 
 
 # --- categories -----------------------------------------------------------------------------------
