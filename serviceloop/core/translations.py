@@ -21,4 +21,16 @@ def compile_translations() -> list[Path]:
                 continue
             polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
             written.append(mo_path)
+    if written:
+        _forget_loaded_catalogues()
     return written
+
+
+def _forget_loaded_catalogues() -> None:
+    """Django caches a language's catalogue on first use; one loaded before the .mo existed is empty."""
+    from asgiref.local import Local
+    from django.utils.translation import trans_real
+
+    trans_real._translations = {}
+    trans_real._default = None
+    trans_real._active = Local()

@@ -20,6 +20,7 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -535,8 +536,8 @@ def attachment_add(*, ticket: Ticket, actor: User, upload, internal: bool = Fals
         _require_staff(actor)
     size = upload.size
     if size > settings.ATTACHMENT_MAX_BYTES:
-        raise PayloadTooLarge(_("The file is %(size).1f MB; the limit is %(limit).1f MB.")
-                              % {"size": size / 1048576, "limit": settings.ATTACHMENT_MAX_BYTES / 1048576})
+        raise PayloadTooLarge(_("The file is %(size)s; the limit is %(limit)s.")
+                              % {"size": filesizeformat(size), "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)})
     if size == 0:
         raise InvalidInput.field("file", _("The file is empty."))
     upload.seek(0)
