@@ -189,7 +189,7 @@ class TicketSLA(models.Model):
     ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, primary_key=True,
                                   related_name="sla", verbose_name=_("ticket"))
     version = models.ForeignKey(SLAPolicyVersion, on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("policy version"))
+                                verbose_name=_("policy version"), db_index=False)
     started_at = models.DateTimeField(_("clock started"))
     acknowledge_due = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("first response by"), null=True, blank=True)

@@ -153,6 +153,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # never filtered on; an index would only cost every insert
     )
     # --- lifecycle timestamps
     created_at = models.DateTimeField(_("created at"))
@@ -200,7 +201,10 @@ class TicketEvent(models.Model):
     detail (old/new values, communication fields) and `body` the text, if any.
     """
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
+    # One index serves the timeline: (ticket, is_public, id) in Meta. Single-column indexes on these
+    # fields would be written on every event and read by nothing.
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events",
+                               db_index=False)
     kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -209,8 +213,9 @@ class TicketEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
-    created_at = models.DateTimeField(_("at"), db_index=True)
+    created_at = models.DateTimeField(_("at"))
     is_public = models.BooleanField(_("visible to customer"), default=False)
     body = models.TextField(_("text"), blank=True)
     data = models.JSONField(_("detail"), default=dict, blank=True)
