@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from serviceloop.accounts.models import User
 from serviceloop.accounts.roles import Role
@@ -730,18 +731,26 @@ class _AckOverdue:
                   "due": timezone.localtime(seen).strftime("%Y-%m-%d %H:%M")})
 
 
-class _ResponseOverdue:
-    """No first response to the customer in time → a breach, and the owner and supervisor are told."""
+class _MissedTarget:
+    """A first-response or resolution deadline passed: record the breach (its size grows until the
+    target is met) and tell the owner and the supervisor."""
 
-    @staticmethod
-    def claim_values(seen, now):
-        return {"first_response_due": None, "breached": True}
+    def __init__(self, column: str, metric: str, title: str):
+        self.column, self.metric, self.title = column, metric, title
+
+    def claim_values(self, seen, now):
+        return {self.column: None, "breached": True}
 
     def __call__(self, sla, seen, now):
         ticket = sla.ticket
-        _record_breach(ticket=ticket, metric=Metric.FIRST_RESPONSE, due_at=seen, now=now, met=False, new=True)
+        _record_breach(ticket=ticket, metric=self.metric, due_at=seen, now=now, met=False, new=True)
         notify(users=[ticket.owner, _supervisor(ticket)], kind=NotificationKind.BREACH, ticket=ticket,
-               title=lambda: _("[%(number)s] first response overdue") % {"number": ticket.number})
+               title=lambda: _(self.title) % {"number": ticket.number})
+
+
+# Marked for translation here, translated per recipient in notify().
+_RESPONSE_MISSED = gettext_noop("[%(number)s] first response overdue")
+_RESOLUTION_MISSED = gettext_noop("[%(number)s] resolution deadline missed")
 
 
 class _UpdateOverdue:
@@ -766,20 +775,6 @@ class _UpdateOverdue:
         return escalation
 
 
-class _ResolutionOverdue:
-    """The resolution deadline passed: record the breach (its size grows until resolved)."""
-
-    @staticmethod
-    def claim_values(seen, now):
-        return {"resolution_due": None, "breached": True}
-
-    def __call__(self, sla, seen, now):
-        ticket = sla.ticket
-        _record_breach(ticket=ticket, metric=Metric.RESOLUTION, due_at=seen, now=now, met=False, new=True)
-        notify(users=[ticket.owner, _supervisor(ticket)], kind=NotificationKind.BREACH, ticket=ticket,
-               title=lambda: _("[%(number)s] resolution deadline missed") % {"number": ticket.number})
-
-
 class _DirectorEscalation:
     """ASN-4: 24 hours past the resolution deadline → escalate to the service director."""
 
@@ -801,9 +796,11 @@ class _DirectorEscalation:
 
 RULES = (
     ("acknowledge_due", _AckOverdue(), "acknowledge_escalations"),
-    ("first_response_due", _ResponseOverdue(), "response_breaches"),
+    ("first_response_due", _MissedTarget("first_response_due", Metric.FIRST_RESPONSE, _RESPONSE_MISSED),
+     "response_breaches"),
     ("next_update_due", _UpdateOverdue(), "update_reminders"),
-    ("resolution_due", _ResolutionOverdue(), "resolution_breaches"),
+    ("resolution_due", _MissedTarget("resolution_due", Metric.RESOLUTION, _RESOLUTION_MISSED),
+     "resolution_breaches"),
     ("director_due", _DirectorEscalation(), "director_escalations"),
 )
 

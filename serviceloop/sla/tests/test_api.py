@@ -26,16 +26,6 @@ def sh(*args: int) -> datetime:
 MONDAY = sh(2026, 3, 2, 9, 0)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_sla_caches():
-    """Calendars and targets are cached per process by id; test rollbacks reuse ids on SQLite."""
-    services.clear_calendar_cache()
-    getattr(services, "_targets_cache", {}).clear()
-    yield
-    services.clear_calendar_cache()
-    getattr(services, "_targets_cache", {}).clear()
-
-
 def iso(moment: datetime) -> str:
     return moment.isoformat()
 

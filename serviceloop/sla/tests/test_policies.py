@@ -30,16 +30,6 @@ def sh(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_sla_caches():
-    """Calendars and targets are cached per process by id; test rollbacks reuse ids on SQLite."""
-    services.clear_calendar_cache()
-    getattr(services, "_targets_cache", {}).clear()
-    yield
-    services.clear_calendar_cache()
-    getattr(services, "_targets_cache", {}).clear()
-
-
 def seed_001():
     services.policy_install_presets()
     return SLAPolicy.objects.get(name=PRESETS[DEFAULT_PRESET]["name"])

@@ -43,16 +43,6 @@ RESOLUTION_DUE = sh(2026, 3, 5, 9, 0)
 DIRECTOR_DUE = sh(2026, 3, 6, 9, 0)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_sla_caches():
-    """Calendars and targets are cached per process by id; test rollbacks reuse ids on SQLite."""
-    services.clear_calendar_cache()
-    getattr(services, "_targets_cache", {}).clear()
-    yield
-    services.clear_calendar_cache()
-    getattr(services, "_targets_cache", {}).clear()
-
-
 @pytest.fixture
 def team(world):
     return Team.objects.create(name="硬件组", supervisor=world.sam)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 
 from serviceloop.sla import services
@@ -34,16 +33,6 @@ def sh(*args: int) -> datetime:
 
 
 MONDAY = sh(2026, 3, 2, 9, 0)  # an ordinary working week: Thursday 5 March is three working days on
-
-
-@pytest.fixture(autouse=True)
-def _fresh_sla_caches():
-    """Calendars and targets are cached per process by id; test rollbacks reuse ids on SQLite."""
-    services.clear_calendar_cache()
-    getattr(services, "_targets_cache", {}).clear()
-    yield
-    services.clear_calendar_cache()
-    getattr(services, "_targets_cache", {}).clear()
 
 
 def sla_of(ticket) -> TicketSLA:
