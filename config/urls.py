@@ -1,8 +1,7 @@
 """URL map: the admin, the REST API under /api/v1/, attachment downloads, the web pages."""
 
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 from serviceloop.core.api import api
 
@@ -12,5 +11,5 @@ admin.site.site_title = "ServiceLoop"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("", include("serviceloop.web.urls")),
 ]

@@ -151,3 +151,24 @@ class APIToken(models.Model):
     @classmethod
     def new_raw_key(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class LoginThrottle(models.Model):
+    """Failed logins per username (SEC-5): after too many in a row the login is refused for a while.
+
+    Keyed by the lowercased username the visitor typed, whether or not such a user exists, so the
+    answer never tells an attacker which usernames are real.
+    """
+
+    username = models.CharField(_("username"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(_("failed attempts"), default=0)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    last_ip = models.GenericIPAddressField(_("last address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+
+    def __str__(self):
+        return f"{self.username}: {self.failures}"

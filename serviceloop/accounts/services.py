@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -11,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from serviceloop.core.errors import InvalidInput
 
-from .models import APIToken, User, hash_token
+from .models import APIToken, LoginThrottle, User, hash_token
 from .roles import Role
 
 
@@ -55,3 +58,42 @@ def token_revoke(*, token: APIToken) -> APIToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     return token
+
+
+def login_locked_until(*, username: str):
+    """When a locked username may try again, or None when it may try now."""
+    row = LoginThrottle.objects.filter(username=username.strip().lower()).first()
+    if row and row.locked_until and row.locked_until > timezone.now():
+        return row.locked_until
+    return None
+
+
+@transaction.atomic
+def login_failed(*, username: str, ip: str | None) -> LoginThrottle:
+    """Count a failed login; the LOGIN_MAX_FAILURES-th failure in a row locks the username (SEC-5)."""
+    now = timezone.now()
+    row, _created = LoginThrottle.objects.select_for_update().get_or_create(username=username.strip().lower()[:150])
+    if row.last_failure_at and now - row.last_failure_at > timedelta(minutes=settings.LOGIN_LOCK_MINUTES):
+        row.failures = 0  # an old streak of mistakes is forgiven
+    row.failures += 1
+    row.last_failure_at = now
+    row.last_ip = ip
+    if row.failures >= settings.LOGIN_MAX_FAILURES:
+        row.locked_until = now + timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
+        row.failures = 0
+    row.save()
+    return row
+
+
+def login_succeeded(*, username: str) -> None:
+    LoginThrottle.objects.filter(username=username.strip().lower()).delete()
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the user's interface language (zh-hans or en)."""
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidInput.field("language", _("Unknown language."))
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

@@ -27,9 +27,12 @@ class TicketFilters:
     created_before: datetime | None = None
 
 
-def ticket_list(*, user, filters: TicketFilters, cursor: str | None, limit: int) -> Page:
-    """A page of the tickets the user may see, newest first, with the list's related rows joined."""
-    qs = Ticket.objects.visible_to(user).select_related("organization", "owner", "group", "category")
+def ticket_list(*, user, filters: TicketFilters, cursor: str | None, limit: int, related: tuple[str, ...] = ()) -> Page:
+    """A page of the tickets the user may see, newest first, with the list's related rows joined.
+
+    `related` adds joins a caller shows (the web list shows the contact and the SLA timers).
+    """
+    qs = Ticket.objects.visible_to(user).select_related("organization", "owner", "group", "category", *related)
     if filters.status:
         qs = qs.filter(status__in=filters.status)
     if filters.priority:

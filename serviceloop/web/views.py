@@ -1,0 +1,130 @@
+"""The web workspace's entry points: thin views over the domain services and selectors."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from serviceloop.accounts import services as accounts
+from serviceloop.core.errors import NotFound, ServiceError
+from serviceloop.core.masking import mask_phone
+from serviceloop.sla.services import sla_summary
+from serviceloop.tickets import selectors
+from serviceloop.tickets.choices import OPEN_STATUSES
+
+from .forms import LoginForm
+
+PAGE_SIZE = 25
+
+
+def _safe_next(request, fallback: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    """Log in; a username with too many failures in a row is locked for a while (SEC-5)."""
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request))
+    form = LoginForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        locked = accounts.login_locked_until(username=username)
+        if locked:
+            minutes = max(1, round((locked - timezone.now()).total_seconds() / 60))
+            error = _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": minutes}
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                row = accounts.login_failed(username=username, ip=_client_ip(request))
+                if row.locked_until:
+                    error = _("Too many failed attempts. Try again in %(minutes)d minutes.") % {
+                        "minutes": settings.LOGIN_LOCK_MINUTES}
+                else:
+                    error = _("The username or password is wrong.")
+            else:
+                accounts.login_succeeded(username=username)
+                login(request, user)
+                response = HttpResponseRedirect(_safe_next(request))
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+                return response
+    status = 200 if error is None and not form.errors else 400
+    return render(request, "web/login.html", {"form": form, "error": error, "next": _safe_next(request, "")},
+                  status=status)
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect(settings.LOGIN_URL)
+
+
+@require_POST
+def language_view(request):
+    """Switch zh-Hans / English; remembered on the user, and in a cookie for the login page."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    if request.user.is_authenticated:
+        accounts.user_set_language(user=request.user, language=language)
+    translation.activate(language)
+    response = redirect(_safe_next(request))
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", max_age=365 * 24 * 3600)
+    return response
+
+
+@login_required
+@require_GET
+def home(request):
+    """The person's own work: staff see their open tickets, a customer contact their company's tickets."""
+    user = request.user
+    filters = selectors.TicketFilters()
+    if user.is_customer:
+        heading = _("Our tickets")
+    else:
+        heading = _("My tickets")
+        filters.owner_id = user.pk
+        filters.status = list(OPEN_STATUSES)
+    try:
+        page = selectors.ticket_list(user=user, filters=filters, cursor=request.GET.get("cursor"), limit=PAGE_SIZE,
+                                     related=("contact", "sla__version__policy"))
+    except ServiceError:
+        return redirect("web:home")
+    rows = [{"ticket": t, "contact_phone": mask_phone(t.contact.phone) if t.contact_id else "",
+             "sla": sla_summary(getattr(t, "sla", None), t)} for t in page.items]
+    return render(request, "web/home.html", {"heading": heading, "rows": rows, "next_cursor": page.next_cursor,
+                                             "first_page": not request.GET.get("cursor")})
+
+
+@login_required
+@require_GET
+def ticket_detail(request, number: str):
+    """One ticket: header, SLA timers, customer and product, and the timeline the user may see."""
+    user = request.user
+    try:
+        ticket = selectors.ticket_get(user=user, number=number)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    timeline = selectors.ticket_timeline(user=user, ticket=ticket, cursor=request.GET.get("cursor"), limit=100)
+    attachments = selectors.attachment_list(user=user, ticket=ticket)
+    return render(request, "web/ticket.html", {
+        "ticket": ticket, "sla": sla_summary(getattr(ticket, "sla", None), ticket), "events": timeline.items,
+        "next_cursor": timeline.next_cursor, "attachments": attachments,
+        "co_handlers": list(ticket.co_handlers.all()),
+    })
