@@ -73,6 +73,8 @@ def login_failed(*, username: str, ip: str | None) -> LoginThrottle:
     """Count a failed login; the LOGIN_MAX_FAILURES-th failure in a row locks the username (SEC-5)."""
     now = timezone.now()
     row, _created = LoginThrottle.objects.select_for_update().get_or_create(username=username.strip().lower()[:150])
+    if row.locked_until and row.locked_until <= now:
+        row.locked_until = None  # the lock has run out; only a new streak locks again
     if row.last_failure_at and now - row.last_failure_at > timedelta(minutes=settings.LOGIN_LOCK_MINUTES):
         row.failures = 0  # an old streak of mistakes is forgiven
     row.failures += 1

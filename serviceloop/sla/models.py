@@ -191,6 +191,8 @@ class TicketSLA(models.Model):
     version = models.ForeignKey(SLAPolicyVersion, on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("policy version"), db_index=False)
     started_at = models.DateTimeField(_("clock started"))
+    # The acknowledgement clock restarts at each reassignment (ASN-3: the new owner confirms receipt).
+    acknowledge_from = models.DateTimeField(_("acknowledgement counted from"), null=True, blank=True)
     acknowledge_due = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("first response by"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("resolve by"), null=True, blank=True)

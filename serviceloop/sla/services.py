@@ -89,10 +89,18 @@ def clear_calendar_cache() -> None:
 @transaction.atomic
 def calendar_set_windows(*, calendar: BusinessCalendar, windows: list[tuple]) -> BusinessCalendar:
     """Replace a calendar's business-hours windows; overlapping or empty windows are refused."""
-    try:
-        validate_windows([BusinessWindow(start, end) for start, end in windows])
-    except ValueError as exc:
-        raise InvalidInput.field("windows", str(exc)) from exc
+    if not windows:
+        raise InvalidInput.field("windows", _("Give at least one business-hours window."))
+    ordered = sorted(windows)
+    for start, end in ordered:
+        if start >= end:
+            raise InvalidInput.field("windows", _("The window %(start)s–%(end)s must start before it ends.")
+                                     % {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"})
+    for (s1, e1), (s2, e2) in zip(ordered, ordered[1:], strict=False):
+        if s2 < e1:
+            raise InvalidInput.field("windows", _("The windows %(first)s and %(second)s overlap.")
+                                     % {"first": f"{s1:%H:%M}–{e1:%H:%M}", "second": f"{s2:%H:%M}–{e2:%H:%M}"})
+    validate_windows([BusinessWindow(start, end) for start, end in windows])  # the calendar's own rules
     calendar.windows.all().delete()
     BusinessHours.objects.bulk_create([BusinessHours(calendar=calendar, start=s, end=e) for s, e in windows])
     clear_calendar_cache()
@@ -278,7 +286,11 @@ def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = Non
     elif pauses is None:
         pauses = [p for p in _pauses(ticket.pk) if p[1] is not None]
     start = sla.started_at
-    due = {m: _add(start, t, cal, pauses) for m, t in targets.items() if m != Metric.UPDATE}
+    due = {m: _add(start, t, cal, pauses) for m, t in targets.items() if m not in (Metric.UPDATE, Metric.ACKNOWLEDGE)}
+    if Metric.ACKNOWLEDGE in targets:
+        ack_from = max(sla.acknowledge_from or start, start)
+        due[Metric.ACKNOWLEDGE] = _add(ack_from, targets[Metric.ACKNOWLEDGE], cal,
+                                       [p for p in pauses if p[1] is None or p[1] > ack_from])
     done_ack = ticket.accepted_at is not None
     done_response = ticket.first_response_at is not None
     done_resolution = ticket.status in (Status.RESOLVED, Status.CLOSED)
@@ -329,20 +341,8 @@ def _clear_dues(sla: TicketSLA) -> None:
     sla.next_update_due = sla.director_due = sla.at_risk_at = None
 
 
-_SLA_FIELDS = ["acknowledge_due", "first_response_due", "resolution_due", "next_update_due", "director_due",
+_SLA_FIELDS = ["acknowledge_from", "acknowledge_due", "first_response_due", "resolution_due", "next_update_due", "director_due",
                "resolution_deadline", "at_risk_at", "estimated", "paused_since", "breached", "version"]
-
-
-def ticket_sla_start(*, ticket, now: datetime | None = None) -> TicketSLA:
-    """Start a new ticket's clock under the default policy's current version. Called by ticket_create.
-
-    A deadline reaching into a year the official calendar does not know never fails creation: the
-    Monday–Friday fallback is used and the ticket's SLA is flagged `estimated`.
-    """
-    sla = ticket_sla_prepare(ticket=ticket, now=now)
-    sla.ticket = ticket
-    sla.save(force_insert=True)
-    return sla
 
 
 def ticket_sla_prepare(*, ticket, now: datetime | None = None) -> TicketSLA:
@@ -391,11 +391,14 @@ def ticket_sla_backfill(*, settle_past: bool = False, batch: int = 5000) -> int:
 
 
 def _sla_for_update(ticket) -> TicketSLA | None:
-    return TicketSLA.objects.select_for_update().select_related("version").filter(ticket_id=ticket.pk).first()
+    return (TicketSLA.objects.select_for_update(no_key=True, of=("self",)).select_related("version")
+            .filter(ticket_id=ticket.pk).first())
 
 
 def ticket_sla_recompute(*, ticket) -> TicketSLA | None:
     """Recompute after a priority, tier or contract change; the policy version stays the ticket's own."""
+    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+        return None  # nothing is pending on a finished ticket; recomputing would re-arm its targets
     sla = _sla_for_update(ticket)
     if sla is None:
         return None
@@ -419,7 +422,7 @@ def ticket_sla_set_policy(*, ticket, actor: User, policy: SLAPolicy, reason: str
         raise InvalidInput.field("policy_id", _("This policy has no version yet."))
     from serviceloop.tickets.models import Ticket
 
-    ticket = Ticket.objects.select_for_update().select_related("organization").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(no_key=True).select_related("organization").get(pk=ticket.pk)
     sla = _sla_for_update(ticket)
     if sla is None:
         sla = TicketSLA(ticket=ticket, version=version, started_at=ticket.created_at)
@@ -447,9 +450,13 @@ def organization_sla_recompute(*, organization_id: int, batch: int = 500) -> int
 
     ids = list(Ticket.objects.filter(organization_id=organization_id, status__in=OPEN_STATUSES)
                .values_list("id", flat=True))
-    for ticket in Ticket.objects.filter(id__in=ids).select_related("organization").iterator(chunk_size=batch):
+    for ticket_id in ids:
         with transaction.atomic():
-            ticket_sla_recompute(ticket=ticket)
+            # Re-read under the row lock: the ticket may have been resolved since the list was taken.
+            ticket = (Ticket.objects.select_for_update(no_key=True, of=("self",)).select_related("organization")
+                      .filter(pk=ticket_id).first())
+            if ticket is not None:
+                ticket_sla_recompute(ticket=ticket)
     return len(ids)
 
 
@@ -505,8 +512,11 @@ def ticket_sla_reassigned(*, ticket) -> None:
     target = _target_for(sla.version, priority=ticket.priority, tier=org.tier,
                          contract_level=org.contract_level).get(Metric.ACKNOWLEDGE)
     if target is not None:
-        sla.acknowledge_due = _add(timezone.now(), target, working_calendar(sla.version.calendar_id), [])
-        sla.save(update_fields=["acknowledge_due"])
+        now = timezone.now()
+        sla.acknowledge_from = now
+        sla.acknowledge_due = _add(now, target, working_calendar(sla.version.calendar_id), [])
+        _set_at_risk(sla)
+        sla.save(update_fields=["acknowledge_from", "acknowledge_due", "at_risk_at"])
 
 
 def ticket_sla_customer_updated(*, ticket, first_response: bool) -> None:
@@ -835,7 +845,7 @@ def ticket_escalate(*, ticket, actor: User, reason: str, to: User | None = None,
         raise InvalidInput.field("expected_feedback_at", _("The expected feedback time must be in the future."))
     from serviceloop.tickets.models import Ticket
 
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(no_key=True).get(pk=ticket.pk)
     if ticket.status == Status.CLOSED:
         from serviceloop.core.errors import Conflict
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
@@ -401,13 +402,18 @@ def assign_ticket(request, number: str, payload: AssignIn):
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
     data = payload.dict(exclude_unset=True)
-    if "owner_id" in data or "group_id" in data:
-        owner = _staff(payload.owner_id, "owner_id") if "owner_id" in data else ticket.owner
-        group = _resolve(Team, Team.objects.all(), payload.group_id, "group_id", _("group"))
-        services.ticket_assign(ticket=ticket, actor=user, owner=owner, group=group, note=payload.note)
+    # Every id is checked before anything is written, and both changes commit together or not at all.
+    owner = _staff(payload.owner_id, "owner_id") if "owner_id" in data else ticket.owner
+    group = _resolve(Team, Team.objects.all(), payload.group_id, "group_id", _("group"))
+    users = None
     if payload.co_handler_ids is not None:
         users = [_staff(pk, "co_handler_ids") for pk in payload.co_handler_ids]
-        services.ticket_set_co_handlers(ticket=ticket, actor=user, users=users)
+    with transaction.atomic():
+        if "owner_id" in data or "group_id" in data:
+            services.ticket_assign(ticket=ticket, actor=user, owner=owner, group=group, note=payload.note,
+                                   clear_group="group_id" in data and payload.group_id is None)
+        if users is not None:
+            services.ticket_set_co_handlers(ticket=ticket, actor=user, users=users)
     return _detail(selectors.ticket_get(user=user, number=number), user)
 
 

@@ -34,6 +34,7 @@ from serviceloop.sla import services as sla
 
 from . import events, filetypes
 from .choices import (
+    OPEN_STATUSES,
     SUB_STATUS_ALLOWED_IN,
     AttachmentSource,
     Channel,
@@ -63,6 +64,9 @@ PROBLEM_FIELDS = {
     "business_impact": 5000,
     "tried_steps": 5000,
 }
+# Fields that can be changed but never emptied.
+NOT_NULL_FIELDS = set(PROBLEM_FIELDS) | {"business_interrupted", "ticket_type", "urgency", "impact_scope", "expedite",
+                                         "channel"}
 # Fields ticket_update accepts besides the problem texts.
 UPDATABLE_FIELDS = set(PROBLEM_FIELDS) | {
     "occurred_at", "business_interrupted", "affected_users", "ticket_type", "category", "urgency",
@@ -84,7 +88,9 @@ def _require_staff(actor: User) -> None:
 
 def _locked(ticket: Ticket) -> Ticket:
     """Re-read the ticket under a row lock; the caller's copy may be stale."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # NO KEY UPDATE: inserts that merely reference the ticket (events, breaches, notifications by the
+    # sweeper) take KEY SHARE locks, which a plain FOR UPDATE would block — a lock-order deadlock.
+    return Ticket.objects.select_for_update(no_key=True).get(pk=ticket.pk)
 
 
 def _check_choice(field: str, value: str, choices) -> None:
@@ -235,9 +241,13 @@ def ticket_accept(*, ticket: Ticket, actor: User) -> Ticket:
     ticket = _locked(ticket)
     if ticket.accepted_at is not None:
         raise Conflict(_("This ticket has already been acknowledged."))
-    if ticket.status not in (Status.NEW, Status.REOPENED, Status.ESCALATED, Status.ACCEPTED):
+    if ticket.status not in OPEN_STATUSES:
         raise Conflict(_("A ticket in status “%(status)s” cannot be acknowledged.")
                        % {"status": ticket.get_status_display()})
+    # ASN-3 is the owner's own confirmation; a dispatcher may record it on their behalf. Without an
+    # owner, acknowledging is the intake check of INT-6 that any service staff may do.
+    if ticket.owner_id and ticket.owner_id != actor.pk and not actor.has_perm("tickets.assign_ticket"):
+        raise Forbidden(_("Only the owner of the ticket can acknowledge it."))
     now = timezone.now()
     ticket.accepted_at = now
     fields = ["accepted_at"]
@@ -276,7 +286,10 @@ def ticket_transition(
     if sub_status:
         _check_choice("sub_status", sub_status, SubStatus)
     allowed = allowed_next(ticket.status, customer=customer)
-    same_state_sub_change = to_status == ticket.status and bool(sub_status) and to_status in SUB_STATUS_ALLOWED_IN
+    if customer and sub_status:
+        raise Forbidden(_("Only service staff can change the sub-status."))
+    same_state_sub_change = (not customer and to_status == ticket.status and bool(sub_status)
+                             and to_status in SUB_STATUS_ALLOWED_IN)
     if to_status not in allowed and not same_state_sub_change:
         names = ", ".join(str(Status(s).label) for s in allowed) or _("none")
         raise Conflict(
@@ -324,7 +337,7 @@ def ticket_transition(
 
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, actor: User, owner: User | None, group: Team | None = None,
-                  note: str = "") -> Ticket:
+                  note: str = "", clear_group: bool = False) -> Ticket:
     """Set the primary owner (主责任人, ASN-2) and optionally the group; a new owner must acknowledge again."""
     _require(actor, "tickets.assign_ticket")
     if owner is not None and (owner.is_customer or not owner.is_active):
@@ -334,7 +347,7 @@ def ticket_assign(*, ticket: Ticket, actor: User, owner: User | None, group: Tea
         raise Conflict(_("A closed ticket cannot be reassigned; reopen it first."))
     old_owner = ticket.owner_id
     new_owner = owner.pk if owner else None
-    new_group = group.pk if group else ticket.group_id
+    new_group = group.pk if group else (None if clear_group else ticket.group_id)
     if old_owner == new_owner and new_group == ticket.group_id:
         return ticket
     fields = ["owner", "group"]
@@ -415,6 +428,9 @@ def ticket_update(*, ticket: Ticket, actor: User, changes: dict) -> Ticket:
                            ("channel", Channel)):
         if field in changes:
             _check_choice(field, changes[field], choices)
+    for field in NOT_NULL_FIELDS & set(changes):
+        if changes[field] is None:
+            raise InvalidInput.field(field, _("This field may not be empty."))
     for field in PROBLEM_FIELDS:
         if field in changes:
             changes[field] = _check_text(field, changes[field], required=field in ("title", "description"))

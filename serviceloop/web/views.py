@@ -64,9 +64,8 @@ def login_view(request):
                 response = HttpResponseRedirect(_safe_next(request))
                 response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
                 return response
-    status = 200 if error is None and not form.errors else 400
-    return render(request, "web/login.html", {"form": form, "error": error, "next": _safe_next(request, "")},
-                  status=status)
+    # A refused login re-shows the form with 200, as Django's admin does.
+    return render(request, "web/login.html", {"form": form, "error": error, "next": _safe_next(request, "")})
 
 
 @require_POST
