@@ -172,6 +172,11 @@ STORAGES = {
 }
 # Files above this size are spooled to disk while uploading, not kept in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "serviceloop.tickets.uploads.SizeLimitedUploadHandler",  # stops oversized uploads while they arrive
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 
 # --- ServiceLoop --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ request's language (Accept-Language: zh-Hans or en).
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,6 +81,12 @@ def _validation_error(request, exc: ValidationError):
     body = {"code": "invalid", "message": _("Please correct these fields: %(fields)s") % {"fields": fields},
             "errors": errors}
     return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    body = {"code": "too_large", "message": _("The request is too large.")}
+    return api.create_response(request, body, status=413)
 
 
 @api.exception_handler(AuthenticationError)

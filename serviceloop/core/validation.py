@@ -38,6 +38,8 @@ def _message(err: dict) -> str:
         return _("Enter a number.")
     if kind in ("bool_parsing", "bool_type"):
         return _("Enter true or false.")
+    if kind == "timezone_aware":
+        return _("Give the time zone too, e.g. 2026-05-01T14:00:00+08:00.")
     if kind.startswith("datetime"):
         return _("Enter a date and time such as 2026-05-01T14:00:00+08:00.")
     if kind.startswith("date"):

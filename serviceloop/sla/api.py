@@ -12,6 +12,7 @@ from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Created
+from pydantic import AwareDatetime
 
 from serviceloop.accounts.models import User
 from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
@@ -208,7 +209,7 @@ class EscalationOut(Schema):
     escalated_to: str | None
     department: str
     reason: str
-    expected_feedback_at: datetime | None
+    expected_feedback_at: AwareDatetime | None
     created_by: str | None
     created_at: datetime
 
@@ -222,7 +223,7 @@ class EscalateIn(Strict):
     reason: str = Field(..., min_length=1, max_length=2000)
     to_user_id: int | None = None
     department: str = Field("", max_length=100)
-    expected_feedback_at: datetime | None = None
+    expected_feedback_at: AwareDatetime | None = None
 
 
 def _escalation(e: Escalation) -> dict:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja import Status as Created
 from ninja.files import UploadedFile
+from pydantic import AwareDatetime
 
 from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
@@ -94,7 +95,7 @@ class TicketOut(TicketListItem):
     description: str
     objective_description: str
     error_code: str
-    occurred_at: datetime | None
+    occurred_at: AwareDatetime | None
     reproduction_steps: str
     environment: str
     business_interrupted: bool
@@ -212,7 +213,7 @@ class TicketCreateIn(ProblemFields):
     urgency: Urgency = Urgency.NORMAL
     impact_scope: ImpactScope = ImpactScope.SINGLE
     expedite: bool = False
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
     business_interrupted: bool = False
     affected_users: int | None = Field(None, ge=0, le=10_000_000)
 
@@ -234,7 +235,7 @@ class TicketUpdateIn(Strict):
     urgency: Urgency | None = None
     impact_scope: ImpactScope | None = None
     expedite: bool | None = None
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
     business_interrupted: bool | None = None
     affected_users: int | None = Field(None, ge=0, le=10_000_000)
 
@@ -268,7 +269,7 @@ class NoteIn(BodyIn):
 
 class CommunicationIn(Strict):
     channel: CommunicationChannel
-    happened_at: datetime | None = None
+    happened_at: AwareDatetime | None = None
     customer_feedback: str = Field(..., min_length=1, max_length=5000)
     next_step: str = Field("", max_length=5000)
     summary: str = Field("", max_length=5000)
@@ -283,8 +284,8 @@ class TicketListQuery(Schema):
     unassigned: bool = False
     group_id: int | None = None
     organization_id: int | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: AwareDatetime | None = None
+    created_before: AwareDatetime | None = None
     cursor: str | None = None
     limit: int = Field(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)
 
