@@ -189,6 +189,8 @@ ATTACHMENT_ALLOWED_TYPES = [
 ]
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 25)
+# The address customers reach the service at, used in emails (no trailing slash).
+PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 API_MAX_PAGE_SIZE = 100
 
 # --- Security ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -46,3 +47,23 @@ def keyset_page(qs: QuerySet, *, cursor: str | None, limit: int, descending: boo
     return Page(items=rows, next_cursor=encode_cursor(rows[-1].id) if more and rows else None)
 
 
+
+
+def keyset_page_merged(querysets: list[QuerySet], *, cursor: str | None, limit: int) -> Page:
+    """Like keyset_page (newest first) over the union of several querysets, each read through its own index.
+
+    `WHERE category_id IN (a, b, c) ORDER BY id DESC` cannot walk the (category, id) index in order and
+    sorts every match; one ordered read per value, merged here, reads at most `limit + 1` rows of each.
+    """
+    if len(querysets) == 1:
+        return keyset_page(querysets[0], cursor=cursor, limit=limit)
+    last = decode_cursor(cursor)
+    heads = []
+    for qs in querysets:
+        if last is not None:
+            qs = qs.filter(id__lt=last)
+        heads.append(list(qs.order_by("-id")[: limit + 1]))
+    rows = list(heapq.merge(*heads, key=lambda row: -row.id))[: limit + 1]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=encode_cursor(rows[-1].id) if more and rows else None)

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from serviceloop.core.errors import NotFound
-from serviceloop.core.pagination import Page, keyset_page
+from serviceloop.core.pagination import Page, keyset_page, keyset_page_merged
 
 from .models import Attachment, Category, Ticket, TicketEvent
 
@@ -39,10 +39,11 @@ def ticket_list(*, user, filters: TicketFilters, cursor: str | None, limit: int,
         qs = qs.filter(priority__in=filters.priority)
     if filters.ticket_type:
         qs = qs.filter(ticket_type__in=filters.ticket_type)
+    category_ids: list[int] = []
     if filters.category_id is not None:
         # A category filter includes its direct sub-categories (硬件类 finds 电源模块 tickets too).
-        ids = [filters.category_id, *Category.objects.filter(parent_id=filters.category_id).values_list("id", flat=True)]
-        qs = qs.filter(category_id__in=ids)
+        category_ids = [filters.category_id,
+                        *Category.objects.filter(parent_id=filters.category_id).values_list("id", flat=True)]
     if filters.owner_id is not None:
         qs = qs.filter(owner_id=filters.owner_id)
     if filters.unassigned:
@@ -55,6 +56,8 @@ def ticket_list(*, user, filters: TicketFilters, cursor: str | None, limit: int,
         qs = qs.filter(created_at__gte=filters.created_after)
     if filters.created_before is not None:
         qs = qs.filter(created_at__lt=filters.created_before)
+    if category_ids:
+        return keyset_page_merged([qs.filter(category_id=c) for c in category_ids], cursor=cursor, limit=limit)
     return keyset_page(qs, cursor=cursor, limit=limit)
 
 

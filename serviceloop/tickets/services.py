@@ -9,7 +9,6 @@ change that did not happen.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
 import unicodedata
@@ -18,7 +17,6 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -50,8 +48,6 @@ from .choices import (
 from .models import Attachment, Category, Ticket, TicketEvent
 from .numbering import next_number
 from .priority import compute_priority
-
-logger = logging.getLogger(__name__)
 
 # INT-4 text fields an agent may fill or correct after creation, with their size limits.
 PROBLEM_FIELDS = {
@@ -213,23 +209,10 @@ def ticket_create(
     clock.ticket = ticket
     clock.save(force_insert=True)
     if contact is not None and contact.email:
-        transaction.on_commit(lambda: _send_acknowledgement(ticket.pk))
+        from .tasks import send_ticket_acknowledgement
+
+        transaction.on_commit(lambda: send_ticket_acknowledgement(ticket.pk))
     return ticket
-
-
-def _send_acknowledgement(ticket_id: int) -> None:
-    """INT-7: tell the contact the ticket number and how to follow up. Runs after commit."""
-    ticket = Ticket.objects.select_related("contact").get(pk=ticket_id)
-    subject = _("[%(number)s] We have received your request") % {"number": ticket.number}
-    body = _(
-        "Dear %(name)s,\n\nYour request “%(title)s” has been registered as ticket %(number)s.\n"
-        "Quote this number when you contact us; you can follow it in the customer portal.\n"
-    ) % {"name": ticket.contact.name, "title": ticket.title, "number": ticket.number}
-    try:
-        send_mail(subject, body, None, [ticket.contact.email])
-    except OSError:
-        # The ticket is saved whatever the mail server says; a failed acknowledgement is logged.
-        logger.exception("acknowledgement for ticket %s could not be sent", ticket.number)
 
 
 # --- lifecycle ----------------------------------------------------------------------------------

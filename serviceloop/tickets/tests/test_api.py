@@ -228,3 +228,19 @@ def test_time_filters_accept_shanghai_local_dates(world, api_as):
     until = (datetime(2026, 6, 1, tzinfo=SHANGHAI) + timedelta(days=1)).isoformat()
     items = api_as("alice").get("tickets", {"created_after": since, "created_before": until}).json()["items"]
     assert [t["number"] for t in items] == [ticket.number]
+
+
+def test_a_category_filter_pages_through_its_sub_categories_newest_first(world, api_as):
+    made = [world.ticket(title=f"分类 {i}", category=world.power if i % 2 else world.hardware).number
+            for i in range(7)]
+    world.ticket(title="无分类")
+    api = api_as("alice")
+    seen, cursor = [], None
+    for _ in range(5):
+        page = api.get("tickets", {"category_id": world.hardware.pk, "limit": 3,
+                                   **({"cursor": cursor} if cursor else {})}).json()
+        seen += [t["number"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(made))

@@ -207,3 +207,18 @@ def test_creation_sends_the_contact_an_acknowledgement_with_the_number(world, ma
 def test_a_customer_cannot_open_a_ticket_for_another_organisation(world):
     with pytest.raises(InvalidInput):
         world.ticket(by="carol", org=world.org_b)
+
+
+def test_the_acknowledgement_gives_the_expected_times_in_the_contacts_language(world, mailoutbox,
+                                                                              django_capture_on_commit_callbacks):
+    world.carol.language = "en"
+    world.carol.save(update_fields=["language"])
+    with (time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI), tick=False),
+          django_capture_on_commit_callbacks(execute=True)):
+        ticket = world.ticket(contact=world.contact_a, urgency="urgent", impact_scope="multiple",
+                              product=world.product_a)
+    mail = mailoutbox[0]
+    assert mail.subject == f"[{ticket.number}] We have received your request"
+    # urgent, seed 001: response within 4 business hours, resolution within 24 hours
+    assert "respond by 2026-03-02 14:00" in mail.body and "resolve it by 2026-03-03 09:00" in mail.body
+    assert f"/tickets/{ticket.number}/" in mail.body
