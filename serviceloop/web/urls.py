@@ -10,4 +10,10 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("language/", views.language_view, name="language"),
     path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
+    path("tickets/<str:number>/accept/", views.ticket_accept, name="ticket-accept"),
+    path("tickets/<str:number>/transition/", views.ticket_transition, name="ticket-transition"),
+    path("tickets/<str:number>/assign/", views.ticket_assign, name="ticket-assign"),
+    path("tickets/<str:number>/reply/", views.ticket_reply, name="ticket-reply"),
+    path("tickets/<str:number>/note/", views.ticket_note, name="ticket-note"),
+    path("tickets/<str:number>/communication/", views.ticket_communication, name="ticket-communication"),
 ]

@@ -236,3 +236,21 @@ def test_pages_declare_an_icon_so_browsers_log_no_favicon_404(page, live_world):
     icon = page.locator("link[rel~='icon']")
     expect(icon).to_have_count(1, timeout=500)
     assert page.request.get(icon.get_attribute("href")).status == 200
+
+
+def test_an_agent_assigns_and_replies_from_the_ticket_page(page, live_world):
+    ticket = live_world.ticket(title="客户来电：X-3000 无法开机", channel="phone", contact=live_world.contact_a)
+    log_in(page, "alice")
+    page.goto(f"/tickets/{ticket.number}/")
+    page.locator("summary", has_text=text("Assign")).click()
+    page.get_by_label(text("Owner"), exact=True).select_option(label=str(live_world.eric))
+    page.get_by_role("button", name=text("Save"), exact=True).first.click()
+    expect(page.locator(".messages")).to_contain_text(text("Saved."))
+    expect(page.locator(".facts")).to_contain_text(str(live_world.eric))
+    page.locator("summary", has_text=text("Reply to the customer")).click()
+    page.get_by_label(text("Reply to the customer"), exact=True).fill("您好，已安排工程师上门检查。")
+    page.get_by_role("button", name=text("Send"), exact=True).click()
+    timeline = page.get_by_role("region", name=text("Timeline"))
+    expect(timeline.get_by_role("listitem").filter(has_text="已安排工程师上门检查")).to_have_count(1)
+    ticket.refresh_from_db()
+    assert ticket.owner == live_world.eric and ticket.first_response_at is not None

@@ -103,3 +103,54 @@ def test_text_is_shown_as_text_never_run(world):
     client, _ = login("alice")
     page = client.get(f"/tickets/{ticket.number}/").content.decode()
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_an_agent_assigns_acknowledges_replies_and_moves_a_ticket_from_its_page(world):
+    ticket = world.ticket(contact=world.contact_a)
+    client, _ = login("alice")
+    base = f"/tickets/{ticket.number}/"
+    assert client.post(base + "assign/", {"assign-owner": world.eric.pk, "assign-group": ""}).status_code == 302
+    eric, _ = login("eric")
+    eric.post(base + "accept/")
+    eric.post(base + "reply/", {"reply-body": "您好，工程师已在处理"})
+    eric.post(base + "note/", {"note-note_type": "diagnosis", "note-body": "电源模块损坏"})
+    eric.post(base + "communication/", {"comm-channel": "phone", "comm-customer_feedback": "同意寄回", "comm-next_step": "取件"})
+    page = eric.post(base + "transition/", {"status-status": "in_progress", "status-sub_status": "waiting_parts"}, follow=True)
+    ticket.refresh_from_db()
+    assert (ticket.owner, ticket.status, ticket.sub_status) == (world.eric, "in_progress", "waiting_parts")
+    assert ticket.accepted_at and ticket.first_response_at
+    assert list(ticket.events.values_list("kind", flat=True)) == [
+        "created", "assigned", "accepted", "status", "reply", "note", "communication", "status"]
+    assert "msg-success" in page.content.decode()
+
+
+def test_a_refused_action_says_why_and_writes_nothing(world):
+    ticket = world.ticket()
+    client, _ = login("alice")
+    before = ticket.events.count()
+    page = client.post(f"/tickets/{ticket.number}/transition/", {"status-status": "resolved"}, follow=True).content.decode()
+    assert "msg-error" in page and ticket.events.count() == before
+    page = client.post(f"/tickets/{ticket.number}/reply/", {"reply-body": ""}, follow=True).content.decode()
+    assert "msg-error" in page and ticket.events.count() == before
+
+
+def test_a_customer_confirms_the_fix_or_reopens_from_the_page(world):
+    ticket = world.ticket(by="carol")
+    services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress")
+    services.ticket_transition(ticket=ticket, actor=world.alice, to_status="resolved")
+    client, _ = login("carol")
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert 'value="closed"' in page and 'value="reopened"' in page and "note/" not in page
+    client.post(f"/tickets/{ticket.number}/transition/", {"status-status": "closed"})
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"
+    # Staff-only actions are refused for customers even when posted by hand.
+    client.post(f"/tickets/{ticket.number}/note/", {"note-note_type": "progress", "note-body": "x"})
+    assert not ticket.events.filter(kind="note").exists()
+
+
+def test_actions_on_another_organisations_ticket_are_not_found(world):
+    ticket = world.ticket(by="carol")
+    client, _ = login("bob")
+    assert client.post(f"/tickets/{ticket.number}/reply/", {"reply-body": "hi"}).status_code == 404
+    assert not ticket.events.filter(kind="customer_reply").exists()
