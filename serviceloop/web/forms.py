@@ -60,3 +60,51 @@ class AssignForm(forms.Form):
         self.fields["owner"].queryset = User.objects.filter(is_active=True, organization__isnull=True).exclude(
             groups__name="customer").order_by("display_name", "username")
         self.fields["group"].queryset = Team.objects.order_by("name")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (photos, logs, purchase proof)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class ProblemForm(forms.Form):
+    """The customer's 提交问题 form (seed 003): product, when it happened, what happened, files, expedite."""
+
+    prefix = "problem"
+    title = forms.CharField(label=_("Subject"), max_length=200)
+    product = forms.ModelChoiceField(label=_("Product (model and serial number)"), queryset=None, required=False,
+                                     empty_label=_("Not in the list / not about a product"))
+    product_details = forms.CharField(
+        label=_("Model, serial number and purchase date, if not in the list"), max_length=300, required=False,
+        help_text=_("e.g. X-3000, SN-2024-0001, bought 2024-05-01"))
+    occurred_at = forms.DateTimeField(label=_("When did it happen?"), required=False,
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+    description = forms.CharField(label=_("What happened"), max_length=20000, widget=forms.Textarea(attrs={"rows": 5}))
+    error_code = forms.CharField(label=_("Error message or code shown"), max_length=200, required=False)
+    tried_steps = forms.CharField(label=_("What you already tried"), max_length=5000, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    attachments = MultipleFileField(label=_("Photos, screenshots, logs, purchase proof"), required=False)
+    expedite = forms.BooleanField(label=_("Expedite"), required=False,
+                                  help_text=_("Tick if your business is interrupted; we handle it first."))
+
+    def __init__(self, *args, organization=None, **kwargs):
+        from serviceloop.assets.models import CustomerProduct
+
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = (CustomerProduct.objects.filter(organization=organization)
+                                           .select_related("product_model").order_by("serial_number"))
+        self.fields["product"].label_from_instance = lambda p: f"{p.product_model} · {p.serial_number}"

@@ -254,3 +254,24 @@ def test_an_agent_assigns_and_replies_from_the_ticket_page(page, live_world):
     expect(timeline.get_by_role("listitem").filter(has_text="已安排工程师上门检查")).to_have_count(1)
     ticket.refresh_from_db()
     assert ticket.owner == live_world.eric and ticket.first_response_at is not None
+
+
+def test_a_customer_submits_a_problem_with_a_photo_and_gets_the_number(page, live_world, tmp_path):
+    from serviceloop.tickets.models import Ticket
+
+    photo = tmp_path / "现场照片.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    log_in(page, "carol")
+    page.get_by_role("link", name=text("Report a problem")).click()
+    page.get_by_label(text("Subject")).fill("设备 X-3000 无法开机")
+    page.get_by_label(text("Product (model and serial number)")).select_option(index=1)
+    page.get_by_label(text("What happened")).fill("按电源键无反应，指示灯不亮，提示错误代码500。")
+    page.get_by_label(text("Photos, screenshots, logs, purchase proof")).set_input_files(str(photo))
+    page.get_by_label(text("Expedite")).check()
+    page.get_by_role("button", name=text("Submit"), exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(text("We have received your request"))
+    ticket = Ticket.objects.get(title="设备 X-3000 无法开机")
+    expect(page.locator("main")).to_contain_text(ticket.number)
+    assert ticket.expedite and ticket.attachments.count() == 1
+    page.get_by_role("link", name=text("Open the ticket")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("设备 X-3000 无法开机")

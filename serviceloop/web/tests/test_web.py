@@ -154,3 +154,58 @@ def test_actions_on_another_organisations_ticket_are_not_found(world):
     client, _ = login("bob")
     assert client.post(f"/tickets/{ticket.number}/reply/", {"reply-body": "hi"}).status_code == 404
     assert not ticket.events.filter(kind="customer_reply").exists()
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_customer_submits_a_problem_with_a_photo_and_gets_the_number_and_times(world, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from serviceloop.tickets.models import Attachment, Ticket
+
+    client, _ = login("carol")
+    response = client.post("/submit/", {
+        "problem-title": "设备无法开机", "problem-product": world.product_a.pk,
+        "problem-occurred_at": "2026-11-24T14:00", "problem-description": "按电源键无反应，指示灯不亮",
+        "problem-error_code": "E500", "problem-expedite": "on",
+        "problem-attachments": [SimpleUploadedFile("现场.png", PNG, content_type="image/png")],
+    })
+    ticket = Ticket.objects.get()
+    assert response["Location"] == f"/submitted/{ticket.number}/"
+    assert (ticket.organization, ticket.contact, ticket.product, ticket.channel, ticket.expedite) == (
+        world.org_a, world.contact_a, world.product_a, "portal", True)
+    assert Attachment.objects.get(ticket=ticket).original_name == "现场.png"
+    page = client.get(response["Location"]).content.decode()
+    assert ticket.number in page and "2026" in page
+
+
+def test_a_disguised_file_refuses_the_whole_submission_next_to_the_field(world, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from serviceloop.tickets.models import Attachment, Ticket
+
+    client, _ = login("carol")
+    response = client.post("/submit/", {
+        "problem-title": "设备无法开机", "problem-description": "见附件",
+        "problem-attachments": [SimpleUploadedFile("ok.png", PNG),
+                                SimpleUploadedFile("photo.png", b"MZ\x90\x00" + b"\x00" * 100)],
+    })
+    assert response.status_code == 422
+    assert not Ticket.objects.exists() and not Attachment.objects.exists()
+    media = settings.MEDIA_ROOT
+    assert not any(p.is_file() for p in media.rglob("*")) if media.exists() else True
+    assert 'class="field-error"' in response.content.decode()
+
+
+def test_required_fields_and_bad_dates_are_answered_next_to_the_field(world):
+    client, _ = login("carol")
+    response = client.post("/submit/", {"problem-title": "", "problem-description": "",
+                                        "problem-occurred_at": "昨天下午"})
+    page = response.content.decode()
+    assert response.status_code == 422 and page.count('class="field-error"') >= 3
+
+
+def test_staff_do_not_use_the_customer_form(world):
+    client, _ = login("alice")
+    assert client.get("/submit/").status_code == 404
