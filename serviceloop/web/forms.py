@@ -108,3 +108,46 @@ class ProblemForm(forms.Form):
         self.fields["product"].queryset = (CustomerProduct.objects.filter(organization=organization)
                                            .select_related("product_model").order_by("serial_number"))
         self.fields["product"].label_from_instance = lambda p: f"{p.product_model} · {p.serial_number}"
+
+
+class IntakeForm(forms.Form):
+    """电话登记: an agent registers a caller's problem with every INT-4 field."""
+
+    prefix = "intake"
+    organization = forms.ModelChoiceField(label=_("Organisation"), queryset=None, widget=forms.HiddenInput)
+    contact = forms.ModelChoiceField(label=_("Contact"), queryset=None, required=False, widget=forms.HiddenInput)
+    serial_number = forms.CharField(label=_("Serial number"), max_length=100, required=False)
+    title = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(label=_("The customer's words"), max_length=20000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    objective_description = forms.CharField(label=_("Objective description"), max_length=20000, required=False,
+                                            widget=forms.Textarea(attrs={"rows": 2}))
+    error_code = forms.CharField(label=_("Symptom / error code"), max_length=200, required=False)
+    occurred_at = forms.DateTimeField(label=_("When did it happen?"), required=False,
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+    reproduction_steps = forms.CharField(label=_("Operation path / reproduction steps"), max_length=20000,
+                                         required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    environment = forms.CharField(label=_("Environment (OS / version)"), max_length=300, required=False)
+    business_interrupted = forms.BooleanField(label=_("Business interrupted"), required=False)
+    affected_users = forms.IntegerField(label=_("Users affected"), min_value=0, required=False)
+    business_impact = forms.CharField(label=_("Business impact"), max_length=5000, required=False)
+    tried_steps = forms.CharField(label=_("What the customer already tried"), max_length=5000, required=False)
+    ticket_type = forms.ChoiceField(label=_("Type"), choices=())
+    category = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=())
+    impact_scope = forms.ChoiceField(label=_("Impact scope"), choices=())
+    expedite = forms.BooleanField(label=_("Expedite"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from serviceloop.customers.models import Contact, Organization
+        from serviceloop.tickets.choices import ImpactScope, TicketType, Urgency
+        from serviceloop.tickets.models import Category
+
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.all()
+        self.fields["contact"].queryset = Contact.objects.all()
+        self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related("parent")
+        self.fields["ticket_type"].choices = TicketType.choices
+        self.fields["urgency"].choices = Urgency.choices
+        self.fields["impact_scope"].choices = ImpactScope.choices

@@ -209,3 +209,42 @@ def test_required_fields_and_bad_dates_are_answered_next_to_the_field(world):
 def test_staff_do_not_use_the_customer_form(world):
     client, _ = login("alice")
     assert client.get("/submit/").status_code == 404
+
+
+def test_an_agent_registers_a_phone_call_and_sees_the_number_and_response_time(world):
+    from serviceloop.tickets.models import Ticket
+
+    client, _ = login("alice")
+    found = client.get("/intake/organizations/", {"q": "1381234"}).content.decode()
+    assert world.org_a.name in found and "王女士" in found
+    response = client.post("/intake/", {
+        "intake-organization": world.org_a.pk, "intake-contact": world.contact_a.pk,
+        "intake-serial_number": "SN-A-0001", "intake-title": "电话报修：X-3000 无法开机",
+        "intake-description": "客户说按电源键没反应", "intake-error_code": "E500",
+        "intake-ticket_type": "problem", "intake-urgency": "urgent", "intake-impact_scope": "single",
+        "intake-business_interrupted": "on", "intake-affected_users": "40",
+    })
+    ticket = Ticket.objects.get()
+    assert response["Location"] == f"/submitted/{ticket.number}/"
+    assert (ticket.channel, ticket.product, ticket.contact, ticket.affected_users) == (
+        "phone", world.product_a, world.contact_a, 40)
+    assert ticket.number in client.get(response["Location"]).content.decode()
+
+
+def test_phone_intake_refuses_a_serial_of_another_organisation_next_to_the_field(world):
+    from serviceloop.tickets.models import Ticket
+
+    client, _ = login("alice")
+    response = client.post("/intake/", {
+        "intake-organization": world.org_a.pk, "intake-serial_number": "SN-B-0001", "intake-title": "x",
+        "intake-description": "y", "intake-ticket_type": "problem", "intake-urgency": "normal",
+        "intake-impact_scope": "single",
+    })
+    assert response.status_code == 422 and 'class="field-error"' in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_customers_have_no_phone_intake(world):
+    client, _ = login("carol")
+    assert client.get("/intake/").status_code == 404
+    assert client.get("/intake/organizations/", {"q": "南方"}).status_code == 404
