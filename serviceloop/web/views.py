@@ -44,6 +44,15 @@ def _safe_next(request, fallback: str = "/") -> str:
     return fallback
 
 
+def _show_service_error(form, exc: ServiceError, *, upload_field: str | None = None) -> None:
+    """Put a service's refusal next to the form field it names (services say `category_id`, forms
+    `category`); a refused upload goes to the upload field; anything else above the form."""
+    field = exc.errors[0]["field"].removesuffix("_id") if exc.errors else None
+    if field is None and exc.status_code in (413, 415):
+        field = upload_field
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
 def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
@@ -258,9 +267,7 @@ def submit_problem(request):
         except ServiceError as exc:
             for name in stored:  # the rows rolled back; their files must go too
                 default_storage.delete(name)
-            field = exc.errors[0]["field"] if exc.errors else ("attachments" if exc.status_code in (413, 415)
-                                                                 else None)
-            form.add_error(field if field in form.fields else None, exc.message)
+            _show_service_error(form, exc, upload_field="attachments")
         else:
             return redirect("web:submitted", number=ticket.number)
     return render(request, "web/submit.html", {"form": form}, status=422 if form.errors else 200)
@@ -335,8 +342,7 @@ def intake(request):
                     details={k: data[k] for k in ("objective_description", "error_code", "reproduction_steps",
                                                   "environment", "business_impact", "tried_steps")})
             except ServiceError as exc:
-                field = exc.errors[0]["field"].removesuffix("_id") if exc.errors else None
-                form.add_error(field if field in form.fields else None, exc.message)
+                _show_service_error(form, exc)
             else:
                 return redirect("web:submitted", number=ticket.number)
     selected = form["organization"].value()
