@@ -85,3 +85,24 @@ def build_world() -> World:
         product_b=CustomerProduct.objects.create(organization=org_b, product_model=pwr, serial_number="SN-B-0001"),
         hardware=hardware, power=power,
     )
+
+
+def db_snapshot() -> dict:
+    """Everything a refused request must leave untouched: ticket rows, related rows, stored files."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from serviceloop.tickets.models import Attachment, TicketEvent
+
+    media = Path(settings.MEDIA_ROOT)
+    return {
+        "tickets": list(Ticket.objects.order_by("pk").values()),
+        "co_handlers": list(Ticket.co_handlers.through.objects.order_by("pk").values_list("pk", flat=True)),
+        "events": TicketEvent.objects.count(),
+        "attachments": Attachment.objects.count(),
+        "organizations": Organization.objects.count(),
+        "contacts": Contact.objects.count(),
+        "products": CustomerProduct.objects.count(),
+        "files": sorted(str(p) for p in media.rglob("*") if p.is_file()) if media.exists() else [],
+    }

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from serviceloop.accounts.services import token_create, token_revoke
-from serviceloop.assets.models import CustomerProduct
-from serviceloop.customers.models import Contact, Organization
 from serviceloop.tickets import services
-from serviceloop.tickets.models import Attachment, Ticket, TicketEvent
+from tests.personas import db_snapshot
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -32,25 +28,14 @@ UNKNOWN_ID = 987654
 
 # --- helpers --------------------------------------------------------------------------------------
 
-def _state() -> dict:
-    media = Path(settings.MEDIA_ROOT)
-    return {
-        "tickets": list(Ticket.objects.order_by("pk").values()),
-        "events": TicketEvent.objects.count(),
-        "attachments": Attachment.objects.count(),
-        "organizations": Organization.objects.count(),
-        "contacts": Contact.objects.count(),
-        "products": CustomerProduct.objects.count(),
-        "files": sorted(str(p) for p in media.rglob("*") if p.is_file()) if media.exists() else [],
-    }
 
 
 @contextlib.contextmanager
 def nothing_written():
     """Fails if the block wrote a row (or changed a ticket), or left a file under MEDIA_ROOT."""
-    before = _state()
+    before = db_snapshot()
     yield
-    assert _state() == before, "a refused request wrote something"
+    assert db_snapshot() == before, "a refused request wrote something"
 
 
 def assert_refused(response, status: int, code: str, fields: list[str] | None = None, language: str = "en",

@@ -19,20 +19,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from serviceloop.assets.models import CustomerProduct
-from serviceloop.customers.models import Contact, Organization
 from serviceloop.notifications.models import Notification
 from serviceloop.sla.services import default_calendar, policy_install_presets
 from serviceloop.tickets import services
 from serviceloop.tickets.choices import PUBLIC_EVENT_KINDS
-from serviceloop.tickets.models import Attachment, Ticket, TicketEvent
+from serviceloop.tickets.models import Ticket
+from tests.personas import db_snapshot
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 STAFF = ("alice", "eric", "sam", "dora", "adam", "pete", "rita", "tom")
@@ -263,19 +260,6 @@ def perform(api, action: Action, request: Request):
     return getattr(api, action.method)(url, request.body)
 
 
-def db_state() -> dict:
-    """Everything a refused request must leave untouched."""
-    media = Path(settings.MEDIA_ROOT)
-    return {
-        "tickets": list(Ticket.objects.order_by("pk").values()),
-        "co_handlers": list(Ticket.co_handlers.through.objects.order_by("pk").values_list("pk", flat=True)),
-        "events": TicketEvent.objects.count(),
-        "attachments": Attachment.objects.count(),
-        "organizations": Organization.objects.count(),
-        "contacts": Contact.objects.count(),
-        "products": CustomerProduct.objects.count(),
-        "files": sorted(str(p) for p in media.rglob("*") if p.is_file()) if media.exists() else [],
-    }
 
 
 def _cells():
@@ -295,13 +279,13 @@ def test_the_table_has_one_cell_per_caller_and_one_row_per_action():
 def test_matrix(who, action, expected, world, api_as):
     api = client_for(who, api_as)
     request = ACTIONS[action].prepare(world)
-    before = db_state()
+    before = db_snapshot()
     response = perform(api, ACTIONS[action], request)
     assert response.status_code == expected, (response.status_code, response.content[:500])
     if expected >= 400:
         body = response.json()
         assert body["code"] == ERROR_CODES[expected] and body["message"]
-        assert db_state() == before, "a refused request wrote something"
+        assert db_snapshot() == before, "a refused request wrote something"
 
 
 def test_the_openapi_document_lists_no_endpoint_the_matrix_does_not_cover(world, api_as):
@@ -319,13 +303,13 @@ def test_the_openapi_document_lists_no_endpoint_the_matrix_does_not_cover(world,
 def test_another_organisation_gets_404_never_403_for_carols_ticket(action, world, api_as):
     request = ACTIONS[action].prepare(world)
     ticket = Ticket.objects.get(number=request.params["number"])
-    before = db_state()
+    before = db_snapshot()
     response = perform(client_for("bob", api_as), ACTIONS[action], request)
     assert response.status_code == 404, (response.status_code, response.content[:500])
     body = response.json()
     assert body["code"] == "not_found"
     assert ticket.title not in json.dumps(body, ensure_ascii=False)
-    assert db_state() == before
+    assert db_snapshot() == before
 
 
 def test_another_organisations_lists_hold_nothing_of_carols(world, api_as):
