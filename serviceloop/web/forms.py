@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.core.errors import ServiceError
 from serviceloop.tickets.choices import CommunicationChannel, Status, SubStatus
 
 
@@ -151,3 +152,12 @@ class IntakeForm(forms.Form):
         self.fields["ticket_type"].choices = TicketType.choices
         self.fields["urgency"].choices = Urgency.choices
         self.fields["impact_scope"].choices = ImpactScope.choices
+
+
+def show_service_error(form, exc: ServiceError, *, upload_field: str | None = None) -> None:
+    """Put a service's refusal next to the form field it names (services say `category_id`, forms
+    `category`); a refused upload goes to the upload field; anything else above the form."""
+    field = exc.errors[0]["field"].removesuffix("_id") if exc.errors else None
+    if field is None and exc.status_code in (413, 415):
+        field = upload_field
+    form.add_error(field if field in form.fields else None, exc.message)

@@ -1,23 +1,23 @@
 from django.urls import path
 
-from . import views
+from .views import auth, intake, lists, portal, ticket
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", views.login_view, name="login"),
-    path("logout/", views.logout_view, name="logout"),
-    path("language/", views.language_view, name="language"),
-    path("submit/", views.submit_problem, name="submit"),
-    path("intake/", views.intake, name="intake"),
-    path("intake/organizations/", views.intake_lookup, name="intake-lookup"),
-    path("submitted/<str:number>/", views.submitted, name="submitted"),
-    path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
-    path("tickets/<str:number>/accept/", views.ticket_accept, name="ticket-accept"),
-    path("tickets/<str:number>/transition/", views.ticket_transition, name="ticket-transition"),
-    path("tickets/<str:number>/assign/", views.ticket_assign, name="ticket-assign"),
-    path("tickets/<str:number>/reply/", views.ticket_reply, name="ticket-reply"),
-    path("tickets/<str:number>/note/", views.ticket_note, name="ticket-note"),
-    path("tickets/<str:number>/communication/", views.ticket_communication, name="ticket-communication"),
+    path("", lists.home, name="home"),
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("language/", auth.language_view, name="language"),
+    path("submit/", portal.submit_problem, name="submit"),
+    path("intake/", intake.intake, name="intake"),
+    path("intake/organizations/", intake.intake_lookup, name="intake-lookup"),
+    path("submitted/<str:number>/", portal.submitted, name="submitted"),
+    path("tickets/<str:number>/", ticket.ticket_detail, name="ticket"),
+    path("tickets/<str:number>/accept/", ticket.ticket_accept, name="ticket-accept"),
+    path("tickets/<str:number>/transition/", ticket.ticket_transition, name="ticket-transition"),
+    path("tickets/<str:number>/assign/", ticket.ticket_assign, name="ticket-assign"),
+    path("tickets/<str:number>/reply/", ticket.ticket_reply, name="ticket-reply"),
+    path("tickets/<str:number>/note/", ticket.ticket_note, name="ticket-note"),
+    path("tickets/<str:number>/communication/", ticket.ticket_communication, name="ticket-communication"),
 ]

@@ -1,0 +1,2 @@
+"""The web workspace's entry points: thin views over the domain services and selectors, one module per
+area of the product."""

@@ -1,0 +1,72 @@
+"""The customer portal: 提交问题 and the confirmation that follows (INT-7)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from serviceloop.core.errors import PayloadTooLarge, ServiceError
+from serviceloop.sla.services import sla_summary
+from serviceloop.tickets import services
+from serviceloop.web.forms import (
+    ProblemForm,
+    show_service_error,
+)
+
+from .ticket import ticket_or_404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit_problem(request):
+    """提交问题 (INT-1, INT-4, INT-5, INT-7, INT-8): a customer reports a problem with files.
+
+    The ticket and its attachments are one transaction: a refused file refuses the whole submission,
+    the customer sees why next to the field, and nothing is left half-saved.
+    """
+    user = request.user
+    if not user.is_customer or user.organization_id is None:
+        raise Http404
+    try:
+        files = request.FILES if request.method == "POST" else None
+    except PayloadTooLarge as exc:  # stopped while arriving (tickets/uploads.py)
+        form = ProblemForm(organization=user.organization)
+        form.add_error("attachments", exc.message)
+        return render(request, "web/submit.html", {"form": form}, status=413)
+    form = ProblemForm(request.POST or None, files, organization=user.organization)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        description = data["description"]
+        if data["product_details"]:
+            description = f"{description}\n\n{_('Product')}: {data['product_details']}"
+        stored = []
+        try:
+            with transaction.atomic():
+                ticket = services.ticket_create(
+                    actor=user, organization=user.organization, title=data["title"], description=description,
+                    channel="portal", product=data["product"], occurred_at=data["occurred_at"],
+                    expedite=data["expedite"],
+                    details={"error_code": data["error_code"], "tried_steps": data["tried_steps"]})
+                for upload in data["attachments"]:
+                    stored.append(services.attachment_add(ticket=ticket, actor=user, upload=upload).file.name)
+        except ServiceError as exc:
+            for name in stored:  # the rows rolled back; their files must go too
+                default_storage.delete(name)
+            show_service_error(form, exc, upload_field="attachments")
+        else:
+            return redirect("web:submitted", number=ticket.number)
+    return render(request, "web/submit.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def submitted(request, number: str):
+    """After submitting: the number, the expected response time, and how to follow up (INT-7)."""
+    ticket = ticket_or_404(request.user, number)
+    return render(request, "web/submitted.html",
+                  {"ticket": ticket, "sla": sla_summary(getattr(ticket, "sla", None), ticket)})
