@@ -200,6 +200,10 @@ class TicketSLA(models.Model):
     director_due = models.DateTimeField(_("escalate to the director at"), null=True, blank=True)
     # The resolution deadline as last computed, kept after it is met or claimed, for display and reports.
     resolution_deadline = models.DateTimeField(_("resolution deadline"), null=True, blank=True)
+    # The earliest deadline of a target not met yet: what the workspace lists sort open work by. Unlike
+    # the pending columns it stays when the sweeper claims a deadline, so an overdue ticket keeps its
+    # place at the top; it is empty while the clock is paused and once the ticket is resolved.
+    next_deadline = models.DateTimeField(_("next deadline"), null=True, blank=True)
     at_risk_at = models.DateTimeField(_("at risk from"), null=True, blank=True, db_index=True)
     paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
     breached = models.BooleanField(_("breached"), default=False, db_index=True)
@@ -220,6 +224,9 @@ class TicketSLA(models.Model):
                          condition=models.Q(next_update_due__isnull=False)),
             models.Index(fields=["director_due"], name="sla_director_due",
                          condition=models.Q(director_due__isnull=False)),
+            # (next_deadline, ticket) serves "ORDER BY next_deadline, ticket id" with a keyset cursor.
+            models.Index(fields=["next_deadline", "ticket"], name="sla_next_deadline",
+                         condition=models.Q(next_deadline__isnull=False)),
         ]
 
     def __str__(self):

@@ -322,6 +322,11 @@ def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = Non
     else:
         sla.next_update_due = None
     _set_at_risk(sla)
+    # Claimed (breached) deadlines count too: an overdue ticket stays first in the lists.
+    open_targets = [due.get(Metric.ACKNOWLEDGE) if not done_ack else None,
+                    due.get(Metric.FIRST_RESPONSE) if not done_response else None,
+                    sla.resolution_deadline if not done_resolution else None]
+    sla.next_deadline = None if sla.paused_since else min((d for d in open_targets if d), default=None)
     horizon = max((d for d in due.values() if d), default=start)
     sla.estimated = deadlines.deadline_is_estimated(start, horizon, cal)
     # Dues in the past at computation time are left for the sweeper, which records the breach.
@@ -338,11 +343,25 @@ def _set_at_risk(sla: TicketSLA) -> None:
 
 def _clear_dues(sla: TicketSLA) -> None:
     sla.acknowledge_due = sla.first_response_due = sla.resolution_due = None
-    sla.next_update_due = sla.director_due = sla.at_risk_at = None
+    sla.next_update_due = sla.director_due = sla.at_risk_at = sla.next_deadline = None
+
+
+def _refresh_next_deadline(sla: TicketSLA, ticket) -> None:
+    """After one target was met or re-armed: the earliest deadline still open.
+
+    A deadline the sweeper already claimed (a breach not yet put right) is no longer known here, so
+    it drops out until the next full recomputation; its breach is recorded and shown all the same.
+    """
+    if sla.paused_since is not None or ticket.status in (Status.RESOLVED, Status.CLOSED):
+        sla.next_deadline = None
+        return
+    candidates = (sla.acknowledge_due, sla.first_response_due, sla.resolution_due or sla.resolution_deadline)
+    sla.next_deadline = min((d for d in candidates if d), default=None)
 
 
 _SLA_FIELDS = ["acknowledge_from", "acknowledge_due", "first_response_due", "resolution_due", "next_update_due", "director_due",
-               "resolution_deadline", "at_risk_at", "estimated", "paused_since", "breached", "version"]
+               "resolution_deadline", "next_deadline", "at_risk_at", "estimated", "paused_since", "breached",
+               "version"]
 
 
 def ticket_sla_prepare(*, ticket, now: datetime | None = None) -> TicketSLA:
@@ -500,7 +519,8 @@ def ticket_sla_acknowledged(*, ticket) -> None:
     else:
         _complete_open_breaches(ticket, Metric.ACKNOWLEDGE, now)
     _set_at_risk(sla)
-    sla.save(update_fields=["acknowledge_due", "breached", "at_risk_at"])
+    _refresh_next_deadline(sla, ticket)
+    sla.save(update_fields=["acknowledge_due", "breached", "at_risk_at", "next_deadline"])
 
 
 def ticket_sla_reassigned(*, ticket) -> None:
@@ -516,7 +536,8 @@ def ticket_sla_reassigned(*, ticket) -> None:
         sla.acknowledge_from = now
         sla.acknowledge_due = _add(now, target, working_calendar(sla.version.calendar_id), [])
         _set_at_risk(sla)
-        sla.save(update_fields=["acknowledge_from", "acknowledge_due", "at_risk_at"])
+        _refresh_next_deadline(sla, ticket)
+        sla.save(update_fields=["acknowledge_from", "acknowledge_due", "at_risk_at", "next_deadline"])
 
 
 def ticket_sla_customer_updated(*, ticket, first_response: bool) -> None:
@@ -533,7 +554,8 @@ def ticket_sla_customer_updated(*, ticket, first_response: bool) -> None:
         else:
             _complete_open_breaches(ticket, Metric.FIRST_RESPONSE, now)
         _set_at_risk(sla)
-        fields += ["first_response_due", "breached", "at_risk_at"]
+        _refresh_next_deadline(sla, ticket)
+        fields += ["first_response_due", "breached", "at_risk_at", "next_deadline"]
     if sla.paused_since is None and ticket.status not in (Status.RESOLVED, Status.CLOSED):
         org = ticket.organization
         update = _target_for(sla.version, priority=ticket.priority, tier=org.tier,
@@ -858,6 +880,21 @@ def ticket_escalate(*, ticket, actor: User, reason: str, to: User | None = None,
 
 
 # --- reading the state (for the API) --------------------------------------------------------------
+
+def sla_state(sla: TicketSLA | None, now: datetime) -> str | None:
+    """One word for a list row's colour: paused, breached, at_risk or ok; None when no clock runs."""
+    if sla is None:
+        return None
+    if sla.paused_since is not None:
+        return "paused"
+    if sla.next_deadline is None:
+        return None  # resolved or closed: nothing left to count down
+    if sla.breached or sla.next_deadline <= now:
+        return "breached"
+    if sla.at_risk_at is not None and sla.at_risk_at <= now:
+        return "at_risk"
+    return "ok"
+
 
 def sla_summary(sla: TicketSLA | None, ticket, now: datetime | None = None) -> dict | None:
     """What a ticket shows (SLA-5): each deadline with time left, paused, at risk, breached."""

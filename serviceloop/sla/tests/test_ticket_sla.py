@@ -356,3 +356,49 @@ def test_a_deadline_inside_a_known_year_is_not_estimated_even_late_in_december(w
         ticket = world.ticket()
     assert sla_of(ticket).resolution_due == sh(2026, 12, 29, 10, 0)
     assert not sla_of(ticket).estimated
+
+
+# --- the next deadline, by which lists sort open work ------------------------------------------------
+
+def test_the_next_deadline_moves_from_target_to_target_as_each_is_met(world):
+    with time_machine.travel(MONDAY, tick=False) as clock:
+        ticket = world.ticket()
+        new = sla_of(ticket).next_deadline
+        clock.shift(timedelta(minutes=10))
+        tickets.ticket_accept(ticket=ticket, actor=world.eric)
+        accepted = sla_of(ticket).next_deadline
+        clock.shift(timedelta(minutes=10))
+        tickets.ticket_add_reply(ticket=ticket, actor=world.eric, body="您好，我们已收到，正在排查。")
+        answered = sla_of(ticket).next_deadline
+        move(ticket, world.eric, "in_progress")
+        move(ticket, world.eric, "resolved")
+        resolved = sla_of(ticket).next_deadline
+    assert new == sh(2026, 3, 2, 10, 0)  # acknowledge
+    assert accepted == sh(2026, 3, 2, 18, 0)  # first response
+    assert answered == sh(2026, 3, 5, 9, 0)  # resolution
+    assert resolved is None
+
+
+def test_an_overdue_target_keeps_the_ticket_first_after_the_sweep_claims_it(world):
+    with time_machine.travel(MONDAY, tick=False) as clock:
+        ticket = world.ticket()
+        clock.shift(timedelta(minutes=61))
+        services.sla_sweep()
+    sla = sla_of(ticket)
+    assert sla.acknowledge_due is None and sla.breached  # claimed by the sweeper
+    assert sla.next_deadline == sh(2026, 3, 2, 10, 0)  # still the missed acknowledgement
+
+
+def test_a_paused_clock_has_no_next_deadline_until_it_resumes(world):
+    with time_machine.travel(MONDAY, tick=False) as clock:
+        ticket = world.ticket()
+        clock.shift(timedelta(hours=1))
+        tickets.ticket_accept(ticket=ticket, actor=world.eric)
+        move(ticket, world.eric, "in_progress", "waiting_customer")
+        paused = sla_of(ticket).next_deadline
+        clock.shift(timedelta(hours=3, minutes=30))  # 13:30: 150 business minutes paused
+        move(ticket, world.eric, "in_progress", "diagnosed")
+        resumed = sla_of(ticket)
+    assert paused is None
+    # 18:00 Monday plus the 150 paused business minutes: 11:30 on Tuesday
+    assert resumed.next_deadline == resumed.first_response_due == sh(2026, 3, 3, 11, 30)
