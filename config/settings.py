@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "ninja",
     "huey.contrib.djhuey",
     "serviceloop.core",
@@ -121,6 +122,9 @@ if DATABASE_URL:
         # Server-side binding lets psycopg prepare the statements a worker repeats (every request runs
         # the same dozen), so PostgreSQL parses and plans each once per connection, not per request.
         DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool("DB_SERVER_SIDE_BINDING", True)
+    if env("TEST_DATABASE_NAME"):
+        # Two test runs on one server (a developer and CI, say) each need their own test database.
+        DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 else:
     DATABASES = {
         "default": {
@@ -198,6 +202,12 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
+# Tracking a ticket without logging in (/track/): lookups per client address per window, and failed
+# lookups per ticket number per window. Counted in the database, so every server process shares them.
+TRACK_MAX_PER_IP = env_int("TRACK_MAX_PER_IP", 10)
+TRACK_WINDOW_MINUTES = env_int("TRACK_WINDOW_MINUTES", 10)
+TRACK_MAX_FAILURES_PER_NUMBER = env_int("TRACK_MAX_FAILURES_PER_NUMBER", 5)
+TRACK_NUMBER_WINDOW_MINUTES = env_int("TRACK_NUMBER_WINDOW_MINUTES", 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

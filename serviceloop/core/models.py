@@ -31,3 +31,27 @@ class JobFailure(models.Model):
 
     def __str__(self):
         return f"{self.task} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RateCounter(models.Model):
+    """How often one key (a client address, a ticket number …) did something in one fixed time window.
+
+    Kept in the database, not in process memory, so that every web process on every machine counts
+    together; see core/ratelimit.py. Rows of past windows are deleted by a periodic job (core/tasks.py).
+    """
+
+    scope = models.CharField(_("scope"), max_length=40)
+    key = models.CharField(_("key"), max_length=100)
+    window_start = models.DateTimeField(_("window start"))
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key", "window_start"], name="ratecounter_unique_window"),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.key} {self.window_start:%Y-%m-%d %H:%M}: {self.count}"

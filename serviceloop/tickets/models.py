@@ -276,3 +276,26 @@ class TicketSequence(models.Model):
 
     def __str__(self):
         return f"{self.period}: {self.last_value}"
+
+
+class SavedFilter(models.Model):
+    """A list filter a person named and keeps (our hardware queue, 华东 VIP tickets …).
+
+    Kept as the list page's query string, so a saved filter is exactly what the person saw and a
+    new filter field needs no migration; the list validates it again each time it is opened.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="saved_filters")
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filter"), max_length=1000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_user_name")]
+
+    def __str__(self):
+        return self.name

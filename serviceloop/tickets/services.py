@@ -24,7 +24,14 @@ from django.utils.translation import gettext as _
 
 from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
-from serviceloop.core.errors import Conflict, Forbidden, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from serviceloop.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from serviceloop.customers.models import Contact, Organization
 from serviceloop.notifications.models import NotificationKind
 from serviceloop.notifications.services import notify
@@ -45,7 +52,7 @@ from .choices import (
     Urgency,
     allowed_next,
 )
-from .models import Attachment, Category, Ticket, TicketEvent
+from .models import Attachment, Category, SavedFilter, Ticket, TicketEvent
 from .numbering import next_number
 from .priority import compute_priority
 
@@ -578,3 +585,40 @@ def attachment_add(*, ticket: Ticket, actor: User, upload, internal: bool = Fals
         default_storage.delete(stored)
         raise
     return attachment
+
+
+# --- saved list filters ---------------------------------------------------------------------------
+
+SAVED_FILTERS_PER_USER = 30
+
+
+@transaction.atomic
+def saved_filter_save(*, user: User, name: str, query: str) -> SavedFilter:
+    """Keep the list's current filter under a name; saving under a name already used replaces it."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput.field("name", _("This field is required."))
+    if len(name) > 60:
+        raise InvalidInput.field("name", _("At most %(limit)d characters are allowed (got %(size)d).")
+                                 % {"limit": 60, "size": len(name)})
+    query = (query or "").lstrip("?")
+    if len(query) > 1000:
+        raise InvalidInput.field("query", _("This filter is too long to save."))
+    User.objects.select_for_update().filter(pk=user.pk).first()  # two saves at once must not pass the limit
+    existing = SavedFilter.objects.filter(user=user, name=name).first()
+    if existing is not None:
+        existing.query = query
+        existing.save(update_fields=["query"])
+        return existing
+    if SavedFilter.objects.filter(user=user).count() >= SAVED_FILTERS_PER_USER:
+        raise InvalidInput.field("name", _("You can keep at most %(limit)d saved filters; delete one first.")
+                                 % {"limit": SAVED_FILTERS_PER_USER})
+    return SavedFilter.objects.create(user=user, name=name, query=query)
+
+
+@transaction.atomic
+def saved_filter_delete(*, user: User, filter_id: int) -> None:
+    """Delete one of the person's own saved filters; someone else's is not found (never 403)."""
+    deleted, _rows = SavedFilter.objects.filter(user=user, pk=filter_id).delete()
+    if not deleted:
+        raise NotFound(_("This saved filter was not found."))

@@ -49,18 +49,47 @@ class TransitionForm(forms.Form):
         self.fields["sub_status"].choices = [("", "—"), *SubStatus.choices]
 
 
+def service_staff():
+    """The people work can be handed to: active logins outside any customer organisation."""
+    from serviceloop.accounts.models import User
+
+    return User.objects.filter(is_active=True, organization__isnull=True).exclude(
+        groups__name="customer").order_by("display_name", "username")
+
+
 class AssignForm(forms.Form):
     prefix = "assign"  # several forms share the ticket page: field ids must not clash
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
     group = forms.ModelChoiceField(label=_("Group"), queryset=None, required=False)
+    co_handlers = forms.ModelMultipleChoiceField(
+        label=_("Co-handlers"), queryset=None, required=False, widget=forms.SelectMultiple(attrs={"size": 5}),
+        help_text=_("Hold Ctrl (Cmd on a Mac) to choose several."))
 
     def __init__(self, *args, **kwargs):
-        from serviceloop.accounts.models import Team, User
+        from serviceloop.accounts.models import Team
 
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True, organization__isnull=True).exclude(
-            groups__name="customer").order_by("display_name", "username")
+        self.fields["owner"].queryset = service_staff()
+        self.fields["co_handlers"].queryset = service_staff()
         self.fields["group"].queryset = Team.objects.order_by("name")
+
+
+class EscalateForm(forms.Form):
+    """上报 (ASN-5): to a person, a department, or both, always with a reason."""
+
+    prefix = "escalate"
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    to = forms.ModelChoiceField(label=_("Escalate to"), queryset=None, required=False)
+    department = forms.CharField(label=_("Department"), max_length=100, required=False,
+                                 help_text=_("Name a person, a department, or both."))
+    expected_feedback_at = forms.DateTimeField(
+        label=_("Feedback expected by"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = service_staff()
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -79,6 +108,21 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data]
         return [single(data, initial)] if data else []
+
+
+class AttachForm(forms.Form):
+    """Files added on the ticket page (dropped on the drop zone or chosen); all are stored or none."""
+
+    prefix = "attach"
+    files = MultipleFileField(label=_("Add files"))
+    internal = forms.BooleanField(label=_("Internal only (never shown to the customer)"), required=False)
+
+    def clean_files(self):
+        # A multiple-file field returns an empty list, never "nothing", so `required` has to be checked here.
+        files = self.cleaned_data["files"]
+        if not files:
+            raise forms.ValidationError(self.fields["files"].error_messages["required"], code="required")
+        return files
 
 
 class ProblemForm(forms.Form):
@@ -161,3 +205,80 @@ def show_service_error(form, exc: ServiceError, *, upload_field: str | None = No
     if field is None and exc.status_code in (413, 415):
         field = upload_field
     form.add_error(field if field in form.fields else None, exc.message)
+
+
+class TicketFilterForm(forms.Form):
+    """The list's filters, read from the query string (GET): bookmarkable, and what a saved filter keeps."""
+
+    ORDERS = [("deadline", _("Next SLA deadline")), ("newest", _("Newest first"))]
+    status = forms.MultipleChoiceField(label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple)
+    priority = forms.MultipleChoiceField(label=_("Priority"), required=False, widget=forms.CheckboxSelectMultiple)
+    type = forms.MultipleChoiceField(label=_("Type"), required=False, widget=forms.CheckboxSelectMultiple)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False)
+    organization = forms.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    created_from = forms.DateField(label=_("Created from"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(label=_("Created up to"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    order = forms.ChoiceField(label=_("Sort by"), choices=ORDERS, required=False)
+
+    # Fields that narrow the list (not the sort order): a form with none of them set filters nothing.
+    NARROWING = ("status", "priority", "type", "category", "organization", "owner", "created_from", "created_to")
+
+    def __init__(self, *args, customer: bool = False, **kwargs):
+        from serviceloop.accounts.models import User
+        from serviceloop.customers.models import Organization
+        from serviceloop.tickets.choices import Priority, TicketType
+        from serviceloop.tickets.models import Category
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = Status.choices
+        self.fields["priority"].choices = Priority.choices
+        self.fields["type"].choices = TicketType.choices
+        self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related("parent")
+        if customer:
+            # A customer's list is their own organisation's: who handles it internally is not theirs to filter.
+            for name in ("organization", "owner"):
+                del self.fields[name]
+        else:
+            self.fields["organization"].queryset = Organization.objects.order_by("name")
+            self.fields["owner"].queryset = User.objects.filter(
+                is_active=True, organization__isnull=True).order_by("username")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("created_from"), data.get("created_to")
+        if start and end and end < start:
+            self.add_error("created_to", _("The end date is before the start date."))
+        return data
+
+    def narrowing(self) -> bool:
+        return any(self.cleaned_data.get(name) for name in self.NARROWING if name in self.fields)
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(label=_("Name of this filter"), max_length=60)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
+
+
+class TrackForm(forms.Form):
+    """Track a ticket without logging in: its number and the contact phone, plain characters only."""
+
+    number = forms.RegexField(
+        label=_("Ticket number"), max_length=40, regex=r"^[A-Za-z0-9][A-Za-z0-9_./-]*\Z",
+        error_messages={"invalid": _("A ticket number has only letters, digits and dashes, e.g. 202605-0012.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}))
+    phone = forms.RegexField(
+        label=_("Contact phone"), max_length=32, regex=r"^\+?[0-9 ()./-]+\Z",
+        help_text=_("The phone of the contact person given when the problem was reported."),
+        error_messages={"invalid": _("Enter the phone number in digits; spaces, dashes and +86 are fine.")},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}))
+
+    def clean_phone(self):
+        from serviceloop.tickets.tracking import phone_digits
+
+        phone = self.cleaned_data["phone"]
+        if not 5 <= len(phone_digits(phone)) <= 15:
+            raise forms.ValidationError(self.fields["phone"].error_messages["invalid"], code="invalid")
+        return phone

@@ -242,7 +242,7 @@ def test_an_agent_registers_a_phone_call_assigns_it_and_replies(page, live_world
     from serviceloop.tickets.models import Ticket
 
     log_in(page, "alice")
-    page.get_by_role("link", name=text("Phone intake")).click()
+    page.get_by_role("navigation", name=text("Main")).get_by_role("link", name=text("Phone intake")).click()
     page.get_by_label(text("Organisation name or caller's phone")).fill("13812345")  # htmx looks it up
     page.get_by_label(live_world.org_a.name).check()
     page.get_by_label("王女士").check()
@@ -277,7 +277,7 @@ def test_a_customer_submits_a_problem_with_a_photo_and_gets_the_number(page, liv
     photo = tmp_path / "现场照片.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     log_in(page, "carol")
-    page.get_by_role("link", name=text("Report a problem")).click()
+    page.get_by_role("navigation", name=text("Main")).get_by_role("link", name=text("Report a problem")).click()
     page.get_by_label(text("Subject")).fill("设备 X-3000 无法开机")
     page.get_by_label(text("Product (model and serial number)")).select_option(index=1)
     page.get_by_label(text("What happened")).fill("按电源键无反应，指示灯不亮，提示错误代码500。")

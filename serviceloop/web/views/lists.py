@@ -1,39 +1,215 @@
-"""The agent's and the customer's ticket lists."""
+"""The ticket lists: an agent's views with counts (我的工单, 未分配, 我的组, 即将超时, 已超时, 全部), a
+customer's own organisation's tickets, filters that can be saved, sorted by the next SLA deadline."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from serviceloop.core.errors import ServiceError
 from serviceloop.core.masking import mask_phone
-from serviceloop.sla.services import sla_summary
-from serviceloop.tickets import selectors
+from serviceloop.sla.services import sla_state
+from serviceloop.tickets import selectors, services
 from serviceloop.tickets.choices import OPEN_STATUSES
+from serviceloop.tickets.selectors import Order, TicketFilters
+from serviceloop.web.forms import SavedFilterForm, TicketFilterForm
 
 PAGE_SIZE = 25
+# Counts stop here: "999+" is as useful to a person as 1,000,000 and costs a thousandth of it.
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class View:
+    code: str
+    label: str
+
+
+AGENT_VIEWS = [
+    View("mine", gettext_lazy("My tickets")),
+    View("unassigned", gettext_lazy("Unassigned")),
+    View("group", gettext_lazy("My groups")),
+    View("at_risk", gettext_lazy("At risk")),
+    View("breached", gettext_lazy("Breached")),
+    View("all", gettext_lazy("All")),
+]
+CUSTOMER_VIEWS = [
+    View("open", gettext_lazy("In progress")),
+    View("all", gettext_lazy("All")),
+]
+
+
+def _views_for(user) -> list[View]:
+    return CUSTOMER_VIEWS if user.is_customer else AGENT_VIEWS
+
+
+def _view_filters(user, code: str) -> TicketFilters:
+    """What each view holds. Every view but 全部 is work still to do, so it holds open tickets only."""
+    if code == "all":
+        return TicketFilters()
+    filters = TicketFilters(status=list(OPEN_STATUSES))
+    if code == "mine":
+        filters.owner_id = user.pk
+    elif code == "unassigned":
+        filters.unassigned = True
+    elif code == "group":
+        filters.group_ids = user.teams.values("id")  # a subquery, not a query of its own
+    elif code == "at_risk":
+        filters.at_risk = True
+    elif code == "breached":
+        filters.breached = True
+    return filters
+
+
+def _apply_form(filters: TicketFilters, data: dict) -> TicketFilters | None:
+    """Narrow a view by the filter form; None when nothing can match (a view is narrowed, never widened)."""
+    if data.get("status"):
+        filters.status = [s for s in data["status"] if not filters.status or s in filters.status]
+        if not filters.status:
+            return None  # 我的工单 (open ones) asked for closed tickets
+    filters.priority = list(data.get("priority") or [])
+    filters.ticket_type = list(data.get("type") or [])
+    if data.get("category"):
+        filters.category_id = data["category"].pk
+    if data.get("organization"):
+        filters.organization_id = data["organization"].pk
+    if data.get("owner"):
+        if filters.owner_id not in (None, data["owner"].pk):
+            return None  # 我的工单 filtered by someone else's name
+        filters.owner_id = data["owner"].pk
+    tz = timezone.get_current_timezone()
+    # The first and the last date a date field takes bound nothing, and as instants they would not fit
+    # a datetime (1 January of year 1 in Shanghai is before the first UTC instant; 9999-12-31 has no
+    # next day): leave those ends open rather than fail.
+    if data.get("created_from") and data["created_from"] > date.min:
+        filters.created_after = datetime.combine(data["created_from"], time.min, tzinfo=tz)
+    if data.get("created_to") and data["created_to"] < date.max:
+        filters.created_before = datetime.combine(data["created_to"] + timedelta(days=1), time.min, tzinfo=tz)
+    return filters
+
+
+def _query_string(request, **changes) -> str:
+    """The list's query string with some parameters changed (a view tab keeps the filters)."""
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()
+
+
+def _controls(form: TicketFilterForm) -> dict:
+    """The filter form's selects and check-box groups as plain lists for the template.
+
+    Django renders every <option> through a widget template of its own; a hundred options cost
+    more than the rest of the page. The template writes them from these lists instead.
+    """
+    selects, checks = [], []
+    for name in ("category", "organization", "owner"):
+        if name not in form.fields:
+            continue
+        bound = form[name]
+        chosen = str(bound.value() or "")
+        options = [(str(obj.pk), str(obj), str(obj.pk) == chosen) for obj in form.fields[name].queryset]
+        selects.append({"name": name, "id": bound.id_for_label, "label": bound.label, "options": options,
+                        "errors": bound.errors})
+    for name in ("status", "priority", "type"):
+        bound = form[name]
+        chosen = {str(v) for v in (bound.value() or [])}
+        checks.append({"name": name, "label": bound.label, "errors": bound.errors,
+                       "options": [(value, label, value in chosen) for value, label in form.fields[name].choices]})
+    return {"selects": selects, "checks": checks, "any_checked": any(o[2] for c in checks for o in c["options"])}
 
 
 @login_required
 @require_GET
 def home(request):
-    """The person's own work: staff see their open tickets, a customer contact their company's tickets."""
+    """The person's ticket list: a view (with counts), narrowed by filters, by next SLA deadline."""
     user = request.user
-    filters = selectors.TicketFilters()
-    if user.is_customer:
-        heading = _("Our tickets")
-    else:
-        heading = _("My tickets")
-        filters.owner_id = user.pk
-        filters.status = list(OPEN_STATUSES)
+    views = _views_for(user)
+    codes = [v.code for v in views]
+    code = request.GET.get("view") or codes[0]
+    if code not in codes:
+        code = codes[0]
+    form = TicketFilterForm(request.GET or None, customer=user.is_customer)
+    valid = form.is_valid() if form.is_bound else True
+    data = form.cleaned_data if form.is_bound and valid else {}
+    order = data.get("order") or Order.DEADLINE
+    filters = _apply_form(_view_filters(user, code), data)
+    page = None
+    if valid and filters is not None:
+        try:
+            page = selectors.ticket_list(user=user, filters=filters, cursor=request.GET.get("cursor"),
+                                         limit=PAGE_SIZE, related=("contact", "sla"), order=order)
+        except ServiceError as exc:  # a cursor that is not ours: say so and start again
+            messages.error(request, exc.message)
+            return redirect(f"{request.path}?{_query_string(request)}")
+    now = timezone.now()
+    rows = []
+    for t in page.items if page else []:
+        sla = getattr(t, "sla", None)
+        rows.append({"ticket": t, "contact_phone": mask_phone(t.contact.phone) if t.contact_id else "",
+                     "sla": sla, "sla_state": sla_state(sla, now),
+                     "overdue": bool(sla and sla.next_deadline and sla.next_deadline <= now)})
+    counts = {v.code: selectors.ticket_count(user=user, filters=_view_filters(user, v.code), cap=COUNT_CAP)
+              for v in views}
+    tabs = [{"code": v.code, "label": v.label, "count": counts[v.code], "capped": counts[v.code] >= COUNT_CAP,
+             "query": _query_string(request, view=v.code), "current": v.code == code} for v in views]
+    current_query = _query_string(request)
+    context = {
+        # A customer's page is their company's tickets, whichever tab; an agent's is the view they chose.
+        "heading": _("Our tickets") if user.is_customer else next(v.label for v in views if v.code == code),
+        "tabs": tabs, "view": code,
+        "form": form, "controls": _controls(form), "filtered": bool(data) and form.narrowing(), "order": order,
+        "rows": rows, "next_cursor": page.next_cursor if page else None,
+        "first_page": not request.GET.get("cursor"), "query": current_query,
+        "saved_filters": selectors.saved_filter_list(user=user),
+        "save_form": SavedFilterForm(initial={"query": current_query}),
+        "count_cap": COUNT_CAP - 1,
+    }
+    return render(request, "web/home.html", context, status=200 if valid else 422)
+
+
+@login_required
+@require_POST
+def saved_filter_save(request):
+    """Keep the list's current filter under a name (saved per person)."""
+    form = SavedFilterForm(request.POST)
+    query = request.POST.get("query", "")
+    if not form.is_valid():
+        if "query" in form.errors:  # the filter itself, not its name: say so in the service's words
+            messages.error(request, _("This filter is too long to save."))
+        for error in form.errors.get("name", []):
+            messages.error(request, f"{_('Name of this filter')}: {error}")
+        return redirect(f"{reverse('web:home')}?{query}")
     try:
-        page = selectors.ticket_list(user=user, filters=filters, cursor=request.GET.get("cursor"), limit=PAGE_SIZE,
-                                     related=("contact", "sla__version__policy"))
-    except ServiceError:
-        return redirect("web:home")
-    rows = [{"ticket": t, "contact_phone": mask_phone(t.contact.phone) if t.contact_id else "",
-             "sla": sla_summary(getattr(t, "sla", None), t)} for t in page.items]
-    return render(request, "web/home.html", {"heading": heading, "rows": rows, "next_cursor": page.next_cursor,
-                                             "first_page": not request.GET.get("cursor")})
+        saved = services.saved_filter_save(user=request.user, name=form.cleaned_data["name"], query=query)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('web:home')}?{query}")
+    messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+    return redirect(f"{reverse('web:home')}?{saved.query}")
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request, filter_id: int):
+    try:
+        services.saved_filter_delete(user=request.user, filter_id=filter_id)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Saved filter deleted."))
+    return redirect("web:home")
+

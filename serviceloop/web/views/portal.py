@@ -10,18 +10,28 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from serviceloop.core.errors import PayloadTooLarge, ServiceError
+from serviceloop.core.errors import ServiceError
 from serviceloop.sla.services import sla_summary
 from serviceloop.tickets import services
 from serviceloop.web.forms import (
     ProblemForm,
     show_service_error,
 )
+from serviceloop.web.uploads import answers_oversized_uploads
 
 from .ticket import ticket_or_404
 
 
+def _submission_too_large(request, exc):
+    """Stopped while arriving (tickets/uploads.py): the form again, the reason next to the files."""
+    form = ProblemForm(organization=request.user.organization)
+    # The body was never read, so there is nothing to bind; an unbound form's errors start empty.
+    form.errors["attachments"] = form.error_class([exc.message])
+    return render(request, "web/submit.html", {"form": form}, status=413)
+
+
 @login_required
+@answers_oversized_uploads(_submission_too_large)
 @require_http_methods(["GET", "POST"])
 def submit_problem(request):
     """提交问题 (INT-1, INT-4, INT-5, INT-7, INT-8): a customer reports a problem with files.
@@ -32,12 +42,7 @@ def submit_problem(request):
     user = request.user
     if not user.is_customer or user.organization_id is None:
         raise Http404
-    try:
-        files = request.FILES if request.method == "POST" else None
-    except PayloadTooLarge as exc:  # stopped while arriving (tickets/uploads.py)
-        form = ProblemForm(organization=user.organization)
-        form.add_error("attachments", exc.message)
-        return render(request, "web/submit.html", {"form": form}, status=413)
+    files = request.FILES if request.method == "POST" else None
     form = ProblemForm(request.POST or None, files, organization=user.organization)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -2,24 +2,54 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from serviceloop.accounts.models import Team, User
+from serviceloop.assets.models import CustomerProduct
 from serviceloop.core.errors import NotFound, ServiceError
+from serviceloop.customers.models import Contact
+from serviceloop.sla import services as sla_services
+from serviceloop.sla.models import Escalation, EscalationKind
 from serviceloop.sla.services import sla_summary
-from serviceloop.tickets import selectors, services
-from serviceloop.tickets.choices import OPEN_STATUSES, Status, allowed_next
+from serviceloop.tickets import filetypes, selectors, services
+from serviceloop.tickets.choices import (
+    OPEN_STATUSES,
+    Channel,
+    CommunicationChannel,
+    EventKind,
+    Priority,
+    Status,
+    SubStatus,
+    allowed_next,
+)
+from serviceloop.tickets.models import Attachment, Category, Ticket, TicketEvent
 from serviceloop.web.forms import (
     AssignForm,
+    AttachForm,
     CommunicationForm,
+    EscalateForm,
     NoteForm,
     ReplyForm,
     TransitionForm,
 )
+from serviceloop.web.uploads import answers_oversized_uploads
 
 
 def ticket_or_404(user, number: str):
@@ -30,6 +60,183 @@ def ticket_or_404(user, number: str):
         raise Http404(exc.message) from exc
 
 
+def download_url(ticket: Ticket, attachment: Attachment) -> str:
+    """The API's permission-checked download (it accepts the session): the one way a file leaves the server."""
+    return f"/api/v1/tickets/{ticket.number}/attachments/{attachment.pk}/download"
+
+
+# --- the timeline as the page shows it -------------------------------------------------------------
+
+@dataclass
+class Entry:
+    """One timeline event made readable: labels instead of codes, names instead of ids."""
+
+    event: TicketEvent
+    title: str
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (what, old, new)
+    facts: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
+    attachment: Attachment | None = None
+    internal_text: str = ""  # a note given with a status change that the customer must not see
+
+
+# Fields of a `fields` event (ticket_update) that hold a row's id, and how to read those rows.
+_REFERENCES = {
+    "category": lambda ids: Category.objects.filter(pk__in=ids).select_related("parent__parent"),
+    "contact": lambda ids: Contact.objects.filter(pk__in=ids).only("id", "name"),
+    "product": lambda ids: CustomerProduct.objects.filter(pk__in=ids).select_related("product_model"),
+}
+
+
+def _names(events: list[TicketEvent]) -> dict[str, dict[int, str]]:
+    """Every person, group, escalation and record the events name by id, one query per kind of row.
+
+    The events store ids (JSON); reading each name while rendering would cost a query per event.
+    """
+    ids: dict[str, set[int]] = {"user": set(), "team": set(), "escalation": set(), **{k: set() for k in _REFERENCES}}
+    for e in events:
+        data = e.data or {}
+        if e.kind == EventKind.ASSIGNED:
+            ids["user"].update((data.get("from"), data.get("to")))
+            ids["team"].add(data.get("group"))
+        elif e.kind == EventKind.CO_HANDLERS:
+            ids["user"].update([*(data.get("from") or []), *(data.get("to") or [])])
+        elif e.kind == EventKind.ESCALATED:
+            ids["user"].add(data.get("to"))
+            ids["escalation"].add(data.get("escalation"))
+        elif e.kind == EventKind.FIELDS:
+            for name, pair in (data.get("changes") or {}).items():
+                if name in _REFERENCES:
+                    ids[name].update(pair)
+    wanted = {kind: {i for i in found if isinstance(i, int)} for kind, found in ids.items()}
+    names: dict[str, dict] = {kind: {} for kind in wanted}
+    if wanted["user"]:
+        names["user"] = {u.pk: str(u) for u in User.objects.filter(pk__in=wanted["user"])}
+    if wanted["team"]:
+        names["team"] = {t.pk: t.name for t in Team.objects.filter(pk__in=wanted["team"])}
+    if wanted["escalation"]:
+        names["escalation"] = dict(Escalation.objects.filter(pk__in=wanted["escalation"])
+                                   .values_list("pk", "expected_feedback_at"))
+    for kind, query in _REFERENCES.items():
+        if wanted[kind]:
+            names[kind] = {row.pk: row.name if kind == "contact" else str(row) for row in query(wanted[kind])}
+    return names
+
+
+def _when(value) -> str:
+    """A moment in the reader's language and the site's time zone."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value) if timezone.is_aware(value) else value,
+                           "SHORT_DATETIME_FORMAT")
+    return date_format(value, "SHORT_DATE_FORMAT")
+
+
+def _label(choices, value) -> str:
+    """A choice's label; a value no longer in the list is shown as stored rather than hidden."""
+    if value in (None, ""):
+        return "—"
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
+def _field_value(name: str, value, names) -> str:
+    if value is None or value == "":
+        return "—"
+    if name in _REFERENCES:
+        return names[name].get(value, "—")
+    try:
+        model_field = Ticket._meta.get_field(name)
+    except FieldDoesNotExist:
+        return Truncator(str(value)).chars(120)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if model_field.get_internal_type() in ("DateTimeField", "DateField"):
+        return _when(value)
+    return Truncator(str(value)).chars(120)
+
+
+def _field_label(name: str) -> str:
+    try:
+        return capfirst(Ticket._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def _people(ids, names) -> str:
+    return ", ".join(names["user"].get(i, "—") for i in ids) or "—"
+
+
+def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attachment]) -> list[Entry]:
+    """The events with what each one changed in words; costs a fixed number of queries, whatever the count."""
+    names = _names(events)
+    files = {a.pk: a for a in attachments}  # already limited to what the user may see
+    staff = not user.is_customer
+    entries = []
+    for e in events:
+        data = e.data or {}
+        entry = Entry(event=e, title=_label(EventKind, e.kind))
+        if e.kind == EventKind.CREATED and data.get("channel"):
+            entry.facts.append((_("Channel"), _label(Channel, data["channel"])))
+        elif e.kind == EventKind.STATUS:
+            entry.changes.append((_("Status"), _label(Status, data.get("from")), _label(Status, data.get("to"))))
+            if data.get("sub_status"):
+                entry.facts.append((_("Sub-status"), _label(SubStatus, data["sub_status"])))
+            if staff:
+                entry.internal_text = data.get("internal_note", "")
+        elif e.kind == EventKind.ASSIGNED:
+            entry.changes.append((_("Owner"), names["user"].get(data.get("from"), "—"),
+                                  names["user"].get(data.get("to"), "—")))
+            if data.get("group"):
+                entry.facts.append((_("Group"), names["team"].get(data["group"], "—")))
+        elif e.kind == EventKind.CO_HANDLERS:
+            old, new = data.get("from") or [], data.get("to") or []
+            entry.changes.append((_("Co-handlers"), _people(old, names), _people(new, names)))
+        elif e.kind == EventKind.PRIORITY:
+            entry.changes.append((_("Priority"), _label(Priority, data.get("from")), _label(Priority, data.get("to"))))
+        elif e.kind == EventKind.FIELDS:
+            for name, pair in (data.get("changes") or {}).items():
+                old, new = (list(pair) + [None, None])[:2]
+                entry.changes.append((_field_label(name), _field_value(name, old, names),
+                                      _field_value(name, new, names)))
+        elif e.kind == EventKind.NOTE:
+            kinds = dict(NoteForm.NOTE_TYPES)
+            if data.get("note_type") in kinds:
+                entry.title = f"{entry.title} · {kinds[data['note_type']]}"
+        elif e.kind == EventKind.COMMUNICATION:
+            entry.facts += [(_("Channel"), _label(CommunicationChannel, data.get("channel"))),
+                            (_("Time"), _when(data["happened_at"]) if data.get("happened_at") else "—"),
+                            (_("Customer feedback"), data.get("customer_feedback") or "—"),
+                            (_("Next step"), data.get("next_step") or "—")]
+        elif e.kind == EventKind.ATTACHMENT:
+            entry.attachment = files.get(data.get("attachment"))
+            if entry.attachment is None:
+                entry.facts.append((_("File"), data.get("name", "—")))
+        elif e.kind == EventKind.ESCALATED:
+            entry.facts.append((_("Kind"), _label(EscalationKind, data.get("kind"))))
+            if data.get("to"):
+                entry.facts.append((_("Escalated to"), names["user"].get(data["to"], "—")))
+            if data.get("department"):
+                entry.facts.append((_("Department"), data["department"]))
+            expected = names["escalation"].get(data.get("escalation"))
+            if expected:
+                entry.facts.append((_("Feedback expected by"), _when(expected)))
+        entries.append(entry)
+    return entries
+
+
+def _upload_rules() -> tuple[str, str]:
+    """The file picker's `accept` list and the allowed types in words, from ATTACHMENT_ALLOWED_TYPES."""
+    allowed = filetypes.normalise_allow_list(settings.ATTACHMENT_ALLOWED_TYPES)
+    types = [t for code, t in filetypes.TYPES.items() if code in allowed]
+    accept = ",".join(ext for t in types for ext in t.extensions)
+    return accept, ", ".join(t.code.upper() for t in types)
+
+
 @login_required
 @require_GET
 def ticket_detail(request, number: str):
@@ -38,37 +245,54 @@ def ticket_detail(request, number: str):
     ticket = ticket_or_404(user, number)
     timeline = selectors.ticket_timeline(user=user, ticket=ticket, cursor=request.GET.get("cursor"), limit=100)
     attachments = selectors.attachment_list(user=user, ticket=ticket)
+    for a in attachments:
+        a.download_url = download_url(ticket, a)
+        a.is_image = a.content_type.startswith("image/")
     allowed = allowed_next(ticket.status, customer=user.is_customer)
+    co_handlers = list(ticket.co_handlers.all())
+    accept, types = _upload_rules()
     return render(request, "web/ticket.html", {
-        "ticket": ticket, "sla": sla_summary(getattr(ticket, "sla", None), ticket), "events": timeline.items,
+        "ticket": ticket, "sla": sla_summary(getattr(ticket, "sla", None), ticket),
+        "entries": timeline_entries(timeline.items, user=user, attachments=attachments),
         "next_cursor": timeline.next_cursor, "attachments": attachments,
-        "co_handlers": list(ticket.co_handlers.all()),
+        "co_handlers": co_handlers,
         "allowed": allowed,
         "can_accept": (not user.is_customer and ticket.accepted_at is None and ticket.status in OPEN_STATUSES
                        and (ticket.owner_id in (None, user.pk) or user.has_perm("tickets.assign_ticket"))),
         "can_assign": user.has_perm("tickets.assign_ticket") and ticket.status != Status.CLOSED,
+        # The same test sla.services.ticket_escalate makes (and so the API): staff who may move tickets.
+        "can_escalate": (not user.is_customer and user.has_perm("tickets.transition_ticket")
+                         and ticket.status != Status.CLOSED),
+        # attachment_add takes files from staff on any ticket and from customers on their own;
+        # customers are offered it while the ticket is not closed, like their reply box.
+        "can_upload": not user.is_customer or ticket.status != Status.CLOSED,
+        "upload_accept": accept, "upload_types": types,
+        "upload_limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
         "reply_form": ReplyForm(), "note_form": NoteForm(), "communication_form": CommunicationForm(),
         "transition_form": TransitionForm(allowed=allowed) if allowed and not user.is_customer else None,
-        "assign_form": AssignForm(initial={"owner": ticket.owner_id, "group": ticket.group_id}),
+        "assign_form": AssignForm(initial={"owner": ticket.owner_id, "group": ticket.group_id,
+                                           "co_handlers": [u.pk for u in co_handlers]}),
+        "escalate_form": EscalateForm(), "attach_form": AttachForm(),
     })
 
 
-def _act(request, number: str, form_class, perform, *, form_kwargs=None):
+def _act(request, number: str, form_class, perform, *, form_kwargs=None, ticket=None):
     """Run one ticket action from a form: validate, call the service, say what happened, go back.
 
-    Every action is one service call, so it is one transaction: a refused action writes nothing.
+    Every action is one service call (or several in one transaction), so a refused action writes nothing.
     """
-    ticket = ticket_or_404(request.user, number)
-    form = form_class(request.POST, **(form_kwargs(ticket) if form_kwargs else {})) if form_class else None
+    ticket = ticket or ticket_or_404(request.user, number)
+    form = (form_class(request.POST, request.FILES, **(form_kwargs(ticket) if form_kwargs else {}))
+            if form_class else None)
     if form is not None and not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
     else:
         try:
-            perform(ticket, form.cleaned_data if form is not None else {})
-            messages.success(request, _("Saved."))
+            done = perform(ticket, form.cleaned_data if form is not None else {})
+            messages.success(request, done if isinstance(done, str) else _("Saved."))
         except ServiceError as exc:
             messages.error(request, exc.message)
     return redirect("web:ticket", number=number)
@@ -97,8 +321,14 @@ def ticket_transition(request, number: str):
 @login_required
 @require_POST
 def ticket_assign(request, number: str):
-    return _act(request, number, AssignForm, lambda t, d: services.ticket_assign(
-        ticket=t, actor=request.user, owner=d["owner"], group=d["group"], clear_group=d["group"] is None))
+    def perform(ticket, data):
+        # As the API does: owner, group and co-handlers commit together or not at all.
+        with transaction.atomic():
+            services.ticket_assign(ticket=ticket, actor=request.user, owner=data["owner"], group=data["group"],
+                                   clear_group=data["group"] is None)
+            services.ticket_set_co_handlers(ticket=ticket, actor=request.user, users=list(data["co_handlers"]))
+
+    return _act(request, number, AssignForm, perform)
 
 
 @login_required
@@ -121,3 +351,56 @@ def ticket_communication(request, number: str):
     return _act(request, number, CommunicationForm, lambda t, d: services.ticket_log_communication(
         ticket=t, actor=request.user, channel=d["channel"], happened_at=None,
         customer_feedback=d["customer_feedback"], next_step=d.get("next_step") or ""))
+
+
+@login_required
+@require_POST
+def ticket_escalate(request, number: str):
+    """上报 (ASN-5): the SLA service decides who may, exactly as for the API."""
+
+    def perform(ticket, data):
+        sla_services.ticket_escalate(ticket=ticket, actor=request.user, reason=data["reason"], to=data["to"],
+                                     department=data["department"] or "",
+                                     expected_feedback_at=data["expected_feedback_at"])
+        return _("The ticket was escalated.")
+
+    return _act(request, number, EscalateForm, perform)
+
+
+def _attach_too_large(request, exc, number: str):
+    messages.error(request, exc.message)
+    return redirect("web:ticket", number=number)
+
+
+@login_required
+@answers_oversized_uploads(_attach_too_large)
+@require_POST
+def ticket_attach(request, number: str):
+    """Add one or more files to the ticket (INT-5), dropped on the drop zone or chosen."""
+    ticket = ticket_or_404(request.user, number)
+    return _attach(request, number, ticket)
+
+
+def _attach(request, number: str, ticket: Ticket):
+    def perform(ticket, data):
+        # All the files are one transaction: a refused file refuses the others. attachment_add writes
+        # each file before its rows and removes it if its own rows fail; files of rows that the outer
+        # rollback undoes are removed here, so no file outlives its row.
+        stored: list[str] = []
+        upload = None
+        try:
+            with transaction.atomic():
+                for upload in data["files"]:
+                    stored.append(services.attachment_add(ticket=ticket, actor=request.user, upload=upload,
+                                                          internal=data["internal"]).file.name)
+        except Exception as exc:
+            for name in stored:
+                default_storage.delete(name)
+            if isinstance(exc, ServiceError) and upload is not None:
+                # Say which file it was: the service's reason does not always name it.
+                raise type(exc)(_("“%(name)s” was refused, so no file was saved: %(error)s")
+                                % {"name": upload.name, "error": exc.message}, errors=exc.errors) from exc
+            raise
+        return ngettext("%(count)d file added.", "%(count)d files added.", len(stored)) % {"count": len(stored)}
+
+    return _act(request, number, AttachForm, perform, ticket=ticket)

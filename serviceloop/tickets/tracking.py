@@ -1,0 +1,123 @@
+"""Tracking a ticket without logging in: the ticket number and the contact's phone open a public summary.
+
+A read only: nothing about the lookup is written to the ticket. What it returns is built here field by
+field (never the Ticket itself), so a template cannot reach an internal note, an attachment, an owner's
+name or another customer's data by accident. Rate limits are the caller's job (web/views/track.py).
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from .choices import PUBLIC_EVENT_KINDS, EventKind, Status, SubStatus
+from .models import Ticket, TicketEvent
+
+# What a visitor sees of the timeline: the service team's public replies and the status changes.
+# Not customer replies nor attachment events (the customer's own words and files stay behind a login).
+# Always a subset of PUBLIC_EVENT_KINDS (COM-4), and the query asks for is_public too.
+TRACKED_EVENT_KINDS = tuple(k for k in (EventKind.STATUS, EventKind.REPLY) if k in PUBLIC_EVENT_KINDS)
+
+_NON_DIGITS = re.compile(r"[^0-9]")
+
+
+def phone_digits(phone: str) -> str:
+    """A phone number as national digits: '+86 138-1234-5678', '0086 13812345678' → '13812345678'.
+
+    The country code 86 goes when it is written as such (+86, 0086) or when it obviously precedes an
+    11-digit mobile number; a landline written internationally gets its trunk 0 back
+    ('+86 21 5550 1234' → '02155501234', as it is written at home: 021-5550 1234).
+    """
+    digits = _NON_DIGITS.sub("", phone)
+    had_country_code = False
+    if digits.startswith("0086"):
+        digits, had_country_code = digits[4:], True
+    elif digits.startswith("86") and (phone.lstrip().startswith("+") or (len(digits) == 13 and digits[2] == "1")):
+        digits, had_country_code = digits[2:], True
+    if had_country_code and digits and digits[0] not in "01":
+        digits = "0" + digits
+    return digits
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+@dataclass(frozen=True)
+class TrackedEvent:
+    """One public timeline entry: what happened, when, and its public text."""
+
+    kind: str
+    label: str
+    at: datetime
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class TrackedTicket:
+    """What a visitor who knows the number and the contact phone may see of a ticket."""
+
+    number: str
+    title: str
+    status: str
+    status_label: str
+    sub_status_label: str
+    created_at: datetime
+    respond_by: datetime | None
+    resolve_by: datetime | None
+    events: list[TrackedEvent] = field(default_factory=list)
+
+
+def _event(event: TicketEvent) -> TrackedEvent:
+    if event.kind == EventKind.STATUS:
+        label = _("Status changed to %(status)s") % {"status": _label(Status, event.data.get("to", ""))}
+        sub_status = event.data.get("sub_status") or ""
+        if sub_status:
+            label = f"{label} · {_label(SubStatus, sub_status)}"
+        # `body` of a status event is the public note; an internal one lives in data and is never read here.
+        return TrackedEvent(kind=event.kind, label=label, at=event.created_at, text=event.body)
+    return TrackedEvent(kind=event.kind, label=_("Reply from our service team"), at=event.created_at,
+                        text=event.body)
+
+
+def ticket_track(*, number: str, phone: str) -> TrackedTicket | None:
+    """The public summary of the ticket with this number whose contact has this phone; None otherwise.
+
+    None whether the number does not exist, the ticket has no contact phone or the phone differs:
+    the caller must not be able to tell which.
+    """
+    from serviceloop.sla.services import sla_summary
+
+    number = number.strip()
+    wanted = phone_digits(phone)
+    # The exact spelling, and upper case for a visitor who typed 'fb20260501001': both hit the unique index.
+    # No ORDER BY (unlike .first()), so PostgreSQL reads the unique index rather than walking the primary key.
+    ticket = next(iter(Ticket.objects.filter(number__in={number, number.upper()})
+                       .select_related("contact", "sla__version__policy").order_by()[:1]), None)
+    on_file = phone_digits(ticket.contact.phone) if ticket is not None and ticket.contact is not None else ""
+    # Compared in constant time, so response times do not hint at how much of a phone was right.
+    if not (wanted and on_file and hmac.compare_digest(wanted, on_file)):
+        return None
+    events = (TicketEvent.objects.filter(ticket=ticket, is_public=True, kind__in=TRACKED_EVENT_KINDS)
+              .only("kind", "created_at", "body", "data").order_by("created_at", "id"))
+    sla = sla_summary(getattr(ticket, "sla", None), ticket)
+    respond_by = resolve_by = None
+    if sla:
+        response = sla["first_response"] or sla["acknowledge"]
+        if response and response["due"] and not response["met_at"]:
+            respond_by = response["due"]
+        if sla["resolution"] and sla["resolution"]["due"] and not sla["resolution"]["met_at"]:
+            resolve_by = sla["resolution"]["due"]
+    return TrackedTicket(
+        number=ticket.number, title=ticket.title, status=ticket.status, status_label=ticket.get_status_display(),
+        sub_status_label=ticket.get_sub_status_display() if ticket.sub_status else "",
+        created_at=ticket.created_at, respond_by=respond_by, resolve_by=resolve_by,
+        events=[_event(e) for e in events],
+    )
