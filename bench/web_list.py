@@ -1,0 +1,176 @@
+"""Web list benchmark: the agent workspace's ticket list at 1,000,000 tickets, through the real server.
+
+Starts `serviceloop run` (gunicorn, 2 workers, 127.0.0.1), logs in through the login form as demo
+people, and times GET / for every view (我的工单, 未分配, 我的组, 即将超时, 已超时, 全部), a filtered view,
+newest-first order and a page reached by following 20 "next page" links. Each figure is the time
+from sending the request to having read the whole HTML page, over loopback: the server's time plus
+a fraction of a millisecond. Target (issue #4): p95 < 100 ms at 1,000,000 tickets. Prints JSON lines.
+
+Usage:
+  .venv/bin/python bench/web_list.py                                   # SQLite in /tmp/sl-bench-sqlite
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/sl_bench .venv/bin/python bench/web_list.py
+  options: --tickets 1000000  --reads 200  --users engineer1,supervisor1  --data-dir DIR  --port 8766
+
+The database is topped up with `serviceloop demo` to --tickets first. Every loop is bounded in count
+and in time (--max-seconds per figure); only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import signal
+import subprocess
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+from api import PY, ROOT, emit, manage, peak_rss_mb, percentile, worker_pids
+
+DEMO_PASSWORD = "demo-password-2026"  # serviceloop.core.demo.DEMO_PASSWORD: the demo's shared login
+VIEWS = ["mine", "unassigned", "group", "at_risk", "breached", "all"]
+
+
+class Browser:
+    """One keep-alive connection with a cookie jar: logs in through the form like a person would."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, float, str, dict]:
+        headers = {"Accept-Language": "zh-hans", "Host": f"127.0.0.1:{self.port}"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        started = time.perf_counter()
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        ms = (time.perf_counter() - started) * 1000
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return response.status, ms, data.decode(errors="replace"), dict(response.headers)
+
+    def login(self, username: str, password: str) -> None:
+        status, _ms, page, _h = self.request("GET", "/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or token is None:
+            raise SystemExit(f"the login page answered {status}")
+        status, _ms, page, headers = self.request(
+            "POST", "/login/", {"csrfmiddlewaretoken": token.group(1), "username": username, "password": password})
+        if status != 302:
+            raise SystemExit(f"logging in as {username} failed ({status}); is the demo loaded?")
+
+
+def time_page(browser: Browser, path: str, count: int, max_seconds: float) -> dict:
+    status, _ms, page, _h = browser.request("GET", path)  # warm the connection and the caches
+    if status != 200:
+        raise SystemExit(f"GET {path} answered {status}")
+    latencies = []
+    deadline = time.monotonic() + max_seconds
+    for _ in range(count):
+        if time.monotonic() > deadline:
+            break
+        status, ms, page, _h = browser.request("GET", path)
+        if status != 200:
+            raise SystemExit(f"GET {path} answered {status}")
+        latencies.append(ms)
+    rows = page.count('<tr class="row-sla-')
+    return {"requests": len(latencies), "rows": rows, "p50_ms": round(percentile(latencies, 50), 2),
+            "p95_ms": round(percentile(latencies, 95), 2), "max_ms": round(max(latencies), 2)}
+
+
+def deep_page(browser: Browser, path: str, hops: int) -> str:
+    """The path of the page reached by following `hops` "next page" links from `path`."""
+    for _ in range(hops):
+        _status, _ms, page, _h = browser.request("GET", path)
+        found = re.search(r'<a href="(\?[^"]*cursor=[^"]+)" rel="next"', page)
+        if found is None:
+            break
+        path = "/" + found.group(1).replace("&amp;", "&")
+    return path
+
+
+def wait_until_up(port: int, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/login/")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("the server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--reads", type=int, default=200)
+    parser.add_argument("--users", default="engineer1,supervisor1",
+                        help="demo logins: an engineer sees their own tickets, a supervisor every ticket")
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--max-seconds", type=float, default=120, help="time bound of each figure")
+    args = parser.parse_args()
+
+    database = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    data_dir = args.data_dir or f"/tmp/sl-bench-{database}"
+    env = {**os.environ, "SERVICELOOP_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    manage(env, "migrate", "--verbosity", "0")
+    have = int(manage(env, "shell", "-c", "from serviceloop.tickets.models import Ticket; print(Ticket.objects.count())")
+               .strip().splitlines()[-1])
+    if have < args.tickets:
+        started = time.perf_counter()
+        manage(env, "demo", "--tickets", str(args.tickets - have))
+        emit(bench="topup", tickets=args.tickets, added=args.tickets - have, seconds=round(time.perf_counter() - started, 1))
+    # Fresh planner statistics, as a production database has them (autovacuum / a nightly ANALYZE).
+    manage(env, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')")
+    emit(bench="setup", database=database, data_dir=data_dir, tickets=max(have, args.tickets))
+
+    server = subprocess.Popen(
+        [PY, str(ROOT / "manage.py"), "run", "--no-demo", "--no-worker", "--host", "127.0.0.1",
+         "--port", str(args.port), "--workers", "2"],
+        env={**env, "WEB_THREADS": "1"}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        wait_until_up(args.port)
+        pids = worker_pids(server.pid)
+        worst = 0.0
+        for username in args.users.split(","):
+            browser = Browser(args.port)
+            browser.login(username, DEMO_PASSWORD)
+            paths = {f"view {v}": f"/?view={v}" for v in VIEWS}
+            paths["全部, closed + high"] = "/?view=all&status=closed&priority=high"
+            paths["全部, newest first"] = "/?view=all&order=newest"
+            paths["全部, 20 pages on"] = deep_page(browser, "/?view=all", 20)
+            for label, path in paths.items():
+                figures = time_page(browser, path, args.reads, args.max_seconds)
+                worst = max(worst, figures["p95_ms"])
+                emit(bench="web list", user=username, page=label, database=database, tickets=args.tickets, **figures)
+        peaks = peak_rss_mb(worker_pids(server.pid) or pids)
+        emit(bench="summary", database=database, worst_p95_ms=worst, target_p95_ms=100, met=worst < 100,
+             worker_peak_rss_mb=max(peaks.values(), default=None))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    main()
