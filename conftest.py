@@ -32,15 +32,13 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_sla_caches():
-    """Per-process SLA caches (calendars, version targets) must not carry one test's rows into the next:
+    """Per-process SLA caches (calendars, the default version, version targets) must not carry one test's rows into the next:
     test databases roll back and may hand the same ids out again."""
     from serviceloop.sla import services
 
-    services.clear_calendar_cache()
-    services._targets_cache.clear()
+    services.clear_caches()
     yield
-    services.clear_calendar_cache()
-    services._targets_cache.clear()
+    services.clear_caches()
 
 
 @pytest.fixture

@@ -91,6 +91,10 @@ class SLAPolicyAdmin(admin.ModelAdmin):
     list_display = ("name", "is_default")
     inlines = [VersionInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.clear_policy_cache()  # the default policy may have changed
+
 
 @admin.register(SLAPolicyVersion)
 class SLAPolicyVersionAdmin(admin.ModelAdmin):
@@ -110,6 +114,10 @@ class SLAPolicyVersionAdmin(admin.ModelAdmin):
             obj.number = (previous.number + 1) if previous else 1
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.clear_policy_cache()  # new tickets take the new version, with its targets
 
     def get_exclude(self, request, obj=None):
         return ("number",) if obj is None else ()

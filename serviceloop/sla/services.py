@@ -194,6 +194,10 @@ def policy_version_create(*, policy: SLAPolicy, actor: User | None, reason: str,
     SLATarget.objects.bulk_create([
         SLATarget(version=version, priority=t.priority, tier=t.tier, contract_level=t.contract_level,
                   metric=t.metric, amount=t.amount, unit=t.unit) for t in targets])
+    # Cleared now for this transaction's own later reads, and again at commit in case another
+    # thread of this process cached the old version meanwhile.
+    clear_policy_cache()
+    transaction.on_commit(clear_policy_cache)
     return version
 
 
@@ -218,14 +222,38 @@ def policy_install_presets() -> list[SLAPolicy]:
     return installed
 
 
+_default_version_cache: list[tuple[float, SLAPolicyVersion]] = []
+DEFAULT_VERSION_CACHE_SECONDS = 60
+
+
 def default_version() -> SLAPolicyVersion:
-    """The current version of the default policy, in one query (it runs for every new ticket)."""
+    """The current version of the default policy, cached per process for a minute like the calendars.
+
+    Every new ticket reads it and it changes a few times a year; the query and its model instance
+    cost about a sixth of a ticket's web time. A new version written through policy_version_create
+    clears the cache in this process when it commits; other processes see it within the minute.
+    """
+    if _default_version_cache and _time.monotonic() - _default_version_cache[0][0] < DEFAULT_VERSION_CACHE_SECONDS:
+        return _default_version_cache[0][1]
     version = (SLAPolicyVersion.objects.filter(policy__is_default=True).select_related("policy")
                .order_by("-number").first())
     if version is None:
         policy_install_presets()
-        version = SLAPolicyVersion.objects.filter(policy__is_default=True).order_by("-number").first()
+        version = (SLAPolicyVersion.objects.filter(policy__is_default=True).select_related("policy")
+                   .order_by("-number").first())
+    _default_version_cache[:] = [(_time.monotonic(), version)]
     return version
+
+
+def clear_policy_cache() -> None:
+    _default_version_cache.clear()
+
+
+def clear_caches() -> None:
+    """Forget every per-process SLA cache: calendars, the default version, version targets (tests)."""
+    clear_calendar_cache()
+    clear_policy_cache()
+    _targets_cache.clear()
 
 
 def _target_for(version: SLAPolicyVersion, *, priority: str, tier: str, contract_level: str) -> dict[str, SLATarget]:

@@ -19,7 +19,6 @@ from serviceloop.core.models import JobFailure
 from serviceloop.notifications.models import Notification
 from serviceloop.notifications.services import notify
 from serviceloop.notifications.tasks import send_notification_email
-from serviceloop.sla import services as sla
 from serviceloop.tickets import services as tickets
 
 
@@ -28,15 +27,6 @@ class FailingBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise OSError("connection refused by smtp.example.cn")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_sla_caches():
-    sla.clear_calendar_cache()
-    getattr(sla, "_targets_cache", {}).clear()
-    yield
-    sla.clear_calendar_cache()
-    getattr(sla, "_targets_cache", {}).clear()
 
 
 @pytest.fixture

@@ -380,3 +380,24 @@ def test_the_portal_form_still_needs_the_csrf_token(world, settings):
     client = login("carol", csrf=True)
     response = client.post("/submit/", {"title": "设备无法开机", "description": "上电后无显示"})
     assert response.status_code == 403 and db_snapshot()["tickets"] == []
+
+
+def test_the_sla_timers_count_down_and_refresh_themselves(world):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(monday, tick=False) as clock:
+        ticket = world.ticket()  # acknowledge by 10:00, first response by 18:00
+        client = login("alice", language="en")
+        clock.shift(timedelta(minutes=20))
+        calm = page_of(client, ticket)
+        clock.shift(timedelta(hours=1))  # 10:20: the acknowledgement is 20 minutes late
+        late = page_of(client, ticket)
+    timers = calm[calm.index('id="sla-timers"'):calm.index("</dl>", calm.index('id="sla-timers"'))]
+    assert "40\xa0minutes left" in timers and "8\xa0hours, 40\xa0minutes left" in timers
+    assert 'hx-trigger="every 60s"' in timers and 'hx-select="#sla-timers"' in timers
+    late_timers = late[late.index('id="sla-timers"'):late.index("</dl>", late.index('id="sla-timers"'))]
+    assert 'class="small overdue">20\xa0minutes overdue' in late_timers

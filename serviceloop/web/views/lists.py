@@ -43,7 +43,7 @@ AGENT_VIEWS = [
     View("all", gettext_lazy("All")),
 ]
 CUSTOMER_VIEWS = [
-    View("open", gettext_lazy("In progress")),
+    View("open", gettext_lazy("Not finished")),  # not "In progress": that is one status among the open ones
     View("all", gettext_lazy("All")),
 ]
 
