@@ -48,8 +48,20 @@ class User(AbstractUser):
         Every API request needs both (is this a customer? may they do this?), so one UNION query
         answers both instead of three separate ones.
         """
+        return self._take_access(_access_rows(self.pk))
+
+    def prime_access(self, packed: str | None) -> None:
+        """Fill role_codes and the permission cache from the rows access_sql packed into one string.
+
+        Token authentication (accounts/selectors.py) reads the token, the user and these rows in one
+        statement, so an API request needs no query of its own for them.
+        """
+        rows = [item.split(":", 2) for item in (packed or "").split(_ACCESS_SEPARATOR) if item]
+        self.__dict__["role_codes"] = self._take_access(rows)
+
+    def _take_access(self, rows) -> frozenset[str]:
         roles, perms = set(), set()
-        for kind, app, code in _access_rows(self.pk):
+        for kind, app, code in rows:
             if kind == "role":
                 roles.add(code)
             else:
@@ -75,11 +87,15 @@ class User(AbstractUser):
         return self.is_superuser or str(role) in self.role_codes
 
 
-def _access_rows(user_id: int) -> list[tuple[str, str, str]]:
-    """The user's role groups and permissions (via groups and direct) in one UNION statement.
+_ACCESS_SEPARATOR = "\x1f"  # the ASCII unit separator: in no group name or permission code
+
+
+def _access_union(user_ref: str) -> str:
+    """The user's role groups and permissions (via groups and direct) as one UNION statement.
 
     Written as SQL because it runs on every API request and the ORM spent more time composing the
-    three-branch UNION than the database spent answering it.
+    three-branch UNION than the database spent answering it. `user_ref` is the SQL for the user's
+    id: a bound parameter, or a column of an outer query. Table names come from the models.
     """
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
@@ -90,20 +106,35 @@ def _access_rows(user_id: int) -> list[tuple[str, str, str]]:
     user_groups = q(User.groups.through._meta.db_table)
     user_perms = q(User.user_permissions.through._meta.db_table)
     group_perms = q(Group.permissions.through._meta.db_table)
-    # Table names come from the models; the only parameter is bound.
-    sql = (
-        f"SELECT 'role', '', g.name FROM {group} g JOIN {user_groups} ug ON ug.group_id = g.id "  # noqa: S608
-        f"WHERE ug.user_id = %s "
+    return (
+        f"SELECT 'role' AS kind, '' AS app, g.name AS code FROM {group} g "  # noqa: S608
+        f"JOIN {user_groups} ug ON ug.group_id = g.id WHERE ug.user_id = {user_ref} "
         f"UNION ALL SELECT 'perm', ct.app_label, p.codename FROM {perm} p "
         f"JOIN {ctype} ct ON ct.id = p.content_type_id JOIN {group_perms} gp ON gp.permission_id = p.id "
-        f"JOIN {user_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s "
+        f"JOIN {user_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = {user_ref} "
         f"UNION ALL SELECT 'perm', ct.app_label, p.codename FROM {perm} p "
         f"JOIN {ctype} ct ON ct.id = p.content_type_id JOIN {user_perms} up ON up.permission_id = p.id "
-        f"WHERE up.user_id = %s"
+        f"WHERE up.user_id = {user_ref}"
     )
+
+
+def _access_rows(user_id: int) -> list[tuple[str, str, str]]:
+    from django.db import connection
+
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, user_id, user_id])
+        cursor.execute(_access_union("%s"), [user_id, user_id, user_id])
         return cursor.fetchall()
+
+
+def access_sql(user_id_column: str) -> str:
+    """A scalar subquery packing the user's roles and permissions into one string, for a query that
+    already reads the user (`user_id_column` names its id): one statement instead of two."""
+    from django.db import connection
+
+    item = "a.kind || ':' || a.app || ':' || a.code"
+    packed = (f"string_agg({item}, chr(31))" if connection.vendor == "postgresql"
+              else f"group_concat({item}, char(31))")
+    return f"(SELECT {packed} FROM ({_access_union(user_id_column)}) a)"  # noqa: S608 - names from the models
 
 
 class Team(TimeStampedModel):

@@ -99,3 +99,11 @@ def user_set_language(*, user: User, language: str) -> User:
     user.language = language
     user.save(update_fields=["language"])
     return user
+
+
+def token_used(match) -> None:
+    """Note when a token was last used, at most once a minute: a busy client must not turn every
+    read into a write."""
+    now = timezone.now()
+    if match.last_used_at is None or (now - match.last_used_at).total_seconds() > 60:
+        APIToken.objects.filter(pk=match.token_id).update(last_used_at=now)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -42,20 +41,15 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer sl_…`; only the token's SHA-256 is looked up."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        from serviceloop.accounts.models import APIToken, hash_token
+        from serviceloop.accounts.selectors import token_match
+        from serviceloop.accounts.services import token_used
 
-        try:
-            row = APIToken.objects.select_related("user").get(
-                key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True
-            )
-        except APIToken.DoesNotExist:
+        match = token_match(token)
+        if match is None:
             return None
-        now = timezone.now()
-        # Write last_used at most once a minute: a busy client must not turn every read into a write.
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            APIToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user
-        return row.user
+        token_used(match)
+        request.user = match.user
+        return match.user
 
 
 api = NinjaAPI(

@@ -296,7 +296,9 @@ def _resolve(model, qs, pk: int | None, field: str, label: str):
     """An id the user sent, turned into a row they may see; unknown → 422 naming the field."""
     if pk is None:
         return None
-    obj = qs.filter(pk=pk).first()
+    # [:1], not .first(): first() adds ORDER BY pk, which a primary-key lookup does not need but
+    # every create request would pay for in query composition.
+    obj = next(iter(qs.filter(pk=pk)[:1]), None)
     if obj is None:
         raise InvalidInput.field(field, _("Unknown %(what)s: %(id)s") % {"what": label, "id": pk})
     return obj

@@ -68,6 +68,11 @@ class Command(BaseCommand):
             "workers": options["workers"],
             "threads": int(os.environ.get("WEB_THREADS", "4")),
             "worker_class": os.environ.get("WEB_WORKER_CLASS", "gthread"),
+            # No keep-alive by default: a kept-alive connection stays with the worker that accepted it,
+            # and a gthread worker accepts all it can, so a few busy clients would all land on one
+            # worker while the other idles (measured: 8 API clients, one worker did 87 % of the work).
+            # A proxy in front (docs/deploy.md) keeps the clients' connections alive instead.
+            "keepalive": int(os.environ.get("WEB_KEEPALIVE", "0")),
             "timeout": 60,
             "accesslog": os.environ.get("ACCESS_LOG") or None,
             "errorlog": "-",
