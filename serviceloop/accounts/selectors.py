@@ -46,16 +46,32 @@ def token_match(raw: str) -> TokenMatch | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    values = [_from_db(f, User._meta.db_table, v) for f, v in zip(_user_fields, row[2:-1], strict=True)]
-    user = User.from_db(connection.alias, [f.attname for f in _user_fields], values)
+    user_conv, token_conv = _converters()
+    values = [_from_db(convert, v) for convert, v in zip(user_conv, row[2:-1], strict=True)]
+    user = User.from_db(connection.alias, _user_attnames, values)
     user.prime_access(row[-1])
-    last_used = _from_db(APIToken._meta.get_field("last_used_at"), APIToken._meta.db_table, row[1])
-    return TokenMatch(token_id=row[0], last_used_at=last_used, user=user)
+    return TokenMatch(token_id=row[0], last_used_at=_from_db(token_conv, row[1]), user=user)
 
 
-def _from_db(field, table: str, value):
-    """A raw column value as the ORM would give it (SQLite returns booleans as 0/1, datetimes as text)."""
-    col = field.get_col(table)
-    for convert in [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]:
+_user_attnames = [f.attname for f in _user_fields]
+_converter_cache: dict[str, tuple[list, list]] = {}
+
+
+def _converters() -> tuple[list, list]:
+    """Per column, what turns a raw value into the ORM's (SQLite gives booleans as 0/1, datetimes as
+    text; PostgreSQL needs nothing): worked out once per database vendor."""
+    if connection.vendor not in _converter_cache:
+        def of(field, table):
+            col = field.get_col(table)
+            return [(c, col) for c in [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]]
+
+        _converter_cache[connection.vendor] = (
+            [of(f, User._meta.db_table) for f in _user_fields],
+            of(APIToken._meta.get_field("last_used_at"), APIToken._meta.db_table))
+    return _converter_cache[connection.vendor]
+
+
+def _from_db(converters: list, value):
+    for convert, col in converters:
         value = convert(value, col, connection)
     return value

@@ -206,7 +206,7 @@ class TicketSLA(models.Model):
     next_deadline = models.DateTimeField(_("next deadline"), null=True, blank=True)
     at_risk_at = models.DateTimeField(_("at risk from"), null=True, blank=True, db_index=True)
     paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
-    breached = models.BooleanField(_("breached"), default=False, db_index=True)
+    breached = models.BooleanField(_("breached"), default=False)
     estimated = models.BooleanField(_("estimated"), default=False,
                                     help_text=_("A deadline reaches into a year without an official calendar."))
 
@@ -224,6 +224,8 @@ class TicketSLA(models.Model):
                          condition=models.Q(next_update_due__isnull=False)),
             models.Index(fields=["director_due"], name="sla_director_due",
                          condition=models.Q(director_due__isnull=False)),
+            # Partial: a new ticket is not breached, so creating one writes no entry here.
+            models.Index(fields=["breached"], name="sla_breached", condition=models.Q(breached=True)),
             # (next_deadline, ticket) serves "ORDER BY next_deadline, ticket id" with a keyset cursor.
             models.Index(fields=["next_deadline", "ticket"], name="sla_next_deadline",
                          condition=models.Q(next_deadline__isnull=False)),
