@@ -31,6 +31,18 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _live_list_counts(settings):
+    """Tests change tickets and look at the list again at once: counts are counted every time, except
+    where a test turns the cache on to test it."""
+    from django.core.cache import cache
+
+    settings.LIST_COUNT_CACHE_SECONDS = 0
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_sla_caches():
     """Per-process SLA caches (calendars, the default version, version targets) must not carry one test's rows into the next:
     test databases roll back and may hand the same ids out again."""

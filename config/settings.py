@@ -204,6 +204,8 @@ LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
 # Tracking a ticket without logging in (/track/): lookups per client address per window, and failed
 # lookups per ticket number per window. Counted in the database, so every server process shares them.
+# The ticket list's tab counts are kept this long per person and worker process (0: always counted).
+LIST_COUNT_CACHE_SECONDS = env_int("LIST_COUNT_CACHE_SECONDS", 30)
 TRACK_MAX_PER_IP = env_int("TRACK_MAX_PER_IP", 10)
 TRACK_WINDOW_MINUTES = env_int("TRACK_WINDOW_MINUTES", 10)
 TRACK_MAX_FAILURES_PER_NUMBER = env_int("TRACK_MAX_FAILURES_PER_NUMBER", 5)

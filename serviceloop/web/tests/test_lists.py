@@ -886,15 +886,16 @@ def _queries(client, params) -> tuple[int, list[str]]:
 # The budget: session, user, roles and permissions (3 for staff, 2 for a customer); the page (newest
 # first: 1; by deadline: the ids of the part with a running clock, the ids of the part without one as
 # the page reaches it — it does here, half the tickets have no running clock — then the page's rows
-# with their joins: 3); one capped count per view tab (6 for staff, 2 for customers); the saved
-# filters (1); the form's choices: categories, and for staff organisations and owners (1 or 3). A
+# with their joins: 3); one capped count per view tab (6 for staff, 2 for customers) and, for staff,
+# the ids of their groups (1); the saved filters (1); the form's choices: categories, and for staff
+# organisations and owners (1 or 3). A
 # category filter looks the category up to validate it (1), reads its sub-categories (1) and the
 # part without a clock once per category (+1 for 硬件类 with 电源模块).
 @pytest.mark.parametrize("who,params,budget", [
-    ("alice", {}, 16),
-    ("alice", {"view": "all"}, 16),
-    ("alice", {"view": "group", "order": "newest"}, 14),
-    ("alice", {"view": "all", "category": "hardware", "priority": "medium"}, 19),
+    ("alice", {}, 17),
+    ("alice", {"view": "all"}, 17),
+    ("alice", {"view": "group", "order": "newest"}, 15),
+    ("alice", {"view": "all", "category": "hardware", "priority": "medium"}, 20),
     ("carol", {}, 9),
     ("carol", {"view": "all"}, 9),
     ("carol", {"view": "all", "category": "hardware"}, 12),
@@ -951,3 +952,55 @@ def test_a_filter_too_long_to_save_says_so_and_writes_nothing(world, catalogue):
     assert f'<li class="msg-error">{too_long}</li>' in page
     assert name_label + ":" not in page  # the name was fine: the message must not blame it
     assert not SavedFilter.objects.exists()
+
+
+def test_the_tab_counts_are_kept_for_a_while_but_the_rows_are_always_live(world, settings):
+    import time_machine
+    from django.utils import timezone
+
+    settings.LIST_COUNT_CACHE_SECONDS = 30
+    first = assign(world.ticket(title="第一张"), owner=world.alice, world=world)
+    client = login("alice")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert tab_counts(client.get("/"))["mine"] == "1"
+        second = assign(world.ticket(title="第二张"), owner=world.alice, world=world)
+        page = client.get("/")
+        assert tab_counts(page)["mine"] == "1"  # the count is up to 30 seconds old …
+        assert second.number in page_of(page) and first.number in page_of(page)  # … the rows are not
+        clock.shift(31)
+        assert tab_counts(client.get("/"))["mine"] == "2"
+
+
+def count_queries(queries) -> int:
+    return sum(1 for q in queries if q["sql"].startswith("SELECT COUNT(*)"))
+
+
+def test_people_who_see_every_ticket_share_the_team_wide_counts(world, settings):
+    settings.LIST_COUNT_CACHE_SECONDS = 30
+    world.ticket()
+    Team.objects.create(name="硬件组").members.add(world.sam)
+    alice, sam = login("alice"), login("sam")
+    assert world.alice.has_perm("tickets.view_all_tickets") and world.sam.has_perm("tickets.view_all_tickets")
+    alice.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        counts = tab_counts(sam.get("/"))
+    # Only sam's own 我的工单 and 我的组 are counted; 未分配, 即将超时, 已超时 and 全部 come from alice's read.
+    assert count_queries(queries) == 2
+    assert counts["unassigned"] == counts["all"] == "1"
+
+
+def test_a_customer_never_gets_the_team_wide_counts(world, settings):
+    settings.LIST_COUNT_CACHE_SECONDS = 30
+    world.ticket()
+    world.ticket(org=world.org_b, contact=world.contact_b)
+    assert tab_counts(login("alice").get("/"))["all"] == "2"  # caches the team-wide counts
+    assert tab_counts(login("carol").get("/"))["all"] == "1"  # her organisation's only
+
+
+def test_the_table_refreshing_itself_costs_no_counts(world):
+    world.ticket()
+    client = login("alice")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/", {"view": "all"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and count_queries(queries) == 0
+    assert 'id="ticket-table"' in page_of(response)
