@@ -16,6 +16,7 @@ Every loop is bounded in count and in time (--max-seconds per phase); only 127.0
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -139,18 +140,46 @@ def peak_rss_mb(pids: list[int]) -> dict[int, float]:
     return peaks
 
 
-def wait_until_up(port: int, seconds: float = 120) -> None:
+def wait_until_up(port: int, path: str = "/api/v1/openapi.json", seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v1/openapi.json")
+            conn.request("GET", path)
             if conn.getresponse().status == 200:
                 return
         except OSError:
             pass
         time.sleep(0.5)
     raise SystemExit("the server did not start")
+
+
+def bench_env(data_dir: str | None) -> tuple[str, str, dict]:
+    """The database in use (DATABASE_URL or SQLite), the data directory, and the environment for manage.py."""
+    database = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    data_dir = data_dir or f"/tmp/sl-bench-{database}"
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    return database, data_dir, {**os.environ, "SERVICELOOP_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings"}
+
+
+@contextlib.contextmanager
+def running_server(env: dict, port: int, ready_path: str = "/api/v1/openapi.json"):
+    """`serviceloop run` with 2 workers on 127.0.0.1 (WEB_THREADS, default 1), stopped however the block ends."""
+    server = subprocess.Popen(
+        [PY, str(ROOT / "manage.py"), "run", "--no-demo", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "2"],
+        env={**env, "WEB_THREADS": os.environ.get("WEB_THREADS", "1"),
+             "WEB_WORKER_CLASS": os.environ.get("WEB_WORKER_CLASS", "gthread")},
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_until_up(port, ready_path)
+        yield server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
 
 
 def main() -> None:
@@ -163,10 +192,7 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=300, help="time bound of each timed phase")
     args = parser.parse_args()
 
-    database = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
-    data_dir = args.data_dir or f"/tmp/sl-bench-{database}"
-    env = {**os.environ, "SERVICELOOP_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    database, data_dir, env = bench_env(args.data_dir)
     manage(env, "migrate", "--verbosity", "0")
     setup = manage(env, "shell", "-c", (
         "from serviceloop.accounts.models import User\n"
@@ -179,13 +205,7 @@ def main() -> None:
     token, org_id = setup.strip().splitlines()[-1].split()
     emit(bench="setup", database=database, data_dir=data_dir)
 
-    server = subprocess.Popen(
-        [PY, str(ROOT / "manage.py"), "run", "--no-demo", "--no-worker", "--host", "127.0.0.1", "--port", str(args.port),
-         "--workers", "2"],
-        env={**env, "WEB_THREADS": os.environ.get("WEB_THREADS", "1"), "WEB_WORKER_CLASS": os.environ.get("WEB_WORKER_CLASS", "gthread")}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    try:
-        wait_until_up(args.port)
+    with running_server(env, args.port) as server:
         pids = worker_pids(server.pid)
         emit(bench="server", master=server.pid, workers=pids)
 
@@ -211,12 +231,6 @@ def main() -> None:
 
         peaks = peak_rss_mb(worker_pids(server.pid) or pids)
         emit(bench="worker peak RSS", database=database, rss_mb=peaks, max_mb=max(peaks.values(), default=None))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

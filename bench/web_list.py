@@ -19,16 +19,12 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import re
-import signal
-import subprocess
 import time
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import urlencode
 
-from api import PY, ROOT, emit, manage, peak_rss_mb, percentile, worker_pids
+from api import bench_env, emit, manage, peak_rss_mb, percentile, running_server, worker_pids
 
 DEMO_PASSWORD = "demo-password-2026"  # serviceloop.core.demo.DEMO_PASSWORD: the demo's shared login
 VIEWS = ["mine", "unassigned", "group", "at_risk", "breached", "all"]
@@ -101,20 +97,6 @@ def deep_page(browser: Browser, path: str, hops: int) -> str:
     return path
 
 
-def wait_until_up(port: int, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/login/")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("the server did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -126,10 +108,7 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=120, help="time bound of each figure")
     args = parser.parse_args()
 
-    database = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
-    data_dir = args.data_dir or f"/tmp/sl-bench-{database}"
-    env = {**os.environ, "SERVICELOOP_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    database, data_dir, env = bench_env(args.data_dir)
     manage(env, "migrate", "--verbosity", "0")
     have = int(manage(env, "shell", "-c", "from serviceloop.tickets.models import Ticket; print(Ticket.objects.count())")
                .strip().splitlines()[-1])
@@ -141,13 +120,7 @@ def main() -> None:
     manage(env, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')")
     emit(bench="setup", database=database, data_dir=data_dir, tickets=max(have, args.tickets))
 
-    server = subprocess.Popen(
-        [PY, str(ROOT / "manage.py"), "run", "--no-demo", "--no-worker", "--host", "127.0.0.1",
-         "--port", str(args.port), "--workers", "2"],
-        env={**env, "WEB_THREADS": "1"}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    try:
-        wait_until_up(args.port)
+    with running_server(env, args.port, ready_path="/login/") as server:
         pids = worker_pids(server.pid)
         worst = 0.0
         for username in args.users.split(","):
@@ -164,12 +137,6 @@ def main() -> None:
         peaks = peak_rss_mb(worker_pids(server.pid) or pids)
         emit(bench="summary", database=database, worst_p95_ms=worst, target_p95_ms=100, met=worst < 100,
              worker_peak_rss_mb=max(peaks.values(), default=None))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

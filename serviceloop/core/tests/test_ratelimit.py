@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from huey.contrib.djhuey import HUEY
 
 from serviceloop.core.models import RateCounter
 from serviceloop.core.ratelimit import rate_blocked_until, rate_counters_purge, rate_hit
 from serviceloop.core.tasks import rate_counters_purge_task
+from tests.concurrency import all_at_once
 
 TEN_MINUTES = timedelta(minutes=10)
 NINE_AM = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, the start of a 10-minute window
@@ -104,25 +104,7 @@ def test_the_purge_runs_as_a_periodic_job():
 def test_sixteen_threads_hitting_at_once_lose_no_count():
     per_thread, threads = 10, 16
     counts: list[int] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(threads)
-
-    def hit_some():
-        try:
-            barrier.wait(timeout=30)
-            for _ in range(per_thread):
-                counts.append(hit("shared", limit=1000).count)
-        except BaseException as exc:  # noqa: BLE001 - reported to the main thread below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=hit_some) for _ in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=120)
-    assert not errors, errors
+    all_at_once(lambda: counts.append(hit("shared", limit=1000).count), threads=threads, times=per_thread)
     # Every hit saw its own count: no two requests were both "the 5th", none was lost.
     assert sorted(counts) == list(range(1, per_thread * threads + 1))
     assert RateCounter.objects.get(key="shared").count == per_thread * threads

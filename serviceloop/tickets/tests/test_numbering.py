@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 
 from serviceloop.tickets.models import Ticket
 from serviceloop.tickets.numbering import PRESETS, NumberPattern, next_number
@@ -82,29 +81,12 @@ def test_a_rolled_back_ticket_gives_its_number_back(world):
 @pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL: set DATABASE_URL")
 @pytest.mark.django_db(transaction=True)
 def test_sixteen_threads_creating_at_once_get_unique_consecutive_numbers():
+    from tests.concurrency import all_at_once
     from tests.personas import build_world
 
     world = build_world()
     per_thread, threads = 5, 16
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(threads)
-
-    def create_some():
-        try:
-            barrier.wait(timeout=30)
-            for _ in range(per_thread):
-                world.ticket()
-        except BaseException as exc:  # noqa: BLE001 - reported to the main thread below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=create_some) for _ in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=120)
-    assert not errors, errors
+    all_at_once(world.ticket, threads=threads, times=per_thread)
     numbers = sorted(Ticket.objects.values_list("number", flat=True))
     assert len(numbers) == len(set(numbers)) == per_thread * threads
     sequence = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
