@@ -168,8 +168,7 @@ def running_server(env: dict, port: int, ready_path: str = "/api/v1/openapi.json
     server = subprocess.Popen(
         [PY, str(ROOT / "manage.py"), "run", "--no-demo", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
          "--workers", "2"],
-        env={**env, "WEB_THREADS": os.environ.get("WEB_THREADS", "1"),
-             "WEB_WORKER_CLASS": os.environ.get("WEB_WORKER_CLASS", "gthread")},
+        env={**env, "WEB_THREADS": os.environ.get("WEB_THREADS", "1")},
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_until_up(port, ready_path)

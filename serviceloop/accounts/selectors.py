@@ -7,6 +7,8 @@ from datetime import datetime
 
 from django.db import connection
 
+from serviceloop.core import rows
+
 from .models import APIToken, User, access_sql, hash_token
 
 
@@ -47,10 +49,9 @@ def token_match(raw: str) -> TokenMatch | None:
     if row is None:
         return None
     user_conv, token_conv = _converters()
-    values = [_from_db(convert, v) for convert, v in zip(user_conv, row[2:-1], strict=True)]
-    user = User.from_db(connection.alias, _user_attnames, values)
+    user = rows.model_from_row(User, _user_attnames, user_conv, row[2:-1])
     user.prime_access(row[-1])
-    return TokenMatch(token_id=row[0], last_used_at=_from_db(token_conv, row[1]), user=user)
+    return TokenMatch(token_id=row[0], last_used_at=rows.from_db(token_conv, row[1]), user=user)
 
 
 _user_attnames = [f.attname for f in _user_fields]
@@ -58,20 +59,9 @@ _converter_cache: dict[str, tuple[list, list]] = {}
 
 
 def _converters() -> tuple[list, list]:
-    """Per column, what turns a raw value into the ORM's (SQLite gives booleans as 0/1, datetimes as
-    text; PostgreSQL needs nothing): worked out once per database vendor."""
+    """Per column, what turns a raw value into the ORM's: worked out once per database vendor."""
     if connection.vendor not in _converter_cache:
-        def of(field, table):
-            col = field.get_col(table)
-            return [(c, col) for c in [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]]
-
         _converter_cache[connection.vendor] = (
-            [of(f, User._meta.db_table) for f in _user_fields],
-            of(APIToken._meta.get_field("last_used_at"), APIToken._meta.db_table))
+            [rows.column_converters(f, User._meta.db_table) for f in _user_fields],
+            rows.column_converters(APIToken._meta.get_field("last_used_at"), APIToken._meta.db_table))
     return _converter_cache[connection.vendor]
-
-
-def _from_db(converters: list, value):
-    for convert, col in converters:
-        value = convert(value, col, connection)
-    return value

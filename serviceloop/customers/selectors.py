@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from serviceloop.core import rows
 from serviceloop.core.pagination import Page, keyset_page
 
 from .models import Contact, Organization
@@ -14,6 +15,15 @@ def organization_list(*, user, q: str = "", cursor: str | None, limit: int) -> P
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(phone__startswith=q) | Q(contacts__phone__startswith=q)).distinct()
     return keyset_page(qs, cursor=cursor, limit=limit)
+
+
+def organization_get(*, user, pk: int) -> Organization | None:
+    """The organisation `pk` if `user` may see it, else None: the rule of `visible_to` (staff see every
+    organisation, a customer only their own), read with SQL composed once — every ticket created
+    through the API starts here."""
+    if not user.is_authenticated or (user.is_customer and pk != user.organization_id):
+        return None
+    return rows.get_by_pk(Organization, pk)
 
 
 def contact_list(*, user, organization_id: int | None, q: str = "", cursor: str | None, limit: int) -> Page:

@@ -17,7 +17,8 @@ from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
 from serviceloop.core.errors import InvalidInput
 from serviceloop.core.schemas import ERRORS, Strict
-from serviceloop.customers.models import Contact, Organization
+from serviceloop.customers.models import Contact
+from serviceloop.customers.selectors import organization_get
 from serviceloop.sla.api import EscalationOut, PolicyChoiceIn, escalate_ticket, set_ticket_policy
 from serviceloop.sla.services import sla_summary
 
@@ -319,10 +320,12 @@ def create_ticket(request, payload: TicketCreateIn):
         if payload.organization_id is None:
             raise InvalidInput.field("organization_id", _("This field is required."))
         org_id = payload.organization_id
-    organization = _resolve(Organization, Organization.objects.visible_to(user), org_id, "organization_id",
-                            _("organisation"))
-    if organization is None:
+    if org_id is None:
         raise InvalidInput.field("organization_id", _("Your login is not linked to an organisation."))
+    organization = organization_get(user=user, pk=org_id)
+    if organization is None:
+        raise InvalidInput.field("organization_id", _("Unknown %(what)s: %(id)s") % {"what": _("organisation"),
+                                                                                       "id": org_id})
     ticket = services.ticket_create(
         actor=user,
         organization=organization,

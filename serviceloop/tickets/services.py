@@ -8,6 +8,7 @@ change that did not happen.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
+from serviceloop.core import rows
 from serviceloop.core.errors import (
     Conflict,
     Forbidden,
@@ -96,8 +98,14 @@ def _locked(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update(no_key=True).get(pk=ticket.pk)
 
 
+@functools.cache
+def _allowed(choices) -> frozenset[str]:
+    # Choices.values builds a new list on every read; a create checks four of them.
+    return frozenset(choices.values)
+
+
 def _check_choice(field: str, value: str, choices) -> None:
-    if value not in choices.values:
+    if value not in _allowed(choices):
         raise InvalidInput.field(
             field, _("“%(value)s” is not a valid choice. Allowed: %(allowed)s")
             % {"value": value, "allowed": ", ".join(choices.values)}
@@ -211,10 +219,10 @@ def ticket_create(
     # The number last: taking it locks the period's counter row until commit, so every other
     # creation waits; only the INSERTs below may run while it is held.
     ticket.number = next_number(settings.TICKET_NUMBER_PATTERN, now)
-    ticket.save(force_insert=True)
+    rows.insert(ticket)
     events.created(ticket, actor)
     clock.ticket = ticket
-    clock.save(force_insert=True)
+    rows.insert(clock)
     if contact is not None and contact.email:
         from .tasks import send_ticket_acknowledgement
 
