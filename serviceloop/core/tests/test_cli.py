@@ -59,6 +59,16 @@ def test_createtoken_prints_a_token_that_authenticates(world):
         call_command("createtoken", "nobody", stdout=StringIO())
 
 
+def test_the_web_server_runs_sync_workers_for_one_thread_and_gthread_for_more():
+    from serviceloop.core.management.commands.run import server_options
+
+    assert server_options("127.0.0.1:8000", 2, {"WEB_THREADS": "1"})["worker_class"] == "sync"
+    default = server_options("127.0.0.1:8000", 2, {})
+    assert (default["worker_class"], default["threads"], default["keepalive"]) == ("gthread", 4, 0)
+    assert server_options("127.0.0.1:8000", 2, {"WEB_THREADS": "1", "WEB_WORKER_CLASS": "gthread"})[
+        "worker_class"] == "gthread"
+
+
 def test_a_missing_secret_key_is_generated_once_and_kept(tmp_path):
     env = {**os.environ, "SERVICELOOP_DATA_DIR": str(tmp_path)}
     env.pop("SECRET_KEY", None)

@@ -63,25 +63,7 @@ class Command(BaseCommand):
         return subprocess.Popen([sys.executable, "-m", "serviceloop.core.cli", "worker"], env=os.environ.copy())
 
     def _serve(self, bind: str, options: dict) -> None:
-        threads = int(os.environ.get("WEB_THREADS", "4"))
-        WebServer({
-            "bind": bind,
-            "workers": options["workers"],
-            "threads": threads,
-            # One thread: the plain sync worker, which accepts a connection only when it is free, so
-            # the kernel hands each new one to an idle worker. A gthread worker with one thread still
-            # accepts every connection it can and queues them behind its single thread while the
-            # other worker idles (measured: creates from 8 clients 304–310/s gthread, 340–362/s sync).
-            "worker_class": os.environ.get("WEB_WORKER_CLASS") or ("sync" if threads == 1 else "gthread"),
-            # No keep-alive by default: a kept-alive connection stays with the worker that accepted it,
-            # and a gthread worker accepts all it can, so a few busy clients would all land on one
-            # worker while the other idles (measured: 8 API clients, one worker did 87 % of the work).
-            # A proxy in front (docs/deploy.md) keeps the clients' connections alive instead.
-            "keepalive": int(os.environ.get("WEB_KEEPALIVE", "0")),
-            "timeout": 60,
-            "accesslog": os.environ.get("ACCESS_LOG") or None,
-            "errorlog": "-",
-        }).run()
+        WebServer(server_options(bind, options["workers"], os.environ)).run()
 
     def _ensure_admin(self):
         """Create the first administrator and print its login once; later starts say nothing."""
@@ -92,3 +74,26 @@ class Command(BaseCommand):
                     check_password=False)
         self.stdout.write(self.style.WARNING(
             f"Administrator created — username: admin  password: {password}  (shown once; change it after login)"))
+
+
+def server_options(bind: str, workers: int, environ) -> dict:
+    """gunicorn's settings for `serviceloop run`, from the command line and the environment."""
+    threads = int(environ.get("WEB_THREADS", "4"))
+    return {
+        "bind": bind,
+        "workers": workers,
+        "threads": threads,
+        # One thread: the plain sync worker, which accepts a connection only when it is free, so the
+        # kernel hands each new one to an idle worker. A gthread worker with one thread still accepts
+        # every connection it can and queues them behind its single thread while the other worker
+        # idles (measured: creates from 8 API clients 304–310/s with gthread, 340–362/s with sync).
+        "worker_class": environ.get("WEB_WORKER_CLASS") or ("sync" if threads == 1 else "gthread"),
+        # No keep-alive by default: a kept-alive connection stays with the worker that accepted it,
+        # and a gthread worker accepts all it can, so a few busy clients would all land on one
+        # worker while the other idles (measured: 8 API clients, one worker did 87 % of the work).
+        # A proxy in front (docs/deploy.md) keeps the clients' connections alive instead.
+        "keepalive": int(environ.get("WEB_KEEPALIVE", "0")),
+        "timeout": 60,
+        "accesslog": environ.get("ACCESS_LOG") or None,
+        "errorlog": "-",
+    }
