@@ -131,6 +131,14 @@ def test_it_refuses_an_unknown_id_when_creating_a_ticket(field, world, api_as):
     assert str(UNKNOWN_ID) in body["message"]
 
 
+@pytest.mark.parametrize("field", ["category_id", "organization_id", "contact_id", "product_id"])
+@pytest.mark.parametrize("huge", [10**20, -(10**20)])
+def test_an_id_beyond_any_database_integer_is_unknown_not_a_server_error(field, huge, world, api_as):
+    with nothing_written():
+        response = api_as("alice").post("tickets", _ticket_body(world, **{field: huge}))
+    assert_refused(response, 422, "invalid", [field])
+
+
 @pytest.mark.parametrize("field", ["contact_id", "product_id"])
 def test_it_refuses_a_customer_naming_another_organisations_contact_or_product(field, world, api_as):
     other = {"contact_id": world.contact_b.pk, "product_id": world.product_b.pk}[field]

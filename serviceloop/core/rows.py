@@ -14,11 +14,11 @@ signals) — `insert` refuses what it cannot do the ORM's way.
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Field, Model
 
 _insert_plans: dict[tuple[str, type[Model], bool], tuple[str, list[Field], list[tuple[Field, list]]]] = {}
-_select_plans: dict[tuple[str, type[Model]], tuple[str, list[str], list[list]]] = {}
+_select_plans: dict[tuple[str, type[Model]], tuple[str, list[str], list[list], tuple | None]] = {}
 
 
 def column_converters(field: Field, table: str) -> list:
@@ -41,16 +41,18 @@ def model_from_row(model: type[Model], attnames: list[str], converters: list[lis
     return model.from_db(connection.alias, attnames, values)
 
 
-def _select_plan(model: type[Model]) -> tuple[str, list[str], list[list]]:
+def _select_plan(model: type[Model]) -> tuple[str, list[str], list[list], tuple | None]:
     key = (connection.vendor, model)
     if key not in _select_plans:
         meta, q = model._meta, connection.ops.quote_name
         fields = list(meta.concrete_fields)
         columns = ", ".join(q(f.column) for f in fields)
+        kind = meta.pk.get_internal_type()
         _select_plans[key] = (
             f"SELECT {columns} FROM {q(meta.db_table)} WHERE {q(meta.pk.column)} = %s",  # noqa: S608 - names from the model
             [f.attname for f in fields],
             [column_converters(f, meta.db_table) for f in fields],
+            connection.ops.integer_field_ranges.get(kind),
         )
     return _select_plans[key]
 
@@ -58,9 +60,13 @@ def _select_plan(model: type[Model]) -> tuple[str, list[str], list[list]]:
 def get_by_pk(model: type[Model], pk) -> Model | None:
     """The row of `model` with this primary key, or None — what `model.objects.filter(pk=pk).first()`
     returns, without composing the query. Visibility is the caller's to check."""
-    sql, attnames, converters = _select_plan(model)
+    sql, attnames, converters, bounds = _select_plan(model)
+    pk = model._meta.pk.get_db_prep_value(pk, connection)
+    # A key no integer column can hold matches nothing (as in the ORM); SQLite would raise instead.
+    if bounds is not None and not (bounds[0] <= pk <= bounds[1]):
+        return None
     with connection.cursor() as cursor:
-        cursor.execute(sql, [model._meta.pk.get_db_prep_value(pk, connection)])
+        cursor.execute(sql, [pk])
         row = cursor.fetchone()
     return None if row is None else model_from_row(model, attnames, converters, row)
 
@@ -71,7 +77,8 @@ def _insert_plan(model: type[Model], with_pk: bool) -> tuple[str, list[Field], l
         meta, ops = model._meta, connection.ops
         if meta.parents:
             raise TypeError(f"{model.__name__} inherits from a concrete model; save it through the ORM")
-        fields = [f for f in meta.local_concrete_fields if with_pk or f is not meta.auto_field]
+        fields = [f for f in meta.local_concrete_fields
+                  if (with_pk or f is not meta.auto_field) and not getattr(f, "generated", False)]
         if any(hasattr(f, "get_placeholder") for f in fields):
             raise TypeError(f"{model.__name__} has a field with its own SQL placeholder; save it through the ORM")
         returning = [] if with_pk else list(meta.db_returning_fields)
@@ -89,9 +96,12 @@ def insert(obj: Model) -> Model:
     primary key set on it), with the statement composed once per model. Call it inside the
     service's transaction."""
     model = type(obj)
+    # As save() does: an unsaved related object is refused, and one saved since it was assigned
+    # has its new key copied into the foreign-key column.
+    obj._prepare_related_fields_for_save(operation_name="insert")
     sql, fields, returning = _insert_plan(model, with_pk=obj.pk is not None)
-    # The connection itself, not django.db.connection: every attribute read through that proxy is a
-    # look-up, and each field's conversion reads a few.
+    # The connection itself, not django.db.connection, for the per-field conversions below: every
+    # attribute read through that proxy is a look-up, and each conversion reads a few.
     conn = connections[DEFAULT_DB_ALIAS]
     params = []
     for field in fields:
@@ -99,7 +109,7 @@ def insert(obj: Model) -> Model:
         if hasattr(value, "resolve_expression"):
             raise TypeError(f"{model.__name__}.{field.name} is an expression; save it through the ORM")
         params.append(field.get_db_prep_save(value, connection=conn))
-    with conn.cursor() as cursor:
+    with transaction.mark_for_rollback_on_error(conn.alias), conn.cursor() as cursor:
         cursor.execute(sql, params)
         if returning:
             if conn.features.can_return_columns_from_insert:

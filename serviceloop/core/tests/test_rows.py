@@ -122,3 +122,26 @@ def test_organization_get_agrees_with_visible_to_for_every_persona(world):
         for org in (world.org_a, world.org_b):
             visible = Organization.objects.visible_to(user).filter(pk=org.pk).exists()
             assert (organization_get(user=user, pk=org.pk) is not None) == visible, (user.username, org.name)
+
+
+def test_an_unsaved_related_object_is_refused_like_save_and_nothing_is_written(world):
+    before = Ticket.objects.count()
+    stranger = Organization(name="未保存的单位")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        rows.insert(Ticket(number="TEST-0003", title="x", description="y", organization=stranger,
+                           created_by=world.alice, created_at=timezone.now(), updated_at=timezone.now()))
+    assert Ticket.objects.count() == before
+
+
+def test_a_related_object_saved_after_it_was_assigned_gives_its_new_key(world):
+    org = Organization(name="后保存的单位")
+    ticket = Ticket(number="TEST-0004", title="x", description="y", organization=org, created_by=world.alice,
+                    created_at=timezone.now(), updated_at=timezone.now())
+    org.save()
+    rows.insert(ticket)
+    assert Ticket.objects.get(number="TEST-0004").organization_id == org.pk
+
+
+def test_a_key_beyond_any_integer_column_finds_nothing(world):
+    assert rows.get_by_pk(Organization, 10**20) is None
+    assert rows.get_by_pk(Organization, -(10**20)) is None
