@@ -299,7 +299,11 @@ def _resolve(model, qs, pk: int | None, field: str, label: str):
         return None
     # [:1], not .first(): first() adds ORDER BY pk, which a primary-key lookup does not need but
     # every create request would pay for in query composition.
-    obj = next(iter(qs.filter(pk=pk)[:1]), None)
+    return _known(next(iter(qs.filter(pk=pk)[:1]), None), pk, field, label)
+
+
+def _known(obj, pk: int, field: str, label: str):
+    """What was found for an id the user sent; nothing (absent or not theirs) → 422 naming the field."""
     if obj is None:
         raise InvalidInput.field(field, _("Unknown %(what)s: %(id)s") % {"what": label, "id": pk})
     return obj
@@ -322,10 +326,7 @@ def create_ticket(request, payload: TicketCreateIn):
         org_id = payload.organization_id
     if org_id is None:
         raise InvalidInput.field("organization_id", _("Your login is not linked to an organisation."))
-    organization = organization_get(user=user, pk=org_id)
-    if organization is None:
-        raise InvalidInput.field("organization_id", _("Unknown %(what)s: %(id)s") % {"what": _("organisation"),
-                                                                                       "id": org_id})
+    organization = _known(organization_get(user=user, pk=org_id), org_id, "organization_id", _("organisation"))
     ticket = services.ticket_create(
         actor=user,
         organization=organization,
