@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "serviceloop.sla",
     "serviceloop.notifications",
     "serviceloop.web",
+    "serviceloop.server",
+    "serviceloop.demo",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from serviceloop.core.api import api
+from serviceloop.server.api import api
 
 admin.site.site_header = "ServiceLoop 服务闭环"
 admin.site.site_title = "ServiceLoop"

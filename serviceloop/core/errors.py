@@ -1,4 +1,4 @@
-"""The errors services raise; one handler (core.api) turns each into its HTTP answer.
+"""The errors services raise; one handler (core/api.py) turns each into its HTTP answer.
 
 Services never know about HTTP, but each error carries the status it stands for so that
 the API and the web views answer consistently: 404 hides what the user may not see, 409 is

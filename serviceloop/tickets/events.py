@@ -1,6 +1,9 @@
 """Timeline events (PRG-2): one function per event kind, each writing one TicketEvent row.
 
 Services call these inside their transaction, so an event exists exactly when its change does.
+This module is the one place that knows the shape of each kind (its `data`, `body`, visibility):
+a bulk loader (the demo) passes `record=False` and gets the same row unsaved, with `at` as its time,
+to write many at once.
 """
 
 from __future__ import annotations
@@ -16,11 +19,10 @@ from .models import Ticket, TicketEvent
 
 
 def _write(ticket: Ticket, kind: str, actor, *, public: bool, body: str = "", data: dict | None = None,
-           at: datetime | None = None) -> TicketEvent:
+           at: datetime | None = None, record: bool = True) -> TicketEvent:
     if public and kind not in PUBLIC_EVENT_KINDS:
         raise ValueError(f"event kind {kind} is internal and cannot be written as public")
-    # rows.insert: the timeline grows by at least one row on every write, so its INSERT is composed once.
-    return rows.insert(TicketEvent(
+    event = TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -28,67 +30,88 @@ def _write(ticket: Ticket, kind: str, actor, *, public: bool, body: str = "", da
         is_public=public,
         body=body,
         data=data or {},
-    ))
+    )
+    if not record:
+        return event
+    # rows.insert: the timeline grows by at least one row on every write, so its INSERT is composed once.
+    return rows.insert(event)
 
 
-def created(ticket: Ticket, actor) -> TicketEvent:
+# Every function below takes `at` (the event's time; default now) and `record` (False: return the row
+# unsaved, for bulk loaders). They are keyword-only so a call reads like the timeline entry it makes.
+
+def created(ticket: Ticket, actor, *, record: bool = True) -> TicketEvent:
     return _write(ticket, EventKind.CREATED, actor, public=True, data={"channel": ticket.channel},
-                  at=ticket.created_at)
+                  at=ticket.created_at, record=record)
 
 
 def status_changed(ticket: Ticket, actor, *, old: str, new: str, sub_status: str = "", note: str = "",
-                   public_note: bool = True) -> TicketEvent:
+                   public_note: bool = True, at: datetime | None = None, record: bool = True) -> TicketEvent:
     # The status itself is public (customers follow progress); a note given with it may be internal.
     return _write(ticket, EventKind.STATUS, actor, public=True, body=note if public_note else "",
                   data={"from": old, "to": new, "sub_status": sub_status,
-                        **({"internal_note": note} if note and not public_note else {})})
+                        **({"internal_note": note} if note and not public_note else {})},
+                  at=at, record=record)
 
 
-def accepted(ticket: Ticket, actor) -> TicketEvent:
-    return _write(ticket, EventKind.ACCEPTED, actor, public=False)
+def accepted(ticket: Ticket, actor, *, at: datetime | None = None, record: bool = True) -> TicketEvent:
+    return _write(ticket, EventKind.ACCEPTED, actor, public=False, at=at, record=record)
 
 
-def assigned(ticket: Ticket, actor, *, old_owner_id, new_owner_id, group_id=None, note: str = "") -> TicketEvent:
+def assigned(ticket: Ticket, actor, *, old_owner_id, new_owner_id, group_id=None, note: str = "",
+             at: datetime | None = None, record: bool = True) -> TicketEvent:
     return _write(ticket, EventKind.ASSIGNED, actor, public=False, body=note,
-                  data={"from": old_owner_id, "to": new_owner_id, "group": group_id})
+                  data={"from": old_owner_id, "to": new_owner_id, "group": group_id}, at=at, record=record)
 
 
-def co_handlers_changed(ticket: Ticket, actor, *, old: list[int], new: list[int]) -> TicketEvent:
-    return _write(ticket, EventKind.CO_HANDLERS, actor, public=False, data={"from": old, "to": new})
+def co_handlers_changed(ticket: Ticket, actor, *, old: list[int], new: list[int], at: datetime | None = None,
+                        record: bool = True) -> TicketEvent:
+    return _write(ticket, EventKind.CO_HANDLERS, actor, public=False, data={"from": old, "to": new},
+                  at=at, record=record)
 
 
-def priority_changed(ticket: Ticket, actor, *, old: str, new: str, reason: str) -> TicketEvent:
-    return _write(ticket, EventKind.PRIORITY, actor, public=False, body=reason, data={"from": old, "to": new})
+def priority_changed(ticket: Ticket, actor, *, old: str, new: str, reason: str, at: datetime | None = None,
+                     record: bool = True) -> TicketEvent:
+    return _write(ticket, EventKind.PRIORITY, actor, public=False, body=reason, data={"from": old, "to": new},
+                  at=at, record=record)
 
 
-def fields_changed(ticket: Ticket, actor, *, changes: dict[str, list]) -> TicketEvent:
+def fields_changed(ticket: Ticket, actor, *, changes: dict[str, list], at: datetime | None = None,
+                   record: bool = True) -> TicketEvent:
     """`changes` maps each field name to [old, new], both JSON-ready."""
-    return _write(ticket, EventKind.FIELDS, actor, public=False, data={"changes": changes})
+    return _write(ticket, EventKind.FIELDS, actor, public=False, data={"changes": changes}, at=at, record=record)
 
 
-def reply(ticket: Ticket, actor, *, body: str, from_customer: bool) -> TicketEvent:
+def reply(ticket: Ticket, actor, *, body: str, from_customer: bool, at: datetime | None = None,
+          record: bool = True) -> TicketEvent:
     kind = EventKind.CUSTOMER_REPLY if from_customer else EventKind.REPLY
-    return _write(ticket, kind, actor, public=True, body=body)
+    return _write(ticket, kind, actor, public=True, body=body, at=at, record=record)
 
 
-def internal_note(ticket: Ticket, actor, *, body: str, note_type: str = "progress") -> TicketEvent:
-    return _write(ticket, EventKind.NOTE, actor, public=False, body=body, data={"note_type": note_type})
+def internal_note(ticket: Ticket, actor, *, body: str, note_type: str = "progress", at: datetime | None = None,
+                  record: bool = True) -> TicketEvent:
+    return _write(ticket, EventKind.NOTE, actor, public=False, body=body, data={"note_type": note_type},
+                  at=at, record=record)
 
 
 def communication(ticket: Ticket, actor, *, channel: str, happened_at: datetime, customer_feedback: str,
-                  next_step: str, summary: str = "") -> TicketEvent:
+                  next_step: str, summary: str = "", at: datetime | None = None,
+                  record: bool = True) -> TicketEvent:
     return _write(ticket, EventKind.COMMUNICATION, actor, public=False, body=summary,
                   data={"channel": channel, "happened_at": happened_at.isoformat(),
-                        "customer_feedback": customer_feedback, "next_step": next_step})
+                        "customer_feedback": customer_feedback, "next_step": next_step},
+                  at=at, record=record)
 
 
-def attachment_added(ticket: Ticket, actor, *, attachment_id: int, name: str, public: bool) -> TicketEvent:
+def attachment_added(ticket: Ticket, actor, *, attachment_id: int, name: str, public: bool,
+                     at: datetime | None = None, record: bool = True) -> TicketEvent:
     return _write(ticket, EventKind.ATTACHMENT, actor, public=public,
-                  data={"attachment": attachment_id, "name": name})
+                  data={"attachment": attachment_id, "name": name}, at=at, record=record)
 
 
 def escalated(ticket: Ticket, actor, *, escalation_id: int, kind: str, to_user_id: int | None, department: str,
-              reason: str) -> TicketEvent:
+              reason: str, at: datetime | None = None, record: bool = True) -> TicketEvent:
     """ASN-6: an escalation, automatic (actor None) or manual, on the timeline. Internal."""
     return _write(ticket, EventKind.ESCALATED, actor, public=False, body=reason,
-                  data={"escalation": escalation_id, "kind": kind, "to": to_user_id, "department": department})
+                  data={"escalation": escalation_id, "kind": kind, "to": to_user_id, "department": department},
+                  at=at, record=record)

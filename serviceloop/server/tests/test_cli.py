@@ -60,7 +60,7 @@ def test_createtoken_prints_a_token_that_authenticates(world):
 
 
 def test_the_web_server_runs_sync_workers_for_one_thread_and_gthread_for_more():
-    from serviceloop.core.management.commands.run import server_options
+    from serviceloop.server.management.commands.run import server_options
 
     assert server_options("127.0.0.1:8000", 2, {"WEB_THREADS": "1"})["worker_class"] == "sync"
     default = server_options("127.0.0.1:8000", 2, {})

@@ -16,8 +16,8 @@ from django.utils import timezone
 from serviceloop.accounts.models import Team, User
 from serviceloop.accounts.roles import INTERNAL_ROLES, Role
 from serviceloop.assets.models import CustomerProduct, ProductModel
-from serviceloop.core.demo import DEMO_PASSWORD, load_demo
 from serviceloop.customers.models import Contact, Organization
+from serviceloop.demo.loader import DEMO_PASSWORD, load_demo
 from serviceloop.tickets.choices import PUBLIC_EVENT_KINDS, Status, SubStatus, TicketType
 from serviceloop.tickets.models import Category, Ticket, TicketEvent, TicketSequence
 from serviceloop.tickets.numbering import NumberPattern

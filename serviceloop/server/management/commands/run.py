@@ -1,21 +1,15 @@
 """`serviceloop run`: migrate, first-run set-up, then serve with gunicorn (never runserver)."""
 
 import os
-import secrets
 import subprocess
 import sys
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
 
-from serviceloop.accounts.models import User
-from serviceloop.accounts.roles import Role
-from serviceloop.accounts.services import user_create
-from serviceloop.core.server import WebServer
-from serviceloop.core.translations import compile_translations
-from serviceloop.customers.models import Organization
+from serviceloop.server.gunicorn import WebServer
+from serviceloop.server.setup import first_start
 
 
 class Command(BaseCommand):
@@ -31,13 +25,11 @@ class Command(BaseCommand):
                             help="Do not start the background-job worker (run `serviceloop worker` yourself).")
 
     def handle(self, *args, **options):
-        compile_translations()
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
-        if not options["no_demo"] and not Organization.objects.exists():
-            self.stdout.write("Empty database: loading demo data …")
-            call_command("demo", tickets=options["demo_tickets"])
-        self._ensure_admin()
+        password = first_start(load_demo=not options["no_demo"], demo_tickets=options["demo_tickets"],
+                               out=self.stdout.write)
+        if password:
+            self.stdout.write(self.style.WARNING(
+                f"Administrator created — username: admin  password: {password}  (shown once; change it after login)"))
         # The workers are forked from this process: a database connection opened here (migrate, the
         # checks above) would be shared by all of them and garble their conversations. Close it first.
         connections.close_all()
@@ -64,16 +56,6 @@ class Command(BaseCommand):
 
     def _serve(self, bind: str, options: dict) -> None:
         WebServer(server_options(bind, options["workers"], os.environ)).run()
-
-    def _ensure_admin(self):
-        """Create the first administrator and print its login once; later starts say nothing."""
-        if User.objects.filter(is_superuser=True).exists():
-            return
-        password = secrets.token_urlsafe(12)
-        user_create(username="admin", password=password, role=Role.ADMIN, display_name="管理员",
-                    check_password=False)
-        self.stdout.write(self.style.WARNING(
-            f"Administrator created — username: admin  password: {password}  (shown once; change it after login)"))
 
 
 def server_options(bind: str, workers: int, environ) -> dict:

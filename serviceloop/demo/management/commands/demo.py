@@ -1,8 +1,8 @@
-"""`serviceloop demo`: load realistic Chinese demo data (see serviceloop/core/demo.py)."""
+"""`serviceloop demo`: load realistic Chinese demo data (see serviceloop/demo/loader.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from serviceloop.core.demo import load_demo
+from serviceloop.demo.loader import load_demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,40 @@
+"""The REST API root (/api/v1): authentication, the error handler, and every app's router.
+
+It sits above every app (it mounts them all), so no app has to import another's API to be
+reachable. Authentication is a session (the web UI, with CSRF) or `Authorization: Bearer <token>`
+(clients).
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from serviceloop.accounts.api import router as users_router
+from serviceloop.accounts.auth import SessionAuth, TokenAuth
+from serviceloop.assets.api import models_router, products_router
+from serviceloop.core.api import install_error_handlers
+from serviceloop.customers.api import contacts_router, organizations_router
+from serviceloop.notifications.api import router as notifications_router
+from serviceloop.sla.api import router as sla_router
+from serviceloop.tickets.api import categories_router, tickets_router
+
+api = NinjaAPI(
+    title="ServiceLoop API",
+    version="1",
+    description="ServiceLoop 服务闭环 — tickets, customers, products. Errors are JSON with `code` and `message`.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+
+api.add_router("/tickets", tickets_router)
+api.add_router("/categories", categories_router)
+api.add_router("/organizations", organizations_router)
+api.add_router("/contacts", contacts_router)
+api.add_router("/products", products_router)
+api.add_router("/product-models", models_router)
+api.add_router("/users", users_router)
+api.add_router("/sla", sla_router)
+api.add_router("/notifications", notifications_router)
