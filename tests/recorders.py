@@ -130,6 +130,12 @@ class HttpRecorder:
             def log_message(self, *args):  # quiet
                 pass
 
+            def setup(self):
+                super().setup()
+                # Headers and body go out in two writes; without NODELAY, Nagle's algorithm and the client's
+                # delayed ACK hold every answer back for 40 ms.
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def do_POST(self):  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)

@@ -31,6 +31,12 @@ class HttpAnswer:
 
 
 def endpoint_key(url: str) -> str:
+    """One endpoint: scheme, host and path (the query holds tokens and signatures that change)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def connection_key(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -38,7 +44,7 @@ def endpoint_key(url: str) -> str:
 def post(session, url: str, body: bytes, headers: dict[str, str]) -> HttpAnswer:
     """POST `body` to `url`; never raises for the network: a failure is an HttpAnswer with `error`."""
     parts = urlsplit(url)
-    key = endpoint_key(url)
+    key, down_key = connection_key(url), endpoint_key(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     for retry in (False, True):
         conn = session.http.get(key)
@@ -51,6 +57,11 @@ def post(session, url: str, body: bytes, headers: dict[str, str]) -> HttpAnswer:
                 conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
             session.http[key] = conn
         try:
+            if conn.sock is None:
+                conn.connect()
+                # http.client writes the headers and the body separately: without NODELAY the body waits
+                # for the server's ACK of the headers (Nagle), a millisecond or more per request.
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.request("POST", path, body=body, headers={"Content-Length": str(len(body)), **headers})
             response = conn.getresponse()
             data = response.read(MAX_RESPONSE)
@@ -67,12 +78,12 @@ def post(session, url: str, body: bytes, headers: dict[str, str]) -> HttpAnswer:
         except TimeoutError as exc:
             conn.close()
             session.http.pop(key, None)
-            session.down.add(key)
+            session.down.add(down_key)
             return HttpAnswer(status=None, error=f"timed out after {settings.NOTIFY_HTTP_TIMEOUT:g} s ({exc})")
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
             session.http.pop(key, None)
             if isinstance(exc, ConnectionRefusedError | socket.gaierror):
-                session.down.add(key)
+                session.down.add(down_key)
             return HttpAnswer(status=None, error=f"{type(exc).__name__}: {exc}")
     return HttpAnswer(status=None, error="unreachable")
