@@ -5,6 +5,7 @@ generated once and kept beside it. Scaled mode sets DATABASE_URL (PostgreSQL) an
 REDIS_URL. Any variable ending in _FILE is read from that file instead (for secrets).
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -244,6 +245,34 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "serviceloop@localhost")
+
+# --- Notifications: one outbox for every channel (NTF-1..3, notifications/outbox.py) -----------------
+# From / Reply-To of outgoing ticket mail until a Mailbox (channels) names its own; the Message-ID domain
+# defaults to the From address's domain.
+NOTIFY_EMAIL_FROM = env("NOTIFY_EMAIL_FROM", DEFAULT_FROM_EMAIL)
+NOTIFY_EMAIL_REPLY_TO = env("NOTIFY_EMAIL_REPLY_TO")
+NOTIFY_MESSAGE_ID_DOMAIN = env("NOTIFY_MESSAGE_ID_DOMAIN")
+# Retries: attempt n waits BASE × 2^(n-1) seconds, at most MAX; after MAX_ATTEMPTS the delivery is dead.
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
+NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 6 * 3600)
+# Robots, webhooks and SMS: seconds to connect and to wait for each read; a hung endpoint costs this.
+NOTIFY_HTTP_TIMEOUT = float(env("NOTIFY_HTTP_TIMEOUT", "10"))
+# A claimed delivery is the worker's for this long; longer than any send may take (SMTP: EMAIL_TIMEOUT).
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 300)
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 100)
+# The language of group robots' messages (each robot may set its own).
+NOTIFY_ROBOT_LANGUAGE = env("NOTIFY_ROBOT_LANGUAGE", "zh-hans")
+# SMS (NTF-1): SMS_PROVIDER=aliyun turns it on; template codes per message kind as JSON, e.g.
+# {"acknowledged": "SMS_4630001", "survey": "SMS_4630002", "escalated": "SMS_4630003"} (the admin may
+# override each in 消息模板).
+SMS_PROVIDER = env("SMS_PROVIDER")
+SMS_ACCESS_KEY_ID = env("SMS_ACCESS_KEY_ID")
+SMS_ACCESS_KEY_SECRET = env("SMS_ACCESS_KEY_SECRET")
+SMS_SIGN_NAME = env("SMS_SIGN_NAME")
+SMS_ENDPOINT = env("SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+SMS_REGION = env("SMS_REGION", "cn-hangzhou")
+SMS_TEMPLATE_CODES = json.loads(env("SMS_TEMPLATE_CODES", "{}") or "{}")
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-"""URL map: the admin, the REST API under /api/v1/, attachment downloads, the web pages."""
+"""URL map: the admin, the REST API under /api/v1/, the notification centre, the web pages."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -11,5 +11,6 @@ admin.site.site_title = "ServiceLoop"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("notifications/", include("serviceloop.notifications.urls")),
     path("", include("serviceloop.web.urls")),
 ]

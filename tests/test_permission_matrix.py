@@ -41,6 +41,8 @@ WHO = (*STAFF, "carol", "anonymous", "bad_token")
 ALL_200 = (200,) * 9 + (401, 401)
 ALL_201 = (201,) * 9 + (401, 401)
 STAFF_200 = (200,) * 8 + (403, 401, 401)
+ADMIN_200 = (403, 403, 403, 403, 200, 403, 403, 403, 403, 401, 401)
+ADMIN_201 = (403, 403, 403, 403, 201, 403, 403, 403, 403, 401, 401)
 
 EXPECTED: dict[str, tuple[int, ...]] = {
     #                                ali  eri  sam  dor  ada  pet  rit  tom  car  ano  bad
@@ -88,6 +90,18 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "mark_notification_read":       (200, 404, 404, 404, 404, 404, 404, 404, 404, 401, 401),
     "mark_all_notifications_read":  ALL_200,
     "set_sla_policy":               (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
+    "get_notification_preferences": ALL_200,
+    "set_notification_preferences": ALL_200,  # each person's own choices
+    # The outbox, robots and webhooks: administrators only (NTF-3: failures for administrators).
+    "list_deliveries":              ADMIN_200,
+    "get_delivery":                 ADMIN_200,
+    "resend_delivery":              ADMIN_200,
+    "list_robots":                  ADMIN_200,
+    "create_robot":                 ADMIN_201,
+    "update_robot":                 ADMIN_200,
+    "list_webhooks":                ADMIN_200,
+    "create_webhook":               ADMIN_201,
+    "update_webhook":               ADMIN_200,
 }
 
 ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
@@ -155,6 +169,33 @@ def _alice_notification(world) -> Request:
     ticket = _ticket(world)
     services.ticket_assign(ticket=ticket, actor=world.sam, owner=world.alice)
     return Request(params={"notification_id": Notification.objects.filter(user=world.alice).latest("id").pk})
+
+
+def _dead_delivery(world) -> Request:
+    from serviceloop.notifications.models import Delivery
+
+    delivery = Delivery.objects.create(event_key="ticket_event:0", kind="replied", channel="email",
+                                       recipient="wang@example.cn", ticket=_ticket(world), status="dead",
+                                       attempts=8, last_error="SMTP 550")
+    return Request(params={"delivery_id": delivery.pk})
+
+
+def _robot(world) -> Request:
+    from serviceloop.notifications.models import Robot
+
+    robot = Robot(name="硬件组钉钉群", kind="dingtalk")
+    robot.url, robot.secret = "https://oapi.dingtalk.com/robot/send?access_token=abc", "SEC0123456789"
+    robot.save()
+    return Request(params={"robot_id": robot.pk}, body={"is_active": False})
+
+
+def _webhook(world) -> Request:
+    from serviceloop.notifications.models import Webhook
+
+    hook = Webhook(name="ERP")
+    hook.url, hook.secret = "https://erp.example.cn/hooks/serviceloop", "whsec-0123456789"
+    hook.save()
+    return Request(params={"webhook_id": hook.pk}, body={"events": ["created", "status_changed"]})
 
 
 T = "/api/v1/tickets/{number}"
@@ -227,6 +268,21 @@ ACTIONS: dict[str, Action] = {
     "list_notifications": Action("get", "/api/v1/notifications", lambda w: Request()),
     "mark_notification_read": Action("post", "/api/v1/notifications/{notification_id}/read", _alice_notification),
     "mark_all_notifications_read": Action("post", "/api/v1/notifications/read-all", lambda w: Request()),
+    "get_notification_preferences": Action("get", "/api/v1/notifications/preferences", lambda w: Request()),
+    "set_notification_preferences": Action("put", "/api/v1/notifications/preferences",
+                                           lambda w: Request(body={"choices": {}})),
+    "list_deliveries": Action("get", "/api/v1/notifications/deliveries", lambda w: Request()),
+    "get_delivery": Action("get", "/api/v1/notifications/deliveries/{delivery_id}", _dead_delivery),
+    "resend_delivery": Action("post", "/api/v1/notifications/deliveries/{delivery_id}/resend", _dead_delivery),
+    "list_robots": Action("get", "/api/v1/notifications/robots", lambda w: Request()),
+    "create_robot": Action("post", "/api/v1/notifications/robots", lambda w: Request(body={
+        "name": "售后飞书群", "kind": "feishu", "url": "https://open.feishu.cn/open-apis/bot/v2/hook/abc",
+        "secret": "feishu-secret"})),
+    "update_robot": Action("patch", "/api/v1/notifications/robots/{robot_id}", _robot),
+    "list_webhooks": Action("get", "/api/v1/notifications/webhooks", lambda w: Request()),
+    "create_webhook": Action("post", "/api/v1/notifications/webhooks", lambda w: Request(body={
+        "name": "CRM", "url": "https://crm.example.cn/in", "secret": "s3cret", "events": ["breached"]})),
+    "update_webhook": Action("patch", "/api/v1/notifications/webhooks/{webhook_id}", _webhook),
     "set_sla_policy": Action("post", T + "/sla-policy", lambda w: Request(params={"number": _ticket(w).number}, body={
         "policy_id": policy_install_presets()[1].pk, "reason": "客户签订了技术支持合同"})),
 }

@@ -65,6 +65,21 @@ _CONFIGURE = [
     "sla.change_calendarday",
     "sla.add_compensationrule",
     "sla.change_compensationrule",
+    # The outbox (NTF-3): failures, resend, robots, webhooks and message templates.
+    "notifications.view_delivery",
+    "notifications.resend_delivery",
+    "notifications.view_robot",
+    "notifications.add_robot",
+    "notifications.change_robot",
+    "notifications.delete_robot",
+    "notifications.view_webhook",
+    "notifications.add_webhook",
+    "notifications.change_webhook",
+    "notifications.delete_webhook",
+    "notifications.view_messagetemplate",
+    "notifications.add_messagetemplate",
+    "notifications.change_messagetemplate",
+    "notifications.delete_messagetemplate",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -1,8 +1,10 @@
-"""Background jobs of notifications: email delivery, retried when the mail server fails."""
+"""Background jobs of notifications: the outbox's sender and its sweep; notify()'s own email job (kept
+until its callers move to the outbox)."""
 
 from django.core.mail import send_mail
 from django.utils import timezone
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from .models import Notification
 
@@ -39,3 +41,22 @@ def send_notification_emails(notification_ids: list[int]) -> None:
     if failures:
         # Raising makes Huey retry the whole batch; the ones already sent are skipped by their claim.
         raise OSError(f"{len(failures)} of {len(notification_ids)} emails failed; first: {failures[0][1]}")
+
+
+# --- the outbox ----------------------------------------------------------------------------------
+
+@db_task()
+def send_deliveries() -> None:
+    """Send what is due (queued after the commit of whatever enqueued it). Not retried by Huey: a failed
+    delivery has its own retry time, and the periodic sweep below takes it then."""
+    from .outbox import send_all_due
+
+    send_all_due()
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_deliveries() -> None:
+    """Every minute: retries that fell due, and anything whose after-commit job was lost."""
+    from .outbox import send_all_due
+
+    send_all_due()

@@ -76,7 +76,8 @@ class SubStatus(models.TextChoices):
     WAITING_CUSTOMER = "waiting_customer", _("Waiting for customer")
     PICKED_UP = "picked_up", _("Picked up")
     REPAIRING = "repairing", _("Under repair")
-    SHIPPED = "shipped", _("Shipped back")
+    REPAIRED = "repaired", _("Repair completed")  # COM-3 milestone 维修完成
+    SHIPPED = "shipped", _("Shipped back")  # COM-3 milestone 配件已发出 / 已发货
 
 
 # The allowed next states. The update code checks every change against this map (services.py).

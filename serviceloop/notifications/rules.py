@@ -1,0 +1,331 @@
+"""Who hears what, by which channel (NTF-1..3, COM-2, COM-3, COM-4, USR-2): pure decisions, no writes.
+
+Given a recorded timeline event and its ticket, or an SLA alert, each function returns the deliveries to
+enqueue (`Planned`); receivers.py hands them to the outbox. The rules in one table:
+
+| cause | who | kind | channels |
+|---|---|---|---|
+| ticket created | the contact | acknowledged (INT-7) | email, SMS (if configured), in-app |
+|  | robots, webhooks | created | robot card; webhook `created` |
+| staff public reply | the contact | replied (COM-2) | email (threaded), in-app |
+| customer reply | owner and co-handlers (else the group's supervisor) | customer_replied | their choice; robots |
+| status → resolved | the contact | resolved | email, in-app |
+| sub-status → 已发货 / 维修完成 | the contact | milestone (COM-3) | email, in-app |
+| owner changed | the new owner | assigned | their choice (in-app, email); robots |
+| escalation (manual or SLA) | whom it went to, and the owner | escalated | their choice; SMS when critical; robots |
+| SLA at risk / breached | owner and supervisor | breach_warning | their choice; SMS when critical; robots |
+| update cadence missed | owner and supervisor; the contact | breach_warning; progress (COM-3) | their choice; email |
+| every event above | webhooks subscribed to it | created / updated / status_changed / assigned / replied / breached | signed JSON |
+
+Internal notes, communication logs and internal attachments never reach the customer (COM-4): no rule
+sends them, and a status change's internal note is never part of what a contact's message may show.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from serviceloop.tickets.choices import EventKind, Priority, Status, SubStatus, Urgency
+
+from .models import Channel, MessageKind, Robot, TemplateFormat, Webhook, WebhookEvent
+from .preferences import Choices
+from .templates import has_default
+from .transports.sms import normalize_phone, sms_enabled
+
+logger = logging.getLogger(__name__)
+
+# COM-3: the sub-states a customer is told about, in their words.
+MILESTONES = {
+    SubStatus.SHIPPED: _("Parts shipped"),
+    SubStatus.REPAIRED: _("Repair completed"),
+}
+
+
+class SlaAlert:
+    """What the SLA side reports (the lead connects sla's alert hook to receivers.sla_alert)."""
+
+    AT_RISK = "at_risk"
+    ACKNOWLEDGE_OVERDUE = "acknowledge_overdue"
+    RESPONSE_MISSED = "first_response_missed"
+    RESOLUTION_MISSED = "resolution_missed"
+    UPDATE_OVERDUE = "update_overdue"
+    DIRECTOR = "director_escalation"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One delivery to enqueue; (event_key, channel, recipient) is its identity (the outbox's unique key)."""
+
+    event_key: str
+    kind: str
+    channel: str
+    recipient: str
+    ticket_id: int | None
+    language: str
+    user_id: int | None = None
+    robot_id: int | None = None
+    webhook_id: int | None = None
+    context: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+# --- endpoints, cached per process ---------------------------------------------------------------
+
+ENDPOINT_CACHE_SECONDS = 30
+_endpoints: dict[str, tuple[float, list]] = {}
+
+
+def clear_endpoint_cache() -> None:
+    """Robots and webhooks change a few times a year; every ticket event asks for them. A save or delete
+    of either clears this process's copy at once (models call it), other processes within 30 seconds."""
+    _endpoints.clear()
+
+
+def _active(name: str) -> list:
+    cached = _endpoints.get(name)
+    if cached and time.monotonic() - cached[0] < ENDPOINT_CACHE_SECONDS:
+        return cached[1]
+    if name == "robots":
+        rows = list(Robot.objects.filter(is_active=True).prefetch_related("teams"))
+        for robot in rows:
+            robot.team_ids = frozenset(t.pk for t in robot.teams.all())
+    else:
+        rows = list(Webhook.objects.filter(is_active=True))
+    _endpoints[name] = (time.monotonic(), rows)
+    return rows
+
+
+# --- building blocks -----------------------------------------------------------------------------
+
+def _critical(ticket) -> bool:
+    return ticket.priority == Priority.URGENT or ticket.urgency == Urgency.CRITICAL
+
+
+def _contact_language(contact) -> str:
+    user = contact.user if contact.user_id else None
+    return (user.language if user is not None and user.language else None) or settings.LANGUAGE_CODE
+
+
+def to_contact(ticket, kind: str, key: str, detail: dict, *, channels=(Channel.EMAIL, Channel.INAPP)) -> list[Planned]:
+    """The ticket's contact, by email, in-app (if they have a login) and SMS (if asked for and possible)."""
+    contact = ticket.contact if ticket.contact_id else None
+    if contact is None:
+        return []
+    user = contact.user if contact.user_id else None
+    if user is not None and not user.is_active:
+        user = None
+    choices = Choices([user] if user is not None else [])
+    language = _contact_language(contact)
+    detail = {**detail, "recipient_name": contact.name}
+
+    def wants(channel):
+        if user is None:  # a contact without a login has the customer defaults
+            from .preferences import CUSTOMER_DEFAULTS
+
+            return channel in CUSTOMER_DEFAULTS.get(kind, ())
+        return choices.wants(user, kind, channel)
+
+    out = []
+    if Channel.EMAIL in channels and contact.email and wants(Channel.EMAIL) and has_default(kind, TemplateFormat.EMAIL):
+        out.append(Planned(key, kind, Channel.EMAIL, contact.email.strip().lower(), ticket.pk, language,
+                           user_id=user.pk if user else None, context=detail))
+    if Channel.INAPP in channels and user is not None and wants(Channel.INAPP) \
+            and has_default(kind, TemplateFormat.INAPP):
+        out.append(Planned(key, kind, Channel.INAPP, f"user:{user.pk}", ticket.pk, language, user_id=user.pk,
+                           context=detail))
+    phone = normalize_phone(contact.phone)
+    if Channel.SMS in channels and phone and sms_enabled() and wants(Channel.SMS) \
+            and has_default(kind, TemplateFormat.SMS):
+        out.append(Planned(key, kind, Channel.SMS, phone, ticket.pk, language, user_id=user.pk if user else None,
+                           context=detail))
+    return out
+
+
+def to_staff(ticket, users, kind: str, key: str, detail: dict, *, sms: bool = False) -> list[Planned]:
+    """Staff, each by the channels they chose; SMS only when `sms` (critical) and they have a mobile."""
+    people, seen = [], set()
+    for user in users:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        people.append(user)
+    if not people:
+        return []
+    choices = Choices(people)
+    out = []
+    for user in people:
+        language = user.language or settings.LANGUAGE_CODE
+        mine = {**detail, "recipient_name": str(user)}
+        if choices.wants(user, kind, Channel.INAPP) and has_default(kind, TemplateFormat.INAPP):
+            out.append(Planned(key, kind, Channel.INAPP, f"user:{user.pk}", ticket.pk, language, user_id=user.pk,
+                               context=mine))
+        if user.email and choices.wants(user, kind, Channel.EMAIL) and has_default(kind, TemplateFormat.EMAIL):
+            out.append(Planned(key, kind, Channel.EMAIL, user.email.strip().lower(), ticket.pk, language,
+                               user_id=user.pk, context=mine))
+        phone = normalize_phone(user.phone)
+        if sms and phone and sms_enabled() and choices.wants(user, kind, Channel.SMS) \
+                and has_default(kind, TemplateFormat.SMS):
+            out.append(Planned(key, kind, Channel.SMS, phone, ticket.pk, language, user_id=user.pk, context=mine))
+    return out
+
+
+def to_robots(ticket, kind: str, key: str, detail: dict) -> list[Planned]:
+    """The group robots that hear this kind for this ticket's group (a robot with no groups hears all)."""
+    if not has_default(kind, TemplateFormat.ROBOT):
+        return []
+    return [Planned(key, kind, robot.kind, f"robot:{robot.pk}", ticket.pk,
+                    robot.language or settings.NOTIFY_ROBOT_LANGUAGE, robot_id=robot.pk, context=detail)
+            for robot in _active("robots")
+            if robot.hears(kind) and (not robot.team_ids or ticket.group_id in robot.team_ids)]
+
+
+def to_webhooks(ticket, event: str, key: str, detail: dict) -> list[Planned]:
+    return [Planned(key, event, Channel.WEBHOOK, f"webhook:{hook.pk}", ticket.pk, settings.LANGUAGE_CODE,
+                    webhook_id=hook.pk, context={**detail, "event": event})
+            for hook in _active("webhooks") if hook.hears(event)]
+
+
+def _supervisor(ticket):
+    return ticket.group.supervisor if ticket.group_id and ticket.group.supervisor_id else None
+
+
+def _user(user_id):
+    from serviceloop.accounts.models import User
+
+    return User.objects.filter(pk=user_id).first() if user_id else None
+
+
+def _person(user) -> str:
+    return str(user) if user is not None else ""
+
+
+# --- timeline events -----------------------------------------------------------------------------
+
+WEBHOOK_EVENT_OF = {
+    EventKind.CREATED: WebhookEvent.CREATED,
+    EventKind.STATUS: WebhookEvent.STATUS_CHANGED,
+    EventKind.ASSIGNED: WebhookEvent.ASSIGNED,
+    EventKind.REPLY: WebhookEvent.REPLIED,
+    EventKind.CUSTOMER_REPLY: WebhookEvent.REPLIED,
+    EventKind.FIELDS: WebhookEvent.UPDATED,
+    EventKind.PRIORITY: WebhookEvent.UPDATED,
+    EventKind.CO_HANDLERS: WebhookEvent.UPDATED,
+}
+
+
+def for_ticket_event(event, ticket) -> list[Planned]:
+    """The deliveries one recorded timeline event causes."""
+    key = f"ticket_event:{event.pk}"
+    data = event.data or {}
+    planned: list[Planned] = []
+    kind = event.kind
+    if kind == EventKind.CREATED:
+        planned += to_contact(ticket, MessageKind.ACKNOWLEDGED, key, {},
+                              channels=(Channel.EMAIL, Channel.SMS, Channel.INAPP))
+        planned += to_robots(ticket, MessageKind.CREATED, key, {})
+    elif kind == EventKind.REPLY:
+        planned += to_contact(ticket, MessageKind.REPLIED, key,
+                              {"reply": event.body, "reply_by": _person(event.actor)})
+    elif kind == EventKind.CUSTOMER_REPLY:
+        detail = {"reply": event.body, "reply_by": _person(event.actor)}
+        handlers = [ticket.owner if ticket.owner_id else None, *ticket.co_handlers.all()]
+        if not any(handlers):
+            handlers = [_supervisor(ticket)]
+        planned += to_staff(ticket, handlers, MessageKind.CUSTOMER_REPLIED, key, detail)
+        planned += to_robots(ticket, MessageKind.CUSTOMER_REPLIED, key, detail)
+    elif kind == EventKind.STATUS:
+        # COM-4: only a note the customer may see (event.body of a public status event) is quoted.
+        detail = {"from": data.get("from"), "to": data.get("to"), "reply": event.body if event.is_public else ""}
+        if data.get("to") == Status.RESOLVED:
+            planned += to_contact(ticket, MessageKind.RESOLVED, key, detail)
+        elif data.get("sub_status") in MILESTONES:
+            planned += to_contact(ticket, MessageKind.MILESTONE, key, {**detail, "milestone": data["sub_status"]})
+    elif kind == EventKind.ASSIGNED:
+        owner = _user(data.get("to")) if data.get("to") and data.get("to") != data.get("from") else None
+        if owner is not None:
+            planned += to_staff(ticket, [owner], MessageKind.ASSIGNED, key, {})
+            planned += to_robots(ticket, MessageKind.ASSIGNED, key, {})
+    elif kind == EventKind.ESCALATED:
+        planned += _escalation(ticket, data, event.body)
+    webhook_event = WEBHOOK_EVENT_OF.get(kind)
+    if webhook_event is not None:
+        planned += to_webhooks(ticket, webhook_event, key, _webhook_detail(event))
+    return planned
+
+
+def _webhook_detail(event) -> dict:
+    """What another system learns of a timeline event: its kind and structured data, never internal text."""
+    data = {k: v for k, v in (event.data or {}).items() if k != "internal_note"}
+    detail = {"event_id": event.pk, "event_kind": event.kind, "occurred_at": event.created_at.isoformat(),
+              "data": data}
+    if event.kind in (EventKind.REPLY, EventKind.CUSTOMER_REPLY):
+        detail["reply"] = event.body
+    return detail
+
+
+def _escalation(ticket, data: dict, reason: str) -> list[Planned]:
+    """An escalation, whichever side reports it: keyed by the escalation, so the timeline event and the SLA
+    alert for the same escalation make one message per person, never two."""
+    target = _user(data.get("to"))
+    key = f"escalation:{data['escalation']}" if data.get("escalation") else ""
+    if not key:
+        return []
+    detail = {"reason": reason, "escalation_kind": data.get("kind", ""), "escalated_to": _person(target)}
+    people = [target]
+    if data.get("kind") != "manual":
+        people.append(ticket.owner if ticket.owner_id else None)
+    planned = to_staff(ticket, people, MessageKind.ESCALATED, key, detail, sms=_critical(ticket))
+    planned += to_robots(ticket, MessageKind.ESCALATED, key, detail)
+    return planned
+
+
+# --- SLA alerts ----------------------------------------------------------------------------------
+
+def for_sla_alert(kind: str, ticket, *, recipients=(), escalation=None, breach=None, metric: str = "",
+                  due_at: datetime | None = None) -> list[Planned]:
+    """The deliveries one SLA alert causes. `recipients` are the people the SLA side names (owner,
+    supervisor, director); without them, the owner and the group's supervisor."""
+    if escalation is not None:
+        key = f"escalation:{escalation.pk}"
+    elif breach is not None:
+        key = f"breach:{breach.pk}"
+    else:
+        key = f"sla_alert:{ticket.pk}:{kind}:{due_at.isoformat() if due_at else ''}"
+    people = list(recipients) or [ticket.owner if ticket.owner_id else None, _supervisor(ticket)]
+    metric = metric or (breach.metric if breach is not None else "")
+    due = due_at or (breach.due_at if breach is not None else None)
+    detail = {"metric": metric, "due_at": due.isoformat() if due else "",
+              "breached": kind != SlaAlert.AT_RISK}
+    planned: list[Planned] = []
+    critical = _critical(ticket)
+    if kind in (SlaAlert.ACKNOWLEDGE_OVERDUE, SlaAlert.DIRECTOR):
+        esc_kind = "acknowledge_overdue" if kind == SlaAlert.ACKNOWLEDGE_OVERDUE else "resolution_overdue"
+        target = people[0] if people else None
+        detail = {**detail, "escalation_kind": esc_kind, "escalated_to": _person(target),
+                  "reason": escalation.reason if escalation is not None else ""}
+        planned += to_staff(ticket, people, MessageKind.ESCALATED, key, detail, sms=critical)
+        planned += to_robots(ticket, MessageKind.ESCALATED, key, detail)
+    elif kind in (SlaAlert.AT_RISK, SlaAlert.RESPONSE_MISSED, SlaAlert.RESOLUTION_MISSED, SlaAlert.UPDATE_OVERDUE):
+        if kind == SlaAlert.UPDATE_OVERDUE:
+            detail["metric"] = detail["metric"] or "update"
+            # COM-3: the customer hears from us on the cadence even when nobody wrote to them.
+            planned += to_contact(ticket, MessageKind.PROGRESS, key, {})
+        planned += to_staff(ticket, people, MessageKind.BREACH_WARNING, key, detail,
+                            sms=critical and kind != SlaAlert.UPDATE_OVERDUE)
+        planned += to_robots(ticket, MessageKind.BREACH_WARNING, key, detail)
+    if kind != SlaAlert.AT_RISK:
+        planned += to_webhooks(ticket, WebhookEvent.BREACHED, key, {**detail, "alert": kind})
+    return planned
+
+
+# --- surveys -------------------------------------------------------------------------------------
+
+def for_survey(*, survey_key: str, ticket, link: str) -> list[Planned]:
+    """The satisfaction survey's invitation (surveys are another issue; this is the message)."""
+    return to_contact(ticket, MessageKind.SURVEY, f"survey:{survey_key}", {"survey_link": link},
+                      channels=(Channel.EMAIL, Channel.SMS, Channel.INAPP))
