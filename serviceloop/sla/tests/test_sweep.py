@@ -511,7 +511,7 @@ def test_two_sweepers_at_once_escalate_each_ticket_exactly_once():
     barrier = threading.Barrier(2)
     results, errors = [], []
 
-    def sweeper():
+    def sweep_in_a_thread():
         try:
             barrier.wait(timeout=30)
             results.append(sweeper.sla_sweep(now=sh(2026, 3, 2, 10, 1)))
@@ -520,7 +520,7 @@ def test_two_sweepers_at_once_escalate_each_ticket_exactly_once():
         finally:
             connections.close_all()
 
-    workers = [threading.Thread(target=sweeper) for _ in range(2)]
+    workers = [threading.Thread(target=sweep_in_a_thread) for _ in range(2)]
     for w in workers:
         w.start()
     for w in workers:
