@@ -15,6 +15,12 @@ from .services import clock
 from .tasks import organization_sla_recompute_task
 
 
+def ticket_creating(*, ticket) -> None:
+    """tickets/services.py `creating`: the new ticket's deadlines, computed before it takes its number
+    and kept, unsaved, as `ticket.sla` until its `created` event is recorded (below)."""
+    ticket.sla = clock.ticket_sla_prepare(ticket=ticket)
+
+
 def _created(event, ticket) -> None:
     clock.ticket_sla_start(ticket=ticket)
 

@@ -38,6 +38,7 @@ from serviceloop.core.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from serviceloop.core.hooks import Hook
 from serviceloop.customers.models import Contact, Organization
 from serviceloop.notifications.models import NotificationKind
 from serviceloop.notifications.services import notify
@@ -60,6 +61,12 @@ from .choices import (
 from .models import Attachment, Category, SavedFilter, Ticket, TicketEvent
 from .numbering import next_number
 from .priority import compute_priority
+
+# Called as creating(ticket=…) with a new ticket, valid but unsaved and without its number, just before
+# the number is taken. A receiver may prepare what it will write once the `created` event is recorded
+# (the SLA clock computes its deadlines here) and must write nothing yet: taking the number locks the
+# period's counter row until commit, so work done before it does not hold up every other creation.
+creating = Hook("tickets.creating")
 
 # INT-4 text fields an agent may fill or correct after creation, with their size limits.
 PROBLEM_FIELDS = {
@@ -218,6 +225,7 @@ def ticket_create(
         updated_at=now,
         **texts,
     )
+    creating(ticket=ticket)
     # The number last: taking it locks the period's counter row until commit, so every other
     # creation waits; only the INSERTs below (the ticket, its event, its SLA clock) run while it is held.
     ticket.number = next_number(settings.TICKET_NUMBER_PATTERN, now)

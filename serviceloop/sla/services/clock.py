@@ -167,11 +167,13 @@ def ticket_sla_prepare(*, ticket, now: datetime | None = None) -> TicketSLA:
 def ticket_sla_start(*, ticket) -> TicketSLA:
     """Start the clock of a ticket just created (its `created` event was recorded): one INSERT.
 
-    rows.insert, as for the ticket and its event: this runs on every create, while the period's
-    numbering row stays locked until commit (docs/benchmarks.md).
+    The deadlines were computed before the ticket took its number (ticket_create announces
+    `creating`, and the receiver keeps the prepared row as `ticket.sla`), so the numbering row,
+    locked until commit, is held only for the INSERTs; rows.insert, as for the ticket and its event
+    (docs/benchmarks.md). A ticket created without that announcement is prepared here.
     """
-    sla = ticket_sla_prepare(ticket=ticket)
-    sla.ticket = ticket  # also caches ticket.sla, so the answer to the create needs no query
+    sla = ticket.sla if type(ticket).sla.is_cached(ticket) else ticket_sla_prepare(ticket=ticket)
+    sla.ticket = ticket  # the ticket's key, now it has one; ticket.sla stays cached for the answer
     return rows.insert(sla)
 
 

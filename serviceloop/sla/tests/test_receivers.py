@@ -34,6 +34,23 @@ def test_the_clock_receiver_is_connected_once_even_if_the_app_starts_again():
     assert events.recorded.receivers.count(ticket_event_recorded) == 1
 
 
+def test_a_new_tickets_deadlines_are_computed_before_it_takes_its_number(world):
+    seen = []
+
+    def after_the_clock(*, ticket):
+        prepared = ticket.sla  # kept by the SLA receiver, which ran first; no query (pk is None)
+        seen.append((ticket.number, ticket.pk, prepared.pk, prepared.resolution_due))
+
+    tickets.creating.connect(after_the_clock)
+    try:
+        ticket = world.ticket()
+    finally:
+        tickets.creating.disconnect(after_the_clock)
+    [(number, pk, sla_pk, due)] = seen
+    assert (number, pk, sla_pk) == ("", None, None) and due is not None
+    assert TicketSLA.objects.get(ticket=ticket).resolution_due == due
+
+
 def test_a_recorded_event_is_announced_with_the_services_own_ticket(world, heard):
     ticket = world.ticket()
     event = tickets.ticket_add_internal_note(ticket=ticket, actor=world.alice, body="已联系工程师")
