@@ -59,8 +59,12 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from serviceloop.sla import deadlines, services
+    from serviceloop.sla import deadlines
     from serviceloop.sla.models import Escalation, TicketSLA
+    from serviceloop.sla.services.calendars import working_calendar
+    from serviceloop.sla.services.clock import deadline_after
+    from serviceloop.sla.services.policies import default_version
+    from serviceloop.sla.services.sweep import sla_sweep
     from serviceloop.tickets.choices import OPEN_STATUSES
     from serviceloop.tickets.models import Ticket
 
@@ -84,7 +88,7 @@ def main() -> None:
 
     # Give up to --open open tickets an SLA row whose deadlines are all in the future: the state of a
     # healthy service desk. One INSERT … SELECT, so the set-up stays fast at any size.
-    version = services.default_version()
+    version = default_version()
     now = timezone.now()
     TicketSLA.objects.all().delete()
     open_ids = list(Ticket.objects.filter(status__in=OPEN_STATUSES).order_by("-id")
@@ -107,7 +111,7 @@ def main() -> None:
     for _ in range(args.runs):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            result = services.sla_sweep(now=now)
+            result = sla_sweep(now=now)
             timings.append((time.perf_counter() - started) * 1000)
         assert result.total == 0, result
         queries = len(captured)
@@ -119,25 +123,25 @@ def main() -> None:
     TicketSLA.objects.filter(ticket_id__in=due_ids).update(acknowledge_due=now - timedelta(minutes=5))
     before = Escalation.objects.count()
     started = time.perf_counter()
-    result = services.sla_sweep(now=now, batch=args.due)
+    result = sla_sweep(now=now, batch=args.due)
     seconds = time.perf_counter() - started
     made = Escalation.objects.count() - before
     emit(bench="sweep, due acknowledgements", database=database, due=args.due,
          escalations=made, seconds=round(seconds, 3), per_escalation_ms=round(seconds * 1000 / max(made, 1), 2),
          target_s=2)
     assert made == args.due, (made, result)
-    again = services.sla_sweep(now=now)
+    again = sla_sweep(now=now)
     emit(bench="sweep again (exactly once)", database=database, escalations=again.acknowledge_escalations)
 
     # (c) deadline computations: the ticket path's maths for the default policy
-    cal = services.working_calendar(version.calendar_id)
+    cal = working_calendar(version.calendar_id)
     targets = list(version.targets.all())
     start = now.replace(hour=2)
     count = 50_000
     started = time.perf_counter()
     for i in range(count):
         target = targets[i % len(targets)]
-        services._add(start + timedelta(minutes=(i * 37) % 20000), target, cal, [])
+        deadline_after(start + timedelta(minutes=(i * 37) % 20000), target, cal, [])
     per_second = count / (time.perf_counter() - started)
     emit(bench="deadline computations", database=database, computations=count, per_second=round(per_second),
          target_per_second=20_000, units=sorted({t.unit for t in targets}))

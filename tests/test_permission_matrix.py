@@ -25,7 +25,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from serviceloop.notifications.models import Notification
-from serviceloop.sla.services import default_calendar, policy_install_presets
+from serviceloop.sla.services.calendars import default_calendar
+from serviceloop.sla.services.policies import policy_install_presets
 from serviceloop.tickets import services
 from serviceloop.tickets.choices import PUBLIC_EVENT_KINDS
 from serviceloop.tickets.models import Ticket
@@ -69,6 +70,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "list_organizations":           ALL_200,  # a customer's list holds only her organisation
     "create_organization":          (201, 403, 201, 201, 201, 403, 201, 403, 403, 401, 401),
     "get_organization":             ALL_200,  # her own
+    "update_organization":          (200, 403, 200, 200, 200, 403, 200, 403, 403, 401, 401),  # her own
     "get_other_organization":       (200, 200, 200, 200, 200, 200, 200, 200, 404, 401, 401),
     "list_contacts":                ALL_200,
     "create_contact":               (201, 403, 201, 201, 201, 403, 201, 403, 403, 401, 401),
@@ -240,6 +242,8 @@ ACTIONS: dict[str, Action] = {
                                lambda w: Request(params={"org_id": w.org_a.pk})),
     "get_other_organization": Action("get", "/api/v1/organizations/{org_id}",
                                      lambda w: Request(params={"org_id": w.org_b.pk})),
+    "update_organization": Action("patch", "/api/v1/organizations/{org_id}", lambda w: Request(
+        params={"org_id": w.org_a.pk}, body={"tier": "vip", "contract_level": "金牌"})),
     "list_contacts": Action("get", "/api/v1/contacts", lambda w: Request()),
     "create_contact": Action("post", "/api/v1/contacts", lambda w: Request(body={
         "organization_id": w.org_a.pk, "name": "张工", "phone": "13700001111"})),

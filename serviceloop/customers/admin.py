@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import Contact, Organization
+from .services import ORGANIZATION_FIELDS, organization_update
 
 
 class ContactInline(admin.TabularInline):
@@ -17,14 +18,13 @@ class OrganizationAdmin(admin.ModelAdmin):
     inlines = [ContactInline]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and {"tier", "contract_level"} & set(form.changed_data):
-            from django.db import transaction
-
-            from serviceloop.sla.tasks import organization_sla_recompute_task
-
-            # Deadlines of the customer's open tickets follow the new tier, in the background.
-            transaction.on_commit(lambda: organization_sla_recompute_task(obj.pk))
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # A change goes through the service, as from the API: a new tier or contract level moves the
+        # deadlines of the customer's open tickets (SLA-1).
+        changes = {f: getattr(obj, f) for f in form.changed_data if f in ORGANIZATION_FIELDS}
+        organization_update(actor=request.user, organization=obj, changes=changes)
 
 
 @admin.register(Contact)

@@ -42,6 +42,17 @@ class OrganizationIn(Strict):
     address: str = Field("", max_length=300)
 
 
+class OrganizationUpdateIn(Strict):
+    """Only the fields sent change; a new tier or contract level moves the open tickets' SLA deadlines."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    industry: Industry | None = None
+    tier: Tier | None = None
+    contract_level: str | None = Field(None, max_length=50)
+    phone: str | None = Field(None, max_length=32)
+    address: str | None = Field(None, max_length=300)
+
+
 class ContactOut(Schema):
     id: int
     organization_id: int
@@ -99,6 +110,16 @@ def get_organization(request, org_id: int):
     if org is None:
         raise NotFound(_("Organisation not found."))
     return _org(org)
+
+
+@organizations_router.patch("/{org_id}", response={200: OrganizationOut, **ERRORS},
+                           summary="Change an organisation (a new tier moves its tickets' SLA deadlines)")
+def update_organization(request, org_id: int, payload: OrganizationUpdateIn):
+    org = Organization.objects.visible_to(request.auth).filter(pk=org_id).first()
+    if org is None:
+        raise NotFound(_("Organisation not found."))
+    changes = payload.dict(exclude_unset=True)  # a null name, industry or tier is refused by the service
+    return _org(services.organization_update(actor=request.auth, organization=org, changes=changes))
 
 
 @contacts_router.get("", response={200: ContactPage, **ERRORS}, summary="List contacts (phones masked)")

@@ -6,8 +6,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from serviceloop.core.errors import Forbidden, InvalidInput
+from serviceloop.core.hooks import Hook
 
 from .models import Contact, Industry, Organization, Tier
+
+# Called as terms_changed(organization=…) when a tier or contract level changed, inside the change's
+# transaction: the SLA targets of the customer's open tickets depend on them (sla/receivers.py).
+terms_changed = Hook("customers.terms_changed")
+TERMS_FIELDS = ("tier", "contract_level")
 
 
 @transaction.atomic
@@ -40,3 +46,45 @@ def contact_create(*, actor, organization: Organization, name: str, phone: str =
     return Contact.objects.create(
         organization=organization, name=name, phone=phone.strip(), email=email.strip(), title=title,
         phone_customer_provided=phone_customer_provided, email_customer_provided=email_customer_provided)
+
+
+# What organization_update may change, with each text's size limit (as the model's columns).
+ORGANIZATION_FIELDS = {"name": 200, "industry": 32, "tier": 16, "contract_level": 50, "phone": 32,
+                       "address": 300, "timezone": 64}
+
+
+@transaction.atomic
+def organization_update(*, actor, organization: Organization, changes: dict) -> Organization:
+    """Change an organisation's record (INT-2); a new tier or contract level moves its open tickets'
+    SLA deadlines (announced on `terms_changed`, recomputed in the background after commit)."""
+    if not actor.has_perm("customers.change_organization"):
+        raise Forbidden(_("You do not have permission to do this."))
+    unknown = sorted(set(changes) - set(ORGANIZATION_FIELDS))
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %(fields)s") % {"fields": ", ".join(unknown)},
+                           errors=[{"field": f, "message": _("Unknown field.")} for f in unknown])
+    changes = {f: ("" if v is None else str(v)).strip() for f, v in changes.items()}
+    for field, limit in ORGANIZATION_FIELDS.items():
+        if len(changes.get(field, "")) > limit:
+            raise InvalidInput.field(field, _("At most %(limit)d characters are allowed (got %(size)d).")
+                                     % {"limit": limit, "size": len(changes[field])})
+    for field, choices in (("industry", Industry), ("tier", Tier)):
+        if field in changes and changes[field] not in choices.values:
+            raise InvalidInput.field(field, _("“%(value)s” is not a valid choice. Allowed: %(allowed)s")
+                                     % {"value": changes[field], "allowed": ", ".join(choices.values)})
+    for field in ("name", "industry", "tier", "timezone"):
+        if field in changes and not changes[field]:
+            raise InvalidInput.field(field, _("This field is required."))
+    # NO KEY UPDATE: tickets being created for this customer reference it (KEY SHARE) and must not wait.
+    locked = Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
+    if "name" in changes and Organization.objects.filter(name=changes["name"]).exclude(pk=locked.pk).exists():
+        raise InvalidInput.field("name", _("An organisation with this name already exists."))
+    changed = [f for f, v in changes.items() if getattr(locked, f) != v]
+    if not changed:
+        return locked
+    for field in changed:
+        setattr(locked, field, changes[field])
+    locked.save(update_fields=[*changed, "updated_at"])
+    if set(changed) & set(TERMS_FIELDS):
+        terms_changed(organization=locked)
+    return locked

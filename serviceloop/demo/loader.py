@@ -34,7 +34,7 @@ from serviceloop.accounts.roles import Role
 from serviceloop.accounts.services import user_create
 from serviceloop.assets.models import CustomerProduct, ProductKind, ProductModel
 from serviceloop.customers.models import Contact, Industry, Organization, Tier
-from serviceloop.sla.services import ticket_sla_backfill
+from serviceloop.sla.services.clock import ticket_sla_backfill
 from serviceloop.tickets.choices import (
     Channel,
     EventKind,

@@ -16,6 +16,7 @@ from serviceloop.core.api import install_error_handlers
 from serviceloop.customers.api import contacts_router, organizations_router
 from serviceloop.notifications.api import router as notifications_router
 from serviceloop.sla.api import router as sla_router
+from serviceloop.sla.api import tickets_router as sla_tickets_router
 from serviceloop.tickets.api import categories_router, tickets_router
 
 api = NinjaAPI(
@@ -30,6 +31,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 api.add_router("/tickets", tickets_router)
+api.add_router("/tickets", sla_tickets_router)  # a ticket's SLA actions, written in the SLA app
 api.add_router("/categories", categories_router)
 api.add_router("/organizations", organizations_router)
 api.add_router("/contacts", contacts_router)

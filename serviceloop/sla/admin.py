@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from . import services
 from .calendar import BusinessWindow, validate_windows
 from .models import (
     Breach,
@@ -24,6 +23,8 @@ from .models import (
     SLAPolicyVersion,
     SLATarget,
 )
+from .services.calendars import clear_calendar_cache
+from .services.policies import clear_policy_cache
 
 
 class WindowFormSet(BaseInlineFormSet):
@@ -51,7 +52,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.clear_calendar_cache()
+        clear_calendar_cache()
 
 
 @admin.register(CalendarDay)
@@ -63,7 +64,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.clear_calendar_cache()
+        clear_calendar_cache()
 
 
 class TargetInline(admin.TabularInline):
@@ -93,7 +94,7 @@ class SLAPolicyAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.clear_policy_cache()  # the default policy may have changed
+        clear_policy_cache()  # the default policy may have changed
 
 
 @admin.register(SLAPolicyVersion)
@@ -117,7 +118,7 @@ class SLAPolicyVersionAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.clear_policy_cache()  # new tickets take the new version, with its targets
+        clear_policy_cache()  # new tickets take the new version, with its targets
 
     def get_exclude(self, request, obj=None):
         return ("number",) if obj is None else ()

@@ -1,5 +1,6 @@
-"""SLA under /api/v1: policies and their versions, calendars and days, escalations, compensation,
-and the manual escalation of a ticket (POST /tickets/{number}/escalate, registered on the tickets router).
+"""SLA under /api/v1: policies and their versions, calendars and days, escalations, compensation
+(`router`, on /sla), and the SLA actions on one ticket (`tickets_router`, also mounted on /tickets by
+server/api.py): POST /tickets/{number}/escalate and POST /tickets/{number}/sla-policy.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
 from serviceloop.core.pagination import keyset_page
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.tickets import selectors as ticket_selectors
+from serviceloop.tickets.api import TicketOut, ticket_out
 from serviceloop.tickets.choices import Priority
 
-from . import services
 from .models import (
     BusinessCalendar,
     CalendarDay,
@@ -34,8 +35,15 @@ from .models import (
     SLAPolicyVersion,
     Unit,
 )
+from .services.calendars import calendar_day_set, calendar_set_windows, default_calendar
+from .services.clock import ticket_sla_set_policy
+from .services.escalation import ticket_escalate
+from .services.policies import TargetSpec, policy_version_create
 
 router = Router(tags=["sla"])
+# Beside the tickets' own router on /tickets: its paths (/{number}/escalate, /{number}/sla-policy) are
+# not the tickets router's, so each request reaches exactly one handler (tests/test_permission_matrix.py).
+tickets_router = Router(tags=["tickets"])
 
 
 def _require(user, perm: str) -> None:
@@ -104,8 +112,7 @@ def _policies():
 @router.get("/policies", response={200: list[PolicyOut], **ERRORS}, summary="SLA policies with their version history")
 def list_policies(request):
     _require(request.auth, "tickets.view_all_tickets")
-    if not SLAPolicy.objects.exists():
-        services.policy_install_presets()
+    # A pure read: the presets are installed by a data migration (sla/migrations/0006_seed_presets.py).
     return [_policy(p) for p in _policies()]
 
 
@@ -122,10 +129,10 @@ def create_version(request, policy_id: int, payload: VersionIn):
         if calendar is None:
             raise InvalidInput.field("calendar_id", _("Unknown %(what)s: %(id)s")
                                      % {"what": _("calendar"), "id": payload.calendar_id})
-    services.policy_version_create(
+    policy_version_create(
         policy=policy, actor=request.auth, reason=payload.reason, calendar=calendar,
         pause_statuses=payload.pause_statuses, at_risk_ratio=payload.at_risk_ratio,
-        targets=[services.TargetSpec(**t.dict()) for t in payload.targets])
+        targets=[TargetSpec(**t.dict()) for t in payload.targets])
     return Created(201, _policy(_policies().get(pk=policy.pk)))
 
 
@@ -167,7 +174,7 @@ def _get_calendar(calendar_id: int) -> BusinessCalendar:
 @router.get("/calendars", response={200: list[CalendarOut], **ERRORS}, summary="Business calendars")
 def list_calendars(request):
     _require(request.auth, "tickets.view_all_tickets")
-    services.default_calendar()
+    default_calendar()
     return [_calendar(c) for c in BusinessCalendar.objects.prefetch_related("windows")]
 
 
@@ -175,7 +182,7 @@ def list_calendars(request):
             summary="Replace the business-hours windows")
 def set_windows(request, calendar_id: int, payload: list[WindowIO]):
     _require(request.auth, "sla.change_businesscalendar")
-    cal = services.calendar_set_windows(calendar=_get_calendar(calendar_id),
+    cal = calendar_set_windows(calendar=_get_calendar(calendar_id),
                                         windows=[(w.start, w.end) for w in payload])
     return _calendar(BusinessCalendar.objects.prefetch_related("windows").get(pk=cal.pk))
 
@@ -195,7 +202,7 @@ def list_days(request, calendar_id: int, year: int):
              summary="Enter or correct a day (wins over the official calendar)")
 def set_day(request, calendar_id: int, payload: DayIO):
     _require(request.auth, "sla.add_calendarday")
-    day = services.calendar_day_set(calendar=_get_calendar(calendar_id), day=payload.date,
+    day = calendar_day_set(calendar=_get_calendar(calendar_id), day=payload.date,
                                     is_working=payload.is_working, name=payload.name, source=payload.source)
     return Created(201, {"date": day.date, "is_working": day.is_working, "name": day.name, "source": day.source})
 
@@ -247,8 +254,10 @@ def list_escalations(request, kind: EscalationKind | None = None, since: datetim
     return {"items": [_escalation(e) for e in page.items], "next_cursor": page.next_cursor}
 
 
+@tickets_router.post("/{number}/escalate", response={201: EscalationOut, **ERRORS},
+                     summary="Escalate by hand (上报) to a person or department")
 def escalate_ticket(request, number: str, payload: EscalateIn):
-    """POST /tickets/{number}/escalate — registered on the tickets router (see tickets/api.py)."""
+    """Escalate the ticket by hand (上报, ASN-5) to a person or a department, with a reason."""
     user = request.auth
     ticket = ticket_selectors.ticket_get(user=user, number=number)
     to = None
@@ -257,7 +266,7 @@ def escalate_ticket(request, number: str, payload: EscalateIn):
         if to is None:
             raise InvalidInput.field("to_user_id", _("Unknown %(what)s: %(id)s")
                                      % {"what": _("user"), "id": payload.to_user_id})
-    escalation = services.ticket_escalate(ticket=ticket, actor=user, reason=payload.reason, to=to,
+    escalation = ticket_escalate(ticket=ticket, actor=user, reason=payload.reason, to=to,
                                           department=payload.department,
                                           expected_feedback_at=payload.expected_feedback_at)
     return Created(201, _escalation(escalation))
@@ -268,16 +277,19 @@ class PolicyChoiceIn(Strict):
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
-def set_ticket_policy(request, number: str, payload: PolicyChoiceIn):
-    """POST /tickets/{number}/sla-policy — registered on the tickets router (see tickets/api.py)."""
+# The operation id it had when tickets/api.py served it: generated clients name their method after it.
+@tickets_router.post("/{number}/sla-policy", response={200: TicketOut, **ERRORS},
+                     summary="Put the ticket under another SLA policy (supervisors, with a reason)",
+                     operation_id="serviceloop_tickets_api_change_sla_policy")
+def change_sla_policy(request, number: str, payload: PolicyChoiceIn):
     user = request.auth
     ticket = ticket_selectors.ticket_get(user=user, number=number)
     policy = SLAPolicy.objects.filter(pk=payload.policy_id).first()
     if policy is None:
         raise InvalidInput.field("policy_id", _("Unknown %(what)s: %(id)s")
                                  % {"what": _("SLA policy"), "id": payload.policy_id})
-    services.ticket_sla_set_policy(ticket=ticket, actor=user, policy=policy, reason=payload.reason)
-    return ticket_selectors.ticket_get(user=user, number=number)
+    ticket_sla_set_policy(ticket=ticket, actor=user, policy=policy, reason=payload.reason)
+    return ticket_out(ticket_selectors.ticket_get(user=user, number=number), user)
 
 
 # --- compensation -----------------------------------------------------------------------------------

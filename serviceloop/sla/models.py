@@ -1,7 +1,7 @@
 """SLA (SPEC 4, 5): calendars, versioned policies and targets, each ticket's deadlines, pauses,
 breaches, escalations and breach compensation.
 
-Deadlines are stored in indexed columns of TicketSLA; the sweeper (services.sla_sweep) selects due
+Deadlines are stored in indexed columns of TicketSLA; the sweeper (services/sweep.py) selects due
 rows through those indexes and claims each one with a conditional UPDATE, so no row is acted on twice.
 """
 
@@ -233,6 +233,13 @@ class TicketSLA(models.Model):
 
     def __str__(self):
         return f"SLA {self.ticket_id}"
+
+    def summary(self, now=None) -> dict:
+        """What the ticket shows (SLA-5), for readers that reach this row as `ticket.sla` and may not
+        import sla (tickets/api.py, tickets/tracking.py): sla/selectors.py `sla_summary`."""
+        from .selectors import sla_summary  # selectors import this module
+
+        return sla_summary(self, self.ticket, now)
 
 
 class PauseInterval(models.Model):

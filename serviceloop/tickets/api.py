@@ -19,8 +19,6 @@ from serviceloop.core.errors import InvalidInput
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Contact
 from serviceloop.customers.selectors import organization_get
-from serviceloop.sla.api import EscalationOut, PolicyChoiceIn, escalate_ticket, set_ticket_policy
-from serviceloop.sla.services import sla_summary
 
 from . import selectors, services
 from .choices import (
@@ -128,9 +126,11 @@ def _list_item(t: Ticket) -> dict:
     }
 
 
-def _detail(t: Ticket, user: User, co_handlers: list[User] | None = None) -> dict:
-    """The full ticket; pass `co_handlers` when already known (a new ticket has none) to skip a query."""
+def ticket_out(t: Ticket, user: User, co_handlers: list[User] | None = None) -> dict:
+    """The full ticket (TicketOut); pass `co_handlers` when already known (a new ticket has none) to skip
+    a query. Also the answer of the ticket endpoints the SLA app mounts (sla/api.py)."""
     product = t.product
+    sla = getattr(t, "sla", None)  # joined by the selectors; TicketSLA.summary is the SLA app's own read
     return {
         **_list_item(t),
         **{f: getattr(t, f) for f in (
@@ -147,7 +147,7 @@ def _detail(t: Ticket, user: User, co_handlers: list[User] | None = None) -> dic
         "co_handlers": [_user_ref(u) for u in (t.co_handlers.all() if co_handlers is None else co_handlers)],
         "category_path": t.category.path if t.category else None,
         "allowed_transitions": list(allowed_next(t.status, customer=user.is_customer)),
-        "sla": sla_summary(getattr(t, "sla", None), t),
+        "sla": sla.summary() if sla is not None else None,
     }
 
 
@@ -348,7 +348,7 @@ def create_ticket(request, payload: TicketCreateIn):
         affected_users=payload.affected_users,
         details=payload.dict(include=set(ProblemFields.model_fields)),
     )
-    return Created(201, _detail(ticket, user, co_handlers=[]))
+    return Created(201, ticket_out(ticket, user, co_handlers=[]))
 
 
 @tickets_router.get("", response={200: TicketPage, **ERRORS}, summary="List tickets (newest first, cursor pages)")
@@ -360,7 +360,7 @@ def list_tickets(request, q: Query[TicketListQuery]):
 
 @tickets_router.get("/{number}", response={200: TicketOut, **ERRORS}, summary="Get a ticket by number")
 def get_ticket(request, number: str):
-    return _detail(selectors.ticket_get(user=request.auth, number=number), request.auth)
+    return ticket_out(selectors.ticket_get(user=request.auth, number=number), request.auth)
 
 
 @tickets_router.patch("/{number}", response={200: TicketOut, **ERRORS}, summary="Update ticket fields")
@@ -383,7 +383,7 @@ def update_ticket(request, number: str, payload: TicketUpdateIn):
         if key in changes and changes[key] is None:
             raise InvalidInput.field(key, _("This field is required."))
     services.ticket_update(ticket=ticket, actor=user, changes=changes)
-    return _detail(selectors.ticket_get(user=user, number=number), user)
+    return ticket_out(selectors.ticket_get(user=user, number=number), user)
 
 
 @tickets_router.post("/{number}/transition", response={200: TicketOut, **ERRORS}, summary="Change status")
@@ -393,14 +393,14 @@ def transition_ticket(request, number: str, payload: TransitionIn):
     services.ticket_transition(ticket=ticket, actor=user, to_status=payload.status,
                                sub_status=payload.sub_status or "", note=payload.note,
                                pending_until=payload.pending_until)
-    return _detail(selectors.ticket_get(user=user, number=number), user)
+    return ticket_out(selectors.ticket_get(user=user, number=number), user)
 
 
 @tickets_router.post("/{number}/accept", response={200: TicketOut, **ERRORS}, summary="Acknowledge (确认接收)")
 def accept_ticket(request, number: str):
     user = request.auth
     services.ticket_accept(ticket=selectors.ticket_get(user=user, number=number), actor=user)
-    return _detail(selectors.ticket_get(user=user, number=number), user)
+    return ticket_out(selectors.ticket_get(user=user, number=number), user)
 
 
 @tickets_router.post("/{number}/assign", response={200: TicketOut, **ERRORS},
@@ -421,7 +421,7 @@ def assign_ticket(request, number: str, payload: AssignIn):
                                    clear_group="group_id" in data and payload.group_id is None)
         if users is not None:
             services.ticket_set_co_handlers(ticket=ticket, actor=user, users=users)
-    return _detail(selectors.ticket_get(user=user, number=number), user)
+    return ticket_out(selectors.ticket_get(user=user, number=number), user)
 
 
 @tickets_router.post("/{number}/priority", response={200: TicketOut, **ERRORS},
@@ -430,7 +430,7 @@ def set_priority(request, number: str, payload: PriorityIn):
     user = request.auth
     services.ticket_set_priority(ticket=selectors.ticket_get(user=user, number=number), actor=user,
                                  priority=payload.priority, reason=payload.reason)
-    return _detail(selectors.ticket_get(user=user, number=number), user)
+    return ticket_out(selectors.ticket_get(user=user, number=number), user)
 
 
 @tickets_router.post("/{number}/replies", response={201: EventOut, **ERRORS}, summary="Public reply")
@@ -498,16 +498,6 @@ def download_attachment(request, number: str, attachment_id: int):
                             filename=attachment.original_name, content_type=attachment.content_type)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-tickets_router.post("/{number}/escalate", response={201: EscalationOut, **ERRORS},
-                    summary="Escalate by hand (上报) to a person or department")(escalate_ticket)
-
-
-@tickets_router.post("/{number}/sla-policy", response={200: TicketOut, **ERRORS},
-                     summary="Put the ticket under another SLA policy (supervisors, with a reason)")
-def change_sla_policy(request, number: str, payload: PolicyChoiceIn):
-    return _detail(set_ticket_policy(request, number, payload), request.auth)
 
 
 # --- categories -----------------------------------------------------------------------------------

@@ -4,6 +4,11 @@ Services call these inside their transaction, so an event exists exactly when it
 This module is the one place that knows the shape of each kind (its `data`, `body`, visibility):
 a bulk loader (the demo) passes `record=False` and gets the same row unsaved, with `at` as its time,
 to write many at once.
+
+Every recorded event is announced on `recorded` (core/hooks.py) with the in-memory ticket, inside
+the service's transaction: that is how the apps above tickets follow a ticket's changes without
+tickets importing them (the SLA clock: sla/receivers.py). A row built with `record=False` is not
+announced: a bulk loader writes the state those reactions would have produced itself.
 """
 
 from __future__ import annotations
@@ -13,9 +18,13 @@ from datetime import datetime
 from django.utils import timezone
 
 from serviceloop.core import rows
+from serviceloop.core.hooks import Hook
 
 from .choices import PUBLIC_EVENT_KINDS, EventKind
 from .models import Ticket, TicketEvent
+
+# Called as recorded(event=…, ticket=…) after each event row is written; receivers connect in ready().
+recorded = Hook("tickets.events.recorded")
 
 
 def _write(ticket: Ticket, kind: str, actor, *, public: bool, body: str = "", data: dict | None = None,
@@ -34,7 +43,9 @@ def _write(ticket: Ticket, kind: str, actor, *, public: bool, body: str = "", da
     if not record:
         return event
     # rows.insert: the timeline grows by at least one row on every write, so its INSERT is composed once.
-    return rows.insert(event)
+    rows.insert(event)
+    recorded(event=event, ticket=ticket)
+    return event
 
 
 # Every function below takes `at` (the event's time; default now) and `record` (False: return the row
@@ -46,11 +57,14 @@ def created(ticket: Ticket, actor, *, record: bool = True) -> TicketEvent:
 
 
 def status_changed(ticket: Ticket, actor, *, old: str, new: str, sub_status: str = "", note: str = "",
-                   public_note: bool = True, at: datetime | None = None, record: bool = True) -> TicketEvent:
+                   public_note: bool = True, acknowledged: bool = False, at: datetime | None = None,
+                   record: bool = True) -> TicketEvent:
+    """`acknowledged`: this change also confirmed receipt (ASN-3), e.g. new → in progress without 确认接收."""
     # The status itself is public (customers follow progress); a note given with it may be internal.
     return _write(ticket, EventKind.STATUS, actor, public=True, body=note if public_note else "",
                   data={"from": old, "to": new, "sub_status": sub_status,
-                        **({"internal_note": note} if note and not public_note else {})},
+                        **({"internal_note": note} if note and not public_note else {}),
+                        **({"acknowledged": True} if acknowledged else {})},
                   at=at, record=record)
 
 
@@ -82,10 +96,13 @@ def fields_changed(ticket: Ticket, actor, *, changes: dict[str, list], at: datet
     return _write(ticket, EventKind.FIELDS, actor, public=False, data={"changes": changes}, at=at, record=record)
 
 
-def reply(ticket: Ticket, actor, *, body: str, from_customer: bool, at: datetime | None = None,
-          record: bool = True) -> TicketEvent:
+def reply(ticket: Ticket, actor, *, body: str, from_customer: bool, first_response: bool = False,
+          at: datetime | None = None, record: bool = True) -> TicketEvent:
+    """`first_response`: the service team's first reply on this ticket (it meets the SLA target)."""
     kind = EventKind.CUSTOMER_REPLY if from_customer else EventKind.REPLY
-    return _write(ticket, kind, actor, public=True, body=body, at=at, record=record)
+    return _write(ticket, kind, actor, public=True, body=body,
+                  data={"first_response": True} if first_response and not from_customer else None,
+                  at=at, record=record)
 
 
 def internal_note(ticket: Ticket, actor, *, body: str, note_type: str = "progress", at: datetime | None = None,

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from serviceloop.core.errors import NotFound
 from serviceloop.core.pagination import Page, keyset_page, keyset_page_by_deadline, keyset_page_merged
-from serviceloop.sla.models import TicketSLA
 
 from .choices import OPEN_STATUSES
 from .models import Attachment, Category, SavedFilter, Ticket, TicketEvent
@@ -95,8 +94,11 @@ def ticket_list(*, user, filters: TicketFilters, cursor: str | None, limit: int,
         if category_ids:
             dated = dated.filter(category_id__in=category_ids)
         # NOT EXISTS, not a LEFT JOIN … OR IS NULL: PostgreSQL estimates the anti-join well and walks
-        # the list's index newest first, where the OR made it sort every closed ticket.
-        undated = qs.exclude(Exists(TicketSLA.objects.filter(ticket_id=OuterRef("pk"), next_deadline__isnull=False)))
+        # the list's index newest first, where the OR made it sort every closed ticket. The SLA row's
+        # model is reached through the relation "sla": tickets imports nothing from the SLA app.
+        clock = Ticket._meta.get_field("sla").related_model
+        undated = qs.exclude(Exists(clock.objects.filter(ticket_id=OuterRef("pk"),
+                                                         next_deadline__isnull=False)))
         tails = [undated.filter(category_id=c) for c in category_ids] or [undated]
         if filters.status and not set(filters.status) & set(OPEN_STATUSES):
             # Only finished tickets asked for: none has a running clock, so skip the dated part

@@ -4,6 +4,10 @@ Each service: runs in one transaction, locks the ticket row, checks the actor's 
 the allowed transition on the server, saves with `update_fields`, writes a timeline event
 (events.py) and schedules side effects with `transaction.on_commit`, so nothing is sent for a
 change that did not happen.
+
+The SLA clock is not called from here: recording the event announces it (events.recorded), and
+the SLA app's receiver moves the clock in the same transaction. So each service saves the ticket
+first and records its event after, for the receiver to see the ticket as it now is.
 """
 
 from __future__ import annotations
@@ -34,10 +38,10 @@ from serviceloop.core.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from serviceloop.core.hooks import Hook
 from serviceloop.customers.models import Contact, Organization
 from serviceloop.notifications.models import NotificationKind
 from serviceloop.notifications.services import notify
-from serviceloop.sla import services as sla
 
 from . import events, filetypes
 from .choices import (
@@ -57,6 +61,12 @@ from .choices import (
 from .models import Attachment, Category, SavedFilter, Ticket, TicketEvent
 from .numbering import next_number
 from .priority import compute_priority
+
+# Called as creating(ticket=…) with a new ticket, valid but unsaved and without its number, just before
+# the number is taken. A receiver may prepare what it will write once the `created` event is recorded
+# (the SLA clock computes its deadlines here) and must write nothing yet: taking the number locks the
+# period's counter row until commit, so work done before it does not hold up every other creation.
+creating = Hook("tickets.creating")
 
 # INT-4 text fields an agent may fill or correct after creation, with their size limits.
 PROBLEM_FIELDS = {
@@ -215,14 +225,12 @@ def ticket_create(
         updated_at=now,
         **texts,
     )
-    clock = sla.ticket_sla_prepare(ticket=ticket)
+    creating(ticket=ticket)
     # The number last: taking it locks the period's counter row until commit, so every other
-    # creation waits; only the INSERTs below may run while it is held.
+    # creation waits; only the INSERTs below (the ticket, its event, its SLA clock) run while it is held.
     ticket.number = next_number(settings.TICKET_NUMBER_PATTERN, now)
     rows.insert(ticket)
     events.created(ticket, actor)
-    clock.ticket = ticket
-    rows.insert(clock)
     if contact is not None and contact.email:
         from .tasks import send_ticket_acknowledgement
 
@@ -249,16 +257,15 @@ def ticket_accept(*, ticket: Ticket, actor: User) -> Ticket:
     now = timezone.now()
     ticket.accepted_at = now
     fields = ["accepted_at"]
-    events.accepted(ticket, actor)
     old_status = ticket.status
     if ticket.status == Status.NEW:
-        events.status_changed(ticket, actor, old=ticket.status, new=Status.ACCEPTED)
         ticket.status = Status.ACCEPTED
         fields.append("status")
     _touch(ticket, now, fields)
-    sla.ticket_sla_acknowledged(ticket=ticket)
+    # Acknowledged first, then the status change: the clock meets the target before it moves on.
+    events.accepted(ticket, actor)
     if old_status != ticket.status:
-        sla.ticket_sla_status_changed(ticket=ticket, old_status=old_status, actor=actor)
+        events.status_changed(ticket, actor, old=old_status, new=ticket.status)
     return ticket
 
 
@@ -326,10 +333,7 @@ def ticket_transition(
         fields.append("accepted_at")
     _touch(ticket, now, fields)
     events.status_changed(ticket, actor, old=old, new=to_status, sub_status=ticket.sub_status, note=note,
-                          public_note=customer)
-    if acknowledged:
-        sla.ticket_sla_acknowledged(ticket=ticket)
-    sla.ticket_sla_status_changed(ticket=ticket, old_status=old, actor=actor)
+                          public_note=customer, acknowledged=acknowledged)
     return ticket
 
 
@@ -358,7 +362,6 @@ def ticket_assign(*, ticket: Ticket, actor: User, owner: User | None, group: Tea
     events.assigned(ticket, actor, old_owner_id=old_owner, new_owner_id=new_owner, group_id=new_group,
                     note=_check_text("note", note))
     if old_owner != new_owner and owner is not None:
-        sla.ticket_sla_reassigned(ticket=ticket)
         notify(users=[owner], kind=NotificationKind.ASSIGNED, ticket=ticket,
                title=lambda: _("[%(number)s] assigned to you: %(title)s") % {"number": ticket.number,
                                                                             "title": ticket.title},
@@ -397,7 +400,6 @@ def ticket_set_priority(*, ticket: Ticket, actor: User, priority: str, reason: s
     ticket.priority_overridden = True
     _touch(ticket, timezone.now(), ["priority", "priority_overridden"])
     events.priority_changed(ticket, actor, old=old, new=priority, reason=reason)
-    sla.ticket_sla_recompute(ticket=ticket)
     return ticket
 
 
@@ -461,8 +463,6 @@ def ticket_update(*, ticket: Ticket, actor: User, changes: dict) -> Ticket:
             fields.append("priority")
     _touch(ticket, timezone.now(), fields)
     events.fields_changed(ticket, actor, changes=diff)
-    if "priority" in diff:
-        sla.ticket_sla_recompute(ticket=ticket)
     return ticket
 
 
@@ -485,10 +485,8 @@ def ticket_add_reply(*, ticket: Ticket, actor: User, body: str) -> TicketEvent:
         ticket.first_response_at = now
         fields.append("first_response_at")
     _touch(ticket, now, fields)
-    event = events.reply(ticket, actor, body=body, from_customer=from_customer)
-    if not from_customer:
-        sla.ticket_sla_customer_updated(ticket=ticket, first_response="first_response_at" in fields)
-    return event
+    return events.reply(ticket, actor, body=body, from_customer=from_customer,
+                        first_response="first_response_at" in fields)
 
 
 @transaction.atomic
@@ -519,7 +517,6 @@ def ticket_log_communication(*, ticket: Ticket, actor: User, channel: str, happe
     feedback = _check_text("customer_feedback", customer_feedback, required=True)
     ticket = _locked(ticket)
     _touch(ticket, timezone.now(), [])
-    sla.ticket_sla_customer_updated(ticket=ticket, first_response=False)
     return events.communication(ticket, actor, channel=channel, happened_at=happened_at,
                                 customer_feedback=feedback, next_step=_check_text("next_step", next_step),
                                 summary=_check_text("summary", summary))

@@ -93,8 +93,6 @@ def ticket_track(*, number: str, phone: str) -> TrackedTicket | None:
     None whether the number does not exist, the ticket has no contact phone or the phone differs:
     the caller must not be able to tell which.
     """
-    from serviceloop.sla.services import sla_summary
-
     number = number.strip()
     wanted = phone_digits(phone)
     # The exact spelling, and upper case for a visitor who typed 'fb20260501001': both hit the unique index.
@@ -107,7 +105,8 @@ def ticket_track(*, number: str, phone: str) -> TrackedTicket | None:
         return None
     events = (TicketEvent.objects.filter(ticket=ticket, is_public=True, kind__in=TRACKED_EVENT_KINDS)
               .only("kind", "created_at", "body", "data").order_by("created_at", "id"))
-    sla = sla_summary(getattr(ticket, "sla", None), ticket)
+    clock = getattr(ticket, "sla", None)  # joined above; TicketSLA.summary is the SLA app's own read
+    sla = clock.summary() if clock is not None else None
     respond_by = resolve_by = None
     if sla:
         response = sla["first_response"] or sla["acknowledge"]

@@ -49,7 +49,7 @@ def workload(world) -> dict:
     """A morning's queue: alice's own tickets, unassigned ones, her group's; overdue, at risk and
     paused clocks, two high-priority tickets among them."""
     from serviceloop.accounts.models import Team
-    from serviceloop.sla.services import sla_sweep
+    from serviceloop.sla.services.sweep import sla_sweep
     from serviceloop.tickets import services
 
     team = Team.objects.create(name="硬件组")

@@ -14,7 +14,7 @@ from serviceloop.core import rows
 from serviceloop.customers.models import Organization
 from serviceloop.customers.selectors import organization_get
 from serviceloop.sla.models import TicketSLA
-from serviceloop.sla.services import default_version
+from serviceloop.sla.services.policies import default_version
 from serviceloop.tickets.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db

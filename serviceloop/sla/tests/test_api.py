@@ -11,9 +11,11 @@ import pytest
 import time_machine
 
 from serviceloop.accounts.models import Team
-from serviceloop.sla import services
+from serviceloop.sla import selectors as sla_selectors
 from serviceloop.sla.models import CalendarDay, CompensationRule, Escalation, SLAPolicy
 from serviceloop.sla.presets import PRESETS
+from serviceloop.sla.services import calendars, policies, sweep
+from serviceloop.sla.services.escalation import ticket_escalate
 from serviceloop.tickets import services as tickets
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -39,7 +41,7 @@ def fields(response) -> list[str]:
 
 
 def default_policy_id() -> int:
-    services.policy_install_presets()
+    policies.policy_install_presets()
     return SLAPolicy.objects.get(is_default=True).pk
 
 
@@ -56,6 +58,14 @@ def test_staff_list_the_policies_with_their_version_history(world, api_as):
     assert v1["number"] == 1 and v1["created_by"] is None and len(v1["targets"]) == 16
     assert {"priority": "medium", "metric": "resolution", "amount": 3, "unit": "working_days", "tier": "",
             "contract_level": ""} in v1["targets"]
+
+
+def test_listing_the_policies_only_reads(world, api_as):
+    # The presets come from the data migration; a GET never installs them (issue #10: no write on a read).
+    SLAPolicy.objects.all().delete()
+    response = api_as("alice").get("sla/policies")
+    assert response.status_code == 200 and response.json() == []
+    assert not SLAPolicy.objects.exists()
 
 
 def test_customers_may_not_read_the_policies(world, api_as):
@@ -133,7 +143,7 @@ def test_staff_see_the_default_calendar_with_its_business_hours(world, api_as):
 
 
 def test_overlapping_business_hours_are_refused_with_422(world, api_as):
-    cal_id = services.default_calendar().pk
+    cal_id = calendars.default_calendar().pk
     api = api_as("adam")
     response = api.put(f"sla/calendars/{cal_id}/windows", [{"start": "09:00", "end": "12:30"},
                                                            {"start": "12:00", "end": "18:00"}])
@@ -147,7 +157,7 @@ def test_overlapping_business_hours_are_refused_with_422(world, api_as):
 
 
 def test_a_calendar_day_outside_1900_to_2100_is_refused_with_422(world, api_as):
-    cal_id = services.default_calendar().pk
+    cal_id = calendars.default_calendar().pk
     api = api_as("adam")
     for day in ("2101-01-01", "1899-12-31"):
         response = api.post(f"sla/calendars/{cal_id}/days", {"date": day, "is_working": False, "name": "?"})
@@ -158,7 +168,7 @@ def test_a_calendar_day_outside_1900_to_2100_is_refused_with_422(world, api_as):
 
 
 def test_an_administrator_enters_a_day_of_a_year_the_package_does_not_know(world, api_as):
-    cal_id = services.default_calendar().pk
+    cal_id = calendars.default_calendar().pk
     response = api_as("adam").post(f"sla/calendars/{cal_id}/days",
                                    {"date": "2027-01-01", "is_working": False, "name": "元旦"})
     assert response.status_code == 201
@@ -246,9 +256,9 @@ def test_escalations_are_listed_newest_first_and_filtered_by_kind(world, api_as)
     with time_machine.travel(MONDAY, tick=False) as clock:
         ticket = tickets.ticket_assign(ticket=world.ticket(), actor=world.alice, owner=world.eric, group=team)
         clock.shift(timedelta(minutes=61))
-        services.sla_sweep()
+        sweep.sla_sweep()
         clock.shift(timedelta(minutes=5))
-        services.ticket_escalate(ticket=ticket, actor=world.eric, reason="需要研发", to=world.tom)
+        ticket_escalate(ticket=ticket, actor=world.eric, reason="需要研发", to=world.tom)
         api = api_as("sam")
         everything = api.get("sla/escalations").json()
         automatic = api.get("sla/escalations", {"kind": "acknowledge_overdue"}).json()
@@ -267,7 +277,7 @@ def resolve_late(world, org, minutes_late: int):
     with time_machine.travel(MONDAY, tick=False) as clock:
         ticket = world.ticket(org=org)
         tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress")
-        deadline = services.sla_summary(ticket.sla, ticket)["resolution"]["due"]
+        deadline = sla_selectors.sla_summary(ticket.sla, ticket)["resolution"]["due"]
         clock.move_to(deadline + timedelta(minutes=minutes_late))
         tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="resolved")
     return ticket

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from serviceloop.sla import services
 from serviceloop.sla.checks import next_year_calendar_known
 from serviceloop.sla.models import CalendarDay
+from serviceloop.sla.services import calendars
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -40,8 +40,8 @@ def test_administrators_are_warned_from_november_when_next_year_is_unknown():
     with time_machine.travel(datetime(2026, 11, 1, 9, tzinfo=SHANGHAI), tick=False):
         warnings = next_year_calendar_known()
         assert [w.id for w in warnings] == ["sla.W001"] and "2027" in warnings[0].msg
-        calendar = services.default_calendar()
+        calendar = calendars.default_calendar()
         for day, name in [(date(2027, 1, 1), "元旦"), (date(2027, 2, 5), "春节"), (date(2027, 2, 8), "春节"),
                           (date(2027, 2, 9), "春节"), (date(2027, 2, 10), "春节")]:
-            services.calendar_day_set(calendar=calendar, day=day, is_working=False, name=name)
+            calendars.calendar_day_set(calendar=calendar, day=day, is_working=False, name=name)
         assert next_year_calendar_known() == []

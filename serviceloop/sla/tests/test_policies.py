@@ -16,10 +16,11 @@ import pytest
 import time_machine
 
 from serviceloop.core.errors import Forbidden, InvalidInput
-from serviceloop.sla import services
 from serviceloop.sla.models import CalendarDay, SLAPolicy, SLATarget, TicketSLA
 from serviceloop.sla.presets import DEFAULT_PRESET, PRESETS
-from serviceloop.sla.services import TargetSpec
+from serviceloop.sla.services import calendars, policies
+from serviceloop.sla.services.clock import ticket_sla_recompute
+from serviceloop.sla.services.policies import TargetSpec
 from serviceloop.tickets import services as tickets
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -31,7 +32,7 @@ def sh(*args: int) -> datetime:
 
 
 def seed_001():
-    services.policy_install_presets()
+    policies.policy_install_presets()
     return SLAPolicy.objects.get(name=PRESETS[DEFAULT_PRESET]["name"])
 
 
@@ -41,8 +42,17 @@ def error_fields(exc_info) -> list[str]:
 
 # --- presets ----------------------------------------------------------------------------------------
 
-def test_it_installs_the_four_seed_presets_with_seed_001_as_the_default(db):
-    services.policy_install_presets()
+def _presets_as_written() -> set[tuple]:
+    """Every policy with its versions and targets, as comparable rows (ids and times left out)."""
+    return {(p.name, p.description, p.is_default, v.number, v.calendar.name, tuple(v.pause_statuses),
+             v.at_risk_ratio, v.created_by_id,
+             tuple(sorted(v.targets.values_list("priority", "tier", "contract_level", "metric", "amount",
+                                                "unit"))))
+            for p in SLAPolicy.objects.all() for v in p.versions.select_related("calendar")}
+
+
+def test_a_new_database_holds_the_four_seed_presets_with_seed_001_as_the_default(db):
+    # Written by the data migration (0006_seed_presets), not by a first read or a first ticket.
     assert SLAPolicy.objects.count() == 4
     assert sorted(SLAPolicy.objects.values_list("name", flat=True)) == sorted(p["name"] for p in PRESETS.values())
     default = SLAPolicy.objects.get(is_default=True)
@@ -56,11 +66,25 @@ def test_it_installs_the_four_seed_presets_with_seed_001_as_the_default(db):
                    for m, (a, u) in metrics.items()}
     assert ("medium", "resolution", 3, "working_days") in got
     assert ("urgent", "acknowledge", 60, "calendar_minutes") in got
+    assert version.reason == "按原始需求文档预置"  # in the installation's language (LANGUAGE_CODE)
+    calendar = version.calendar
+    assert calendar.is_default and calendar.timezone == "Asia/Shanghai"
+    assert [(w.start, w.end) for w in calendar.windows.order_by("start")] == [(time(9), time(12)),
+                                                                               (time(13), time(18))]
+
+
+def test_presets_deleted_since_are_installed_again_exactly_as_the_migration_wrote_them(db):
+    migrated = _presets_as_written()
+    SLAPolicy.objects.all().delete()
+    policies.clear_policy_cache()
+    installed = policies.policy_install_presets()
+    assert len(installed) == 4
+    assert _presets_as_written() == migrated
 
 
 def test_installing_the_presets_twice_changes_nothing(db):
-    services.policy_install_presets()
-    services.policy_install_presets()
+    policies.policy_install_presets()
+    policies.policy_install_presets()
     assert SLAPolicy.objects.count() == 4
     assert SLAPolicy.objects.filter(is_default=True).count() == 1
     assert all(p.versions.count() == 1 for p in SLAPolicy.objects.all())
@@ -79,7 +103,7 @@ def test_a_new_ticket_runs_under_the_current_version_of_the_default_policy(world
 def test_an_edit_creates_version_2_recording_who_when_and_why(world):
     policy = seed_001()
     with time_machine.travel(sh(2026, 4, 1, 15, 30), tick=False):
-        v2 = services.policy_version_create(
+        v2 = policies.policy_version_create(
             policy=policy, actor=world.adam, reason="金牌合同：中优先级 2 个工作日解决",
             targets=[TargetSpec(priority="medium", metric="resolution", amount=2, unit="working_days")])
     assert v2.number == 2
@@ -98,7 +122,7 @@ def test_an_edit_creates_version_2_recording_who_when_and_why(world):
 def test_only_those_allowed_to_change_policies_may_write_a_version(world):
     policy = seed_001()
     with pytest.raises(Forbidden):
-        services.policy_version_create(policy=policy, actor=world.alice, reason="试试",
+        policies.policy_version_create(policy=policy, actor=world.alice, reason="试试",
                                        targets=[TargetSpec("medium", "resolution", 1, "working_days")])
     assert policy.versions.count() == 1
 
@@ -108,13 +132,13 @@ def test_a_ticket_started_under_version_1_keeps_its_deadlines_after_version_2(wo
     with time_machine.travel(MONDAY, tick=False) as clock:
         old = world.ticket()  # medium: resolve within 3 working days → Thursday 09:00
         clock.shift(timedelta(minutes=5))
-        services.policy_version_create(
+        policies.policy_version_create(
             policy=policy, actor=world.adam, reason="更严格",
             targets=[TargetSpec("medium", "resolution", 1, "working_days"),
                      TargetSpec("medium", "first_response", 60, "business_minutes")])
         clock.shift(timedelta(minutes=5))
         new = world.ticket()
-        services.ticket_sla_recompute(ticket=old)  # recomputing uses the ticket's own version
+        ticket_sla_recompute(ticket=old)  # recomputing uses the ticket's own version
         clock.shift(timedelta(minutes=5))
         tickets.ticket_transition(ticket=old, actor=world.eric, to_status="in_progress", sub_status="waiting_parts")
         clock.shift(timedelta(minutes=60))
@@ -131,7 +155,7 @@ def test_a_ticket_started_under_version_1_keeps_its_deadlines_after_version_2(wo
 
 def test_a_target_for_a_tier_wins_over_the_general_one(world):
     policy = seed_001()
-    services.policy_version_create(
+    policies.policy_version_create(
         policy=policy, actor=world.adam, reason="VIP 更快",
         targets=[TargetSpec("medium", "resolution", 3, "working_days"),
                  TargetSpec("medium", "resolution", 1, "working_days", tier="vip")])
@@ -154,7 +178,7 @@ def test_a_target_that_cannot_be_counted_is_refused(world, target, field):
     policy = seed_001()
     before = SLATarget.objects.count()
     with pytest.raises(InvalidInput) as exc:
-        services.policy_version_create(policy=policy, actor=world.adam, reason="错", targets=[target])
+        policies.policy_version_create(policy=policy, actor=world.adam, reason="错", targets=[target])
     assert error_fields(exc) == [field]
     assert policy.versions.count() == 1
     assert SLATarget.objects.count() == before
@@ -164,7 +188,7 @@ def test_the_same_target_listed_twice_is_refused(world):
     policy = seed_001()
     target = TargetSpec("high", "first_response", 120, "business_minutes")
     with pytest.raises(InvalidInput) as exc:
-        services.policy_version_create(policy=policy, actor=world.adam, reason="重复", targets=[target, target])
+        policies.policy_version_create(policy=policy, actor=world.adam, reason="重复", targets=[target, target])
     assert error_fields(exc) == ["targets[1]"]
     assert policy.versions.count() == 1
 
@@ -173,7 +197,7 @@ def test_the_same_target_listed_twice_is_refused(world):
 def test_an_at_risk_ratio_outside_10_to_99_percent_is_refused(world, ratio):
     policy = seed_001()
     with pytest.raises(InvalidInput) as exc:
-        services.policy_version_create(policy=policy, actor=world.adam, reason="错", at_risk_ratio=ratio,
+        policies.policy_version_create(policy=policy, actor=world.adam, reason="错", at_risk_ratio=ratio,
                                        targets=[TargetSpec("medium", "resolution", 3, "working_days")])
     assert error_fields(exc) == ["at_risk_ratio"]
     assert policy.versions.count() == 1
@@ -182,7 +206,7 @@ def test_an_at_risk_ratio_outside_10_to_99_percent_is_refused(world, ratio):
 def test_an_unknown_pause_status_is_refused(world):
     policy = seed_001()
     with pytest.raises(InvalidInput) as exc:
-        services.policy_version_create(policy=policy, actor=world.adam, reason="错", pause_statuses=["lunch"],
+        policies.policy_version_create(policy=policy, actor=world.adam, reason="错", pause_statuses=["lunch"],
                                        targets=[TargetSpec("medium", "resolution", 3, "working_days")])
     assert error_fields(exc) == ["pause_statuses"]
 
@@ -194,39 +218,39 @@ def test_an_unknown_pause_status_is_refused(world):
     [],
 ])
 def test_business_hours_that_overlap_or_are_empty_are_refused(db, windows):
-    cal = services.default_calendar()
+    cal = calendars.default_calendar()
     with pytest.raises(InvalidInput) as exc:
-        services.calendar_set_windows(calendar=cal, windows=windows)
+        calendars.calendar_set_windows(calendar=cal, windows=windows)
     assert error_fields(exc) == ["windows"]
     assert list(cal.windows.values_list("start", "end")) == [(time(9), time(12)), (time(13), time(18))]
 
 
 def test_touching_business_hours_are_accepted(db):
-    cal = services.default_calendar()
-    services.calendar_set_windows(calendar=cal, windows=[(time(13), time(17, 30)), (time(8, 30), time(13))])
+    cal = calendars.default_calendar()
+    calendars.calendar_set_windows(calendar=cal, windows=[(time(13), time(17, 30)), (time(8, 30), time(13))])
     assert list(cal.windows.values_list("start", "end")) == [(time(8, 30), time(13)), (time(13), time(17, 30))]
 
 
 @pytest.mark.parametrize("day", [date(1899, 12, 31), date(2101, 1, 1), date(1, 1, 1), date(9999, 12, 31)])
 def test_a_calendar_day_outside_1900_to_2100_is_refused(db, day):
-    cal = services.default_calendar()
+    cal = calendars.default_calendar()
     with pytest.raises(InvalidInput) as exc:
-        services.calendar_day_set(calendar=cal, day=day, is_working=False, name="远古")
+        calendars.calendar_day_set(calendar=cal, day=day, is_working=False, name="远古")
     assert error_fields(exc) == ["date"]
     assert not CalendarDay.objects.exists()
 
 
 def test_the_first_and_last_day_of_the_range_are_accepted_and_a_day_can_be_corrected(db):
-    cal = services.default_calendar()
-    services.calendar_day_set(calendar=cal, day=date(1900, 1, 1), is_working=False, name="元旦")
-    services.calendar_day_set(calendar=cal, day=date(2100, 12, 31), is_working=True)
-    services.calendar_day_set(calendar=cal, day=date(2100, 12, 31), is_working=False, name="公司年会")
+    cal = calendars.default_calendar()
+    calendars.calendar_day_set(calendar=cal, day=date(1900, 1, 1), is_working=False, name="元旦")
+    calendars.calendar_day_set(calendar=cal, day=date(2100, 12, 31), is_working=True)
+    calendars.calendar_day_set(calendar=cal, day=date(2100, 12, 31), is_working=False, name="公司年会")
     assert list(CalendarDay.objects.values_list("date", "is_working", "name", "source")) == [
         (date(1900, 1, 1), False, "元旦", "company"), (date(2100, 12, 31), False, "公司年会", "company")]
 
 
 def test_an_unknown_day_source_is_refused(db):
     with pytest.raises(InvalidInput) as exc:
-        services.calendar_day_set(calendar=services.default_calendar(), day=date(2027, 1, 1), is_working=False,
+        calendars.calendar_day_set(calendar=calendars.default_calendar(), day=date(2027, 1, 1), is_working=False,
                                   source="rumour")
     assert error_fields(exc) == ["source"]

@@ -9,8 +9,9 @@ import pytest
 import time_machine
 
 from serviceloop.core.errors import Forbidden, InvalidInput
-from serviceloop.sla import services
 from serviceloop.sla.models import Metric, SLAPolicy, TicketSLA, Unit
+from serviceloop.sla.services import policies
+from serviceloop.sla.services.clock import organization_sla_recompute, ticket_sla_set_policy
 from serviceloop.tickets.models import TicketEvent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,7 +23,7 @@ def test_a_supervisor_moves_a_ticket_to_another_policy_and_its_deadlines_follow(
         ticket = world.ticket(urgency="urgent", org=world.org_b)  # high priority
         before = TicketSLA.objects.get(ticket=ticket)
         support = SLAPolicy.objects.get(name__contains="004")
-        services.ticket_sla_set_policy(ticket=ticket, actor=world.sam, policy=support, reason="技术支持合同")
+        ticket_sla_set_policy(ticket=ticket, actor=world.sam, policy=support, reason="技术支持合同")
     after = TicketSLA.objects.get(ticket=ticket)
     assert after.version.policy == support and after.version != before.version
     # 004: high = 8 business hours to resolve, from Monday 09:00 → Monday 18:00
@@ -34,18 +35,18 @@ def test_only_supervisors_move_tickets_between_policies_and_they_say_why(world):
     ticket = world.ticket()
     policy = SLAPolicy.objects.get(name__contains="004")
     with pytest.raises(Forbidden):
-        services.ticket_sla_set_policy(ticket=ticket, actor=world.alice, policy=policy, reason="x")
+        ticket_sla_set_policy(ticket=ticket, actor=world.alice, policy=policy, reason="x")
     with pytest.raises(InvalidInput):
-        services.ticket_sla_set_policy(ticket=ticket, actor=world.sam, policy=policy, reason=" ")
+        ticket_sla_set_policy(ticket=ticket, actor=world.sam, policy=policy, reason=" ")
 
 
 def test_a_new_tier_recomputes_the_open_tickets_of_the_customer(world):
-    services.policy_install_presets()
+    policies.policy_install_presets()
     vip = SLAPolicy.objects.get(is_default=True)
-    version = services.policy_version_create(
+    version = policies.policy_version_create(
         policy=vip, actor=world.adam, reason="VIP 客户更快解决",
-        targets=[*services.preset_targets("seed-001"),
-                 services.TargetSpec(priority="low", metric=Metric.RESOLUTION, amount=1, unit=Unit.WORKING_DAYS,
+        targets=[*policies.preset_targets("seed-001"),
+                 policies.TargetSpec(priority="low", metric=Metric.RESOLUTION, amount=1, unit=Unit.WORKING_DAYS,
                                      tier="vip")])
     with time_machine.travel(MONDAY_9, tick=False):
         ticket = world.ticket(org=world.org_b)  # normal tier, low priority: 5 working days
@@ -53,5 +54,5 @@ def test_a_new_tier_recomputes_the_open_tickets_of_the_customer(world):
         assert TicketSLA.objects.get(ticket=ticket).resolution_due == MONDAY_9 + timedelta(days=7)
         world.org_b.tier = "vip"
         world.org_b.save(update_fields=["tier"])
-        assert services.organization_sla_recompute(organization_id=world.org_b.pk) == 1
+        assert organization_sla_recompute(organization_id=world.org_b.pk) == 1
     assert TicketSLA.objects.get(ticket=ticket).resolution_due == MONDAY_9 + timedelta(days=1)

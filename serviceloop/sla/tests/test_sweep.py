@@ -25,8 +25,9 @@ from serviceloop.accounts.roles import Role
 from serviceloop.accounts.services import user_create
 from serviceloop.core.errors import Conflict, Forbidden, InvalidInput
 from serviceloop.notifications.models import Notification
-from serviceloop.sla import services
 from serviceloop.sla.models import Breach, Compensation, CompensationRule, Escalation, TicketSLA
+from serviceloop.sla.services import sweep as sweeper
+from serviceloop.sla.services.escalation import ticket_escalate
 from serviceloop.tickets import services as tickets
 from serviceloop.tickets.models import TicketEvent
 
@@ -64,7 +65,7 @@ def kinds_of(ticket) -> list[str]:
 
 def sweep(at: datetime):
     with time_machine.travel(at, tick=False):
-        return services.sla_sweep()
+        return sweeper.sla_sweep()
 
 
 # --- acknowledgement (ASN-3) ------------------------------------------------------------------------
@@ -269,7 +270,7 @@ def test_a_sweep_with_nothing_due_does_nothing_in_a_handful_of_queries(world, te
         for _ in range(5):
             assigned_ticket(world, team)
     with time_machine.travel(sh(2026, 3, 2, 9, 1), tick=False), CaptureQueriesContext(connection) as queries:
-        result = services.sla_sweep()
+        result = sweeper.sla_sweep()
     assert result.total == 0
     assert len(queries) <= 6, [q["sql"] for q in queries]
     assert not Escalation.objects.exists() and not Notification.objects.exclude(kind="assigned").exists()
@@ -280,7 +281,7 @@ def test_a_sweep_with_nothing_due_does_nothing_in_a_handful_of_queries(world, te
 def test_an_engineer_escalates_by_hand_with_reason_department_and_expected_feedback(world, team):
     with time_machine.travel(MONDAY, tick=False):
         ticket = assigned_ticket(world, team)
-        escalation = services.ticket_escalate(
+        escalation = ticket_escalate(
             ticket=ticket, actor=world.eric, reason="疑似固件缺陷，需要研发分析日志", to=world.tom,
             department="研发部", expected_feedback_at=sh(2026, 3, 3, 12, 0))
     escalation.refresh_from_db()
@@ -297,7 +298,7 @@ def test_an_engineer_escalates_by_hand_with_reason_department_and_expected_feedb
 
 def test_an_escalation_to_a_department_needs_no_person(world):
     ticket = world.ticket()
-    escalation = services.ticket_escalate(ticket=ticket, actor=world.alice, reason="需要质量部判定", department="质量部")
+    escalation = ticket_escalate(ticket=ticket, actor=world.alice, reason="需要质量部判定", department="质量部")
     assert escalation.escalated_to is None and escalation.department == "质量部"
     assert not Notification.objects.filter(kind="escalated").exists()
 
@@ -316,7 +317,7 @@ def test_a_manual_escalation_without_what_it_needs_is_refused(world, changes, fi
         if isinstance(args["to"], str):
             args["to"] = world.users[args["to"]]
         with pytest.raises(InvalidInput) as exc:
-            services.ticket_escalate(ticket=ticket, actor=world.eric, **args)
+            ticket_escalate(ticket=ticket, actor=world.eric, **args)
     assert [e["field"] for e in exc.value.errors] == [field]
     assert not Escalation.objects.exists()
 
@@ -324,7 +325,7 @@ def test_a_manual_escalation_without_what_it_needs_is_refused(world, changes, fi
 def test_a_customer_cannot_escalate(world):
     ticket = world.ticket(by="carol")
     with pytest.raises(Forbidden):
-        services.ticket_escalate(ticket=ticket, actor=world.carol, reason="太慢了", to=world.tom)
+        ticket_escalate(ticket=ticket, actor=world.carol, reason="太慢了", to=world.tom)
     assert not Escalation.objects.exists()
 
 
@@ -332,7 +333,7 @@ def test_a_closed_ticket_cannot_be_escalated(world):
     ticket = world.ticket()
     tickets.ticket_transition(ticket=ticket, actor=world.alice, to_status="closed")
     with pytest.raises(Conflict):
-        services.ticket_escalate(ticket=ticket, actor=world.eric, reason="再看看", to=world.tom)
+        ticket_escalate(ticket=ticket, actor=world.eric, reason="再看看", to=world.tom)
 
 
 # --- compensation (SLA-6) ----------------------------------------------------------------------------------
@@ -377,7 +378,7 @@ def test_the_compensation_grows_with_the_breach_until_it_is_resolved(world):
         ticket = world.ticket()
         tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress")
         clock.move_to(sh(2026, 3, 5, 9, 1))
-        services.sla_sweep()
+        sweeper.sla_sweep()
         assert Compensation.objects.get().cash == Decimal("100.00")  # the first started hour
         clock.move_to(sh(2026, 3, 5, 11, 30))
         tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="resolved")
@@ -418,7 +419,7 @@ def test_a_worker_killed_mid_sweep_loses_no_escalation_and_repeats_none(monkeypa
 
     world = build_world()
     made, due = _overdue_tickets(world, 8)
-    real_notify = services.notify
+    real_notify = sweeper.notify
     calls: list[int] = []
 
     def notify_then_die(**kwargs):
@@ -427,11 +428,11 @@ def test_a_worker_killed_mid_sweep_loses_no_escalation_and_repeats_none(monkeypa
             raise WorkerKilled
         return real_notify(**kwargs)
 
-    monkeypatch.setattr(services, "notify", notify_then_die)
+    monkeypatch.setattr(sweeper, "notify", notify_then_die)
     with pytest.raises(WorkerKilled):
-        services.sla_sweep(now=sh(2026, 3, 2, 10, 1))
+        sweeper.sla_sweep(now=sh(2026, 3, 2, 10, 1))
     killed_on = calls[2]
-    monkeypatch.setattr(services, "notify", real_notify)
+    monkeypatch.setattr(sweeper, "notify", real_notify)
 
     # Whatever committed before the kill is complete; the rest is untouched, claim included.
     escalated = set()
@@ -445,7 +446,7 @@ def test_a_worker_killed_mid_sweep_loses_no_escalation_and_repeats_none(monkeypa
     assert killed_on not in escalated
     assert TicketSLA.objects.get(ticket_id=killed_on).acknowledge_due == ACK_DUE
 
-    result = services.sla_sweep(now=sh(2026, 3, 2, 10, 2))
+    result = sweeper.sla_sweep(now=sh(2026, 3, 2, 10, 2))
     assert result.acknowledge_escalations == len(made) - len(escalated)
     for ticket in made:
         assert kinds_of(ticket) == ["acknowledge_overdue"], ticket.pk
@@ -453,34 +454,34 @@ def test_a_worker_killed_mid_sweep_loses_no_escalation_and_repeats_none(monkeypa
         assert TicketEvent.objects.filter(ticket=ticket, kind="escalated").count() == 1
         assert sla_of(ticket).acknowledge_due is None
     assert Notification.objects.filter(user=world.sam).count() == len(made)
-    assert services.sla_sweep(now=sh(2026, 3, 2, 10, 3)).total == 0
+    assert sweeper.sla_sweep(now=sh(2026, 3, 2, 10, 3)).total == 0
 
 
 def test_a_row_that_keeps_failing_does_not_hold_back_the_others_and_is_retried_next_sweep(world, monkeypatch):
     made, due = _overdue_tickets(world, 5)
     broken = made[2]
-    real_escalate = services._escalate
+    real_escalate = sweeper.escalation_record
 
     def escalate_or_fail(**kwargs):
         if kwargs["ticket"].pk == broken.pk:
             raise RuntimeError("mail server on fire")
         return real_escalate(**kwargs)
 
-    monkeypatch.setattr(services, "_escalate", escalate_or_fail)
-    result = services.sla_sweep(now=sh(2026, 3, 2, 10, 1))
+    monkeypatch.setattr(sweeper, "escalation_record", escalate_or_fail)
+    result = sweeper.sla_sweep(now=sh(2026, 3, 2, 10, 1))
     assert result.acknowledge_escalations == 4
     assert kinds_of(broken) == [] and sla_of(broken).acknowledge_due == due[broken.pk]
     assert not Breach.objects.filter(ticket=broken).exists()  # its breach rolled back with the claim
 
-    monkeypatch.setattr(services, "_escalate", real_escalate)
-    assert services.sla_sweep(now=sh(2026, 3, 2, 10, 2)).acknowledge_escalations == 1
+    monkeypatch.setattr(sweeper, "escalation_record", real_escalate)
+    assert sweeper.sla_sweep(now=sh(2026, 3, 2, 10, 2)).acknowledge_escalations == 1
     assert all(kinds_of(t) == ["acknowledge_overdue"] for t in made)
 
 
 
 def test_a_one_off_error_neither_loses_nor_repeats_the_rows_handled_with_it(world, monkeypatch):
     made, _due = _overdue_tickets(world, 6)
-    real_notify = services.notify
+    real_notify = sweeper.notify
     calls: list[int] = []
 
     def flaky_notify(**kwargs):
@@ -489,15 +490,15 @@ def test_a_one_off_error_neither_loses_nor_repeats_the_rows_handled_with_it(worl
             raise RuntimeError("SMTP hiccup")
         return real_notify(**kwargs)
 
-    monkeypatch.setattr(services, "notify", flaky_notify)
-    result = services.sla_sweep(now=sh(2026, 3, 2, 10, 1))
+    monkeypatch.setattr(sweeper, "notify", flaky_notify)
+    result = sweeper.sla_sweep(now=sh(2026, 3, 2, 10, 1))
     assert result.acknowledge_escalations == 6  # the failed row was tried again on its own
     for ticket in made:
         assert kinds_of(ticket) == ["acknowledge_overdue"], ticket.pk
         assert TicketEvent.objects.filter(ticket=ticket, kind="escalated").count() == 1
         assert Breach.objects.filter(ticket=ticket).count() == 1
     assert Notification.objects.filter(user=world.sam).count() == 6
-    assert services.sla_sweep(now=sh(2026, 3, 2, 10, 2)).total == 0
+    assert sweeper.sla_sweep(now=sh(2026, 3, 2, 10, 2)).total == 0
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL: set DATABASE_URL")
@@ -510,16 +511,16 @@ def test_two_sweepers_at_once_escalate_each_ticket_exactly_once():
     barrier = threading.Barrier(2)
     results, errors = [], []
 
-    def sweeper():
+    def sweep_in_a_thread():
         try:
             barrier.wait(timeout=30)
-            results.append(services.sla_sweep(now=sh(2026, 3, 2, 10, 1)))
+            results.append(sweeper.sla_sweep(now=sh(2026, 3, 2, 10, 1)))
         except BaseException as exc:  # noqa: BLE001 - reported to the main thread below
             errors.append(exc)
         finally:
             connections.close_all()
 
-    workers = [threading.Thread(target=sweeper) for _ in range(2)]
+    workers = [threading.Thread(target=sweep_in_a_thread) for _ in range(2)]
     for w in workers:
         w.start()
     for w in workers:

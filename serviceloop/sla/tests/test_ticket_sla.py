@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
-from serviceloop.sla import services
 from serviceloop.sla.calendar import official_days
 from serviceloop.sla.deadlines import add_business_minutes
 from serviceloop.sla.models import Breach, PauseInterval, TicketSLA
-from serviceloop.sla.services import sla_summary
+from serviceloop.sla.selectors import sla_summary
+from serviceloop.sla.services import calendars, sweep
 from serviceloop.tickets import services as tickets
 from serviceloop.tickets.models import Ticket
 
@@ -95,7 +95,7 @@ def test_a_ticket_in_the_evening_starts_counting_business_time_next_working_day(
 
 
 def test_a_company_holiday_on_an_ordinary_working_day_pushes_the_deadline(world):
-    services.calendar_day_set(calendar=services.default_calendar(), day=date(2026, 3, 4), is_working=False,
+    calendars.calendar_day_set(calendar=calendars.default_calendar(), day=date(2026, 3, 4), is_working=False,
                               name="公司年会")
     with time_machine.travel(sh(2026, 3, 2, 10, 0), tick=False):
         ticket = world.ticket()
@@ -103,7 +103,7 @@ def test_a_company_holiday_on_an_ordinary_working_day_pushes_the_deadline(world)
 
 
 def test_a_company_working_saturday_pulls_the_deadline_in(world):
-    services.calendar_day_set(calendar=services.default_calendar(), day=date(2026, 3, 7), is_working=True,
+    calendars.calendar_day_set(calendar=calendars.default_calendar(), day=date(2026, 3, 7), is_working=True,
                               name="盘点加班")
     with time_machine.travel(sh(2026, 3, 5, 10, 0), tick=False):  # Thursday
         ticket = world.ticket()
@@ -180,7 +180,7 @@ def test_acknowledging_after_the_sweep_recorded_the_breach_completes_it_with_its
     with time_machine.travel(MONDAY, tick=False) as clock:
         ticket = world.ticket()
         clock.shift(timedelta(minutes=61))
-        services.sla_sweep()
+        sweep.sla_sweep()
         clock.shift(timedelta(minutes=29))
         tickets.ticket_accept(ticket=ticket, actor=world.eric)
     breach = Breach.objects.get(ticket=ticket, metric="acknowledge")
@@ -227,7 +227,7 @@ def test_waiting_for_the_customer_stops_the_clock_and_resuming_shifts_the_deadli
         move(ticket, world.eric, "in_progress", "waiting_customer")
         paused, paused_summary = sla_of(ticket), summary(ticket)
         pause = PauseInterval.objects.get(ticket=ticket)
-        assert services.sla_sweep(now=sh(2026, 3, 9, 9, 0)).total == 0  # nothing falls due while paused
+        assert sweep.sla_sweep(now=sh(2026, 3, 9, 9, 0)).total == 0  # nothing falls due while paused
         clock.shift(timedelta(hours=3, minutes=30))  # 13:30: 150 business minutes paused
         move(ticket, world.eric, "in_progress", "diagnosed")
     assert (pause.started_at, pause.ended_at, pause.reason) == (sh(2026, 3, 2, 10, 0), None, "waiting_customer")
@@ -240,7 +240,7 @@ def test_waiting_for_the_customer_stops_the_clock_and_resuming_shifts_the_deadli
     resumed = sla_of(ticket)
     assert PauseInterval.objects.get(ticket=ticket).ended_at == sh(2026, 3, 2, 13, 30)
     assert resumed.paused_since is None and not summary(ticket)["paused"]
-    cal = services.working_calendar(resumed.version.calendar_id)
+    cal = calendars.working_calendar(resumed.version.calendar_id)
     assert resumed.resolution_due == add_business_minutes(before.resolution_due, 150, cal)
     assert resumed.resolution_due == sh(2026, 3, 5, 11, 30)
     assert resumed.first_response_due == sh(2026, 3, 3, 11, 30)
@@ -339,11 +339,11 @@ def test_a_deadline_in_an_unknown_year_never_fails_creation_and_is_marked_estima
 
 
 def test_with_the_unknown_year_entered_by_hand_the_company_days_win(world):
-    cal = services.default_calendar()
+    cal = calendars.default_calendar()
     for day, working, name in [(date(2027, 1, 1), False, "元旦"), (date(2027, 1, 2), False, "元旦"),
                                (date(2027, 1, 3), False, "元旦"), (date(2027, 1, 4), True, ""),
                                (date(2027, 1, 5), True, "")]:
-        services.calendar_day_set(calendar=cal, day=day, is_working=working, name=name)
+        calendars.calendar_day_set(calendar=cal, day=day, is_working=working, name=name)
     with time_machine.travel(sh(2026, 12, 30, 10, 0), tick=False):
         ticket = world.ticket()
     sla = sla_of(ticket)
@@ -383,7 +383,7 @@ def test_an_overdue_target_keeps_the_ticket_first_after_the_sweep_claims_it(worl
     with time_machine.travel(MONDAY, tick=False) as clock:
         ticket = world.ticket()
         clock.shift(timedelta(minutes=61))
-        services.sla_sweep()
+        sweep.sla_sweep()
     sla = sla_of(ticket)
     assert sla.acknowledge_due is None and sla.breached  # claimed by the sweeper
     assert sla.next_deadline == sh(2026, 3, 2, 10, 0)  # still the missed acknowledgement

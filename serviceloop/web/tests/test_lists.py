@@ -26,7 +26,7 @@ from django.utils import translation
 
 from serviceloop.accounts.models import Team
 from serviceloop.sla.models import TicketSLA
-from serviceloop.sla.services import sla_sweep
+from serviceloop.sla.services.sweep import sla_sweep
 from serviceloop.tickets import services
 from serviceloop.tickets.models import SavedFilter, Ticket
 from serviceloop.web.views import lists

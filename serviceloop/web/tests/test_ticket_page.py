@@ -16,7 +16,7 @@ from django.utils.timezone import localtime
 
 from serviceloop.accounts.models import Team
 from serviceloop.sla.models import Escalation, EscalationKind
-from serviceloop.sla.services import ticket_escalate
+from serviceloop.sla.services.escalation import ticket_escalate
 from serviceloop.tickets import services
 from serviceloop.tickets.choices import Priority, Status, SubStatus
 from serviceloop.tickets.models import Attachment

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from serviceloop.core.errors import ServiceError
 from serviceloop.core.masking import mask_phone
-from serviceloop.sla.services import sla_state
+from serviceloop.sla.selectors import sla_state
 from serviceloop.tickets import selectors, services
 from serviceloop.tickets.choices import OPEN_STATUSES
 from serviceloop.tickets.selectors import Order, TicketFilters

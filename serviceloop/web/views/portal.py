@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from serviceloop.core.errors import ServiceError
-from serviceloop.sla.services import sla_summary
+from serviceloop.sla.selectors import sla_summary
 from serviceloop.tickets import services
 from serviceloop.web.forms import (
     ProblemForm,

@@ -25,9 +25,9 @@ from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
 from serviceloop.core.errors import NotFound, ServiceError
 from serviceloop.customers.models import Contact
-from serviceloop.sla import services as sla_services
 from serviceloop.sla.models import Escalation, EscalationKind
-from serviceloop.sla.services import sla_summary
+from serviceloop.sla.selectors import sla_summary
+from serviceloop.sla.services import escalation
 from serviceloop.tickets import filetypes, selectors, services
 from serviceloop.tickets.choices import (
     OPEN_STATUSES,
@@ -260,7 +260,7 @@ def ticket_detail(request, number: str):
         "can_accept": (not user.is_customer and ticket.accepted_at is None and ticket.status in OPEN_STATUSES
                        and (ticket.owner_id in (None, user.pk) or user.has_perm("tickets.assign_ticket"))),
         "can_assign": user.has_perm("tickets.assign_ticket") and ticket.status != Status.CLOSED,
-        # The same test sla.services.ticket_escalate makes (and so the API): staff who may move tickets.
+        # The same test escalation.ticket_escalate makes (and so the API): staff who may move tickets.
         "can_escalate": (not user.is_customer and user.has_perm("tickets.transition_ticket")
                          and ticket.status != Status.CLOSED),
         # attachment_add takes files from staff on any ticket and from customers on their own;
@@ -359,9 +359,9 @@ def ticket_escalate(request, number: str):
     """上报 (ASN-5): the SLA service decides who may, exactly as for the API."""
 
     def perform(ticket, data):
-        sla_services.ticket_escalate(ticket=ticket, actor=request.user, reason=data["reason"], to=data["to"],
-                                     department=data["department"] or "",
-                                     expected_feedback_at=data["expected_feedback_at"])
+        escalation.ticket_escalate(ticket=ticket, actor=request.user, reason=data["reason"], to=data["to"],
+                                   department=data["department"] or "",
+                                   expected_feedback_at=data["expected_feedback_at"])
         return _("The ticket was escalated.")
 
     return _act(request, number, EscalateForm, perform)

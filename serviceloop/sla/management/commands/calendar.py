@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from serviceloop.sla import services
 from serviceloop.sla.calendar import official_days
 from serviceloop.sla.models import BusinessCalendar, DaySource
+from serviceloop.sla.services.calendars import calendar_day_set, default_calendar
 
 
 class Command(BaseCommand):
@@ -23,13 +23,13 @@ class Command(BaseCommand):
             if cal is None:
                 raise CommandError(f"no calendar named {options['calendar']}")
         else:
-            cal = services.default_calendar()
+            cal = default_calendar()
         try:
             days = official_days(year)
         except ValueError as exc:
             raise CommandError(f"{exc} — enter {year}'s days in the admin (SLA → calendar days) instead.") from exc
         with transaction.atomic():
             for day, is_working, name in days:
-                services.calendar_day_set(calendar=cal, day=day, is_working=is_working, name=name,
+                calendar_day_set(calendar=cal, day=day, is_working=is_working, name=name,
                                           source=DaySource.OFFICIAL)
         self.stdout.write(self.style.SUCCESS(f"{len(days)} days of {year} copied into “{cal.name}”"))
