@@ -24,6 +24,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from serviceloop.notifications import outbox
 from serviceloop.notifications.models import Notification
 from serviceloop.sla.services.calendars import default_calendar
 from serviceloop.sla.services.policies import policy_install_presets
@@ -170,6 +171,7 @@ def _policy_version(world) -> Request:
 def _alice_notification(world) -> Request:
     ticket = _ticket(world)
     services.ticket_assign(ticket=ticket, actor=world.sam, owner=world.alice)
+    outbox.send_due()  # the in-app row is written when the outbox sends (after commit in production)
     return Request(params={"notification_id": Notification.objects.filter(user=world.alice).latest("id").pk})
 
 

@@ -31,7 +31,7 @@ from .rules import clear_endpoint_cache
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("title", "user", "kind", "created_at", "read_at", "emailed_at")
+    list_display = ("title", "user", "kind", "created_at", "read_at")
     list_filter = ("kind",)
     list_select_related = ("user",)
     raw_id_fields = ("ticket", "user", "delivery")

@@ -3,7 +3,7 @@
 A `Delivery` is one message to one recipient by one channel because of one event. It is written in the
 same transaction as the event, unique per (event key, channel, recipient), and sent by the worker after
 commit (outbox.py); every try is a `DeliveryAttempt`. In-app messages are `Notification` rows, written by
-the outbox's in-app channel (and, until the lead rewires its callers, by `notify()`). Endpoints for group
+the outbox's in-app channel. Endpoints for group
 robots and webhooks keep their URL and secret sealed (core/secretbox.py). `MessageTemplate` rows override
 the default wording shipped in notifications/defaults/. `Preference` rows are each person's choices.
 """
@@ -83,7 +83,7 @@ class WebhookEvent(models.TextChoices):
 
 
 class NotificationKind(models.TextChoices):
-    """Kinds of in-app notification: the ones notify() has always written, then every message kind."""
+    """Kinds of in-app notification: the kinds rows written before the outbox carry, then every message kind."""
 
     ASSIGNED = "assigned", _("Ticket assigned to you")
     ACKNOWLEDGE_OVERDUE = "acknowledge_overdue", _("Acknowledgement overdue")
@@ -349,8 +349,8 @@ class Preference(models.Model):
 class Notification(models.Model):
     """A message for one user about one ticket; `read_at` is empty until they open it.
 
-    Written by the outbox's in-app channel (`delivery` set, unique: a delivery makes at most one row) or by
-    notify() (`delivery` empty)."""
+    Written by the outbox's in-app channel (`delivery` set, unique: a delivery makes at most one row); rows
+    from before the outbox have no delivery."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                              verbose_name=_("user"))
@@ -361,7 +361,6 @@ class Notification(models.Model):
     body = models.TextField(_("text"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
     delivery = models.OneToOneField(Delivery, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="notification", verbose_name=_("delivery"))
 

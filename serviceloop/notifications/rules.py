@@ -31,6 +31,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.sla.alerts import SlaAlert
 from serviceloop.tickets.choices import EventKind, Priority, Status, SubStatus, Urgency
 
 from .models import Channel, MessageKind, Robot, TemplateFormat, Webhook, WebhookEvent
@@ -45,17 +46,6 @@ MILESTONES = {
     SubStatus.SHIPPED: _("Parts shipped"),
     SubStatus.REPAIRED: _("Repair completed"),
 }
-
-
-class SlaAlert:
-    """What the SLA side reports (the lead connects sla's alert hook to receivers.sla_alert)."""
-
-    AT_RISK = "at_risk"
-    ACKNOWLEDGE_OVERDUE = "acknowledge_overdue"
-    RESPONSE_MISSED = "first_response_missed"
-    RESOLUTION_MISSED = "resolution_missed"
-    UPDATE_OVERDUE = "update_overdue"
-    DIRECTOR = "director_escalation"
 
 
 @dataclass(frozen=True)
@@ -273,7 +263,9 @@ def _escalation(ticket, data: dict, reason: str) -> list[Planned]:
     alert for the same escalation make one message per person, never two."""
     target = _user(data.get("to"))
     key = f"escalation:{data['escalation']}" if data.get("escalation") else ""
-    if not key:
+    if not key or data.get("kind") == "update_overdue":
+        # An update-cadence reminder is not news of an escalation: the SLA alert for it (same key) tells the
+        # owner and the supervisor, and sends the customer a progress update (COM-3).
         return []
     detail = {"reason": reason, "escalation_kind": data.get("kind", ""), "escalated_to": _person(target)}
     people = [target]

@@ -1,70 +1,15 @@
-"""Sending notifications: an in-app row now, an email after the transaction commits.
-
-Callers are services inside their own transaction; nothing is sent for a change that rolls back.
-The email goes through Django's mail backend by a background job (tasks.send_notification_emails),
-so a slow mail server never holds a request or a sweep.
-"""
+"""The notification app's own writes: marking in-app notifications read, and saving robot and webhook
+endpoints. Messages themselves are planned by rules.py and written by outbox.py (NTF-1..3)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from serviceloop.core.errors import InvalidInput, NotFound
 
 from .models import Notification
-
-
-def notify(*, users, kind: str, ticket, title: str, body: str = "") -> list[Notification]:
-    """Write one notification per distinct active user and queue their emails on commit.
-
-    `title` and `body` may be callables taking no argument, evaluated in each user's language.
-    """
-    rows = []
-    seen = set()
-    for user in users:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        with override(user.language or "zh-hans"):
-            rows.append(Notification(
-                user=user, kind=kind, ticket=ticket,
-                title=str(title() if callable(title) else title)[:200],
-                body=str(body() if callable(body) else body),
-            ))
-    created = Notification.objects.bulk_create(rows)
-    _queue_emails([row.pk for row in created if row.user.email])
-    return created
-
-
-def _queue_emails(ids: list[int]) -> None:
-    """Collect the transaction's emails and enqueue them as one job after it commits.
-
-    A sweep escalating a thousand tickets commits in chunks; one job per chunk instead of one per
-    email keeps the queue (a SQLite file when embedded) from becoming the bottleneck. The list hangs
-    on the connection and the flush is registered once per transaction: if the transaction rolls
-    back, Django drops the callback, and the next transaction registers a fresh one.
-    """
-    if not ids:
-        return
-    conn = transaction.get_connection()
-    registered = any(entry[1] is _flush_emails for entry in conn.run_on_commit)
-    if not registered:
-        conn.serviceloop_email_ids = []
-    conn.serviceloop_email_ids.extend(ids)
-    if not registered:
-        transaction.on_commit(_flush_emails)  # outside a transaction this runs at once
-
-
-def _flush_emails() -> None:
-    from .tasks import send_notification_emails
-
-    conn = transaction.get_connection()
-    ids, conn.serviceloop_email_ids = getattr(conn, "serviceloop_email_ids", None) or [], []
-    if ids:
-        send_notification_emails(ids)
 
 
 @transaction.atomic

@@ -40,8 +40,6 @@ from serviceloop.core.errors import (
 )
 from serviceloop.core.hooks import Hook
 from serviceloop.customers.models import Contact, Organization
-from serviceloop.notifications.models import NotificationKind
-from serviceloop.notifications.services import notify
 
 from . import events, filetypes
 from .choices import (
@@ -230,11 +228,9 @@ def ticket_create(
     # creation waits; only the INSERTs below (the ticket, its event, its SLA clock) run while it is held.
     ticket.number = next_number(settings.TICKET_NUMBER_PATTERN, now)
     rows.insert(ticket)
+    # Recording `created` also reaches the apps above: the SLA clock's row, and the INT-7 acknowledgement
+    # to the contact through the notifications outbox (notifications/rules.py).
     events.created(ticket, actor)
-    if contact is not None and contact.email:
-        from .tasks import send_ticket_acknowledgement
-
-        transaction.on_commit(lambda: send_ticket_acknowledgement(ticket.pk))
     return ticket
 
 
@@ -361,11 +357,6 @@ def ticket_assign(*, ticket: Ticket, actor: User, owner: User | None, group: Tea
     _touch(ticket, timezone.now(), fields)
     events.assigned(ticket, actor, old_owner_id=old_owner, new_owner_id=new_owner, group_id=new_group,
                     note=_check_text("note", note))
-    if old_owner != new_owner and owner is not None:
-        notify(users=[owner], kind=NotificationKind.ASSIGNED, ticket=ticket,
-               title=lambda: _("[%(number)s] assigned to you: %(title)s") % {"number": ticket.number,
-                                                                            "title": ticket.title},
-               body=lambda: _("Please acknowledge the ticket in time."))
     return ticket
 
 

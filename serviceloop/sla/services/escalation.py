@@ -13,8 +13,6 @@ from django.utils.translation import gettext as _
 
 from serviceloop.accounts.models import User
 from serviceloop.core.errors import Conflict, Forbidden, InvalidInput
-from serviceloop.notifications.models import NotificationKind
-from serviceloop.notifications.services import notify
 from serviceloop.tickets import events
 from serviceloop.tickets.choices import Status
 from serviceloop.tickets.models import Ticket
@@ -55,6 +53,4 @@ def ticket_escalate(*, ticket, actor: User, reason: str, to: User | None = None,
     escalation = escalation_record(ticket=ticket, kind=EscalationKind.MANUAL, to=to, reason=reason,
                                    actor=actor, department=department.strip(),
                                    expected_feedback_at=expected_feedback_at)
-    notify(users=[to], kind=NotificationKind.ESCALATED, ticket=ticket,
-           title=lambda: _("[%(number)s] escalated to you") % {"number": ticket.number}, body=reason)
     return escalation

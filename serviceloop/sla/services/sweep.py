@@ -13,14 +13,11 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from serviceloop.accounts.models import User
 from serviceloop.accounts.roles import Role
-from serviceloop.notifications.models import NotificationKind
-from serviceloop.notifications.services import notify
 
+from ..alerts import SlaAlert, alerted
 from ..models import EscalationKind, Metric, TicketSLA
 from .breaches import record_breach
 from .calendars import working_calendar
@@ -133,35 +130,27 @@ class _AckOverdue:
         ticket = sla.ticket
         record_breach(ticket=ticket, metric=Metric.ACKNOWLEDGE, due_at=seen, now=now, met=False, new=True)
         supervisor = _supervisor(ticket)
-        escalation_record(ticket=ticket, kind=EscalationKind.ACKNOWLEDGE_OVERDUE, to=supervisor,
-                          reason=_label(EscalationKind.ACKNOWLEDGE_OVERDUE))
-        notify(users=[supervisor, ticket.owner], kind=NotificationKind.ACKNOWLEDGE_OVERDUE, ticket=ticket,
-               title=lambda: _("[%(number)s] not acknowledged in time") % {"number": ticket.number},
-               body=lambda: _("Ticket %(number)s “%(title)s” was due to be acknowledged by %(due)s.")
-               % {"number": ticket.number, "title": ticket.title,
-                  "due": timezone.localtime(seen).strftime("%Y-%m-%d %H:%M")})
+        escalation = escalation_record(ticket=ticket, kind=EscalationKind.ACKNOWLEDGE_OVERDUE, to=supervisor,
+                                       reason=_label(EscalationKind.ACKNOWLEDGE_OVERDUE))
+        alerted(kind=SlaAlert.ACKNOWLEDGE_OVERDUE, ticket=ticket, recipients=[supervisor, ticket.owner],
+                escalation=escalation, breach=None, metric=Metric.ACKNOWLEDGE, due_at=seen)
 
 
 class _MissedTarget:
     """A first-response or resolution deadline passed: record the breach (its size grows until the
     target is met) and tell the owner and the supervisor."""
 
-    def __init__(self, column: str, metric: str, title: str):
-        self.column, self.metric, self.title = column, metric, title
+    def __init__(self, column: str, metric: str, alert: str):
+        self.column, self.metric, self.alert = column, metric, alert
 
     def claim_values(self, seen, now):
         return {self.column: None, "breached": True}
 
     def __call__(self, sla, seen, now):
         ticket = sla.ticket
-        record_breach(ticket=ticket, metric=self.metric, due_at=seen, now=now, met=False, new=True)
-        notify(users=[ticket.owner, _supervisor(ticket)], kind=NotificationKind.BREACH, ticket=ticket,
-               title=lambda: _(self.title) % {"number": ticket.number})
-
-
-# Marked for translation here, translated per recipient in notify().
-_RESPONSE_MISSED = gettext_noop("[%(number)s] first response overdue")
-_RESOLUTION_MISSED = gettext_noop("[%(number)s] resolution deadline missed")
+        breach = record_breach(ticket=ticket, metric=self.metric, due_at=seen, now=now, met=False, new=True)
+        alerted(kind=self.alert, ticket=ticket, recipients=[ticket.owner, _supervisor(ticket)],
+                escalation=None, breach=breach, metric=self.metric, due_at=seen)
 
 
 class _UpdateOverdue:
@@ -181,8 +170,8 @@ class _UpdateOverdue:
             sla.save(update_fields=["next_update_due"])
         escalation = escalation_record(ticket=ticket, kind=EscalationKind.UPDATE_OVERDUE, to=ticket.owner,
                                        reason=_label(EscalationKind.UPDATE_OVERDUE))
-        notify(users=[ticket.owner, _supervisor(ticket)], kind=NotificationKind.UPDATE_OVERDUE, ticket=ticket,
-               title=lambda: _("[%(number)s] the customer has had no update") % {"number": ticket.number})
+        alerted(kind=SlaAlert.UPDATE_OVERDUE, ticket=ticket, recipients=[ticket.owner, _supervisor(ticket)],
+                escalation=escalation, breach=None, metric=Metric.UPDATE, due_at=seen)
         return escalation
 
 
@@ -199,18 +188,18 @@ class _DirectorEscalation:
             record_breach(ticket=ticket, metric=Metric.RESOLUTION, due_at=sla.resolution_deadline, now=now,
                           met=False)
         director = _director()
-        escalation_record(ticket=ticket, kind=EscalationKind.RESOLUTION_OVERDUE, to=director,
-                          reason=_label(EscalationKind.RESOLUTION_OVERDUE))
-        notify(users=[director, _supervisor(ticket)], kind=NotificationKind.ESCALATED, ticket=ticket,
-               title=lambda: _("[%(number)s] escalated to the service director") % {"number": ticket.number})
+        escalation = escalation_record(ticket=ticket, kind=EscalationKind.RESOLUTION_OVERDUE, to=director,
+                                       reason=_label(EscalationKind.RESOLUTION_OVERDUE))
+        alerted(kind=SlaAlert.DIRECTOR, ticket=ticket, recipients=[director, _supervisor(ticket)],
+                escalation=escalation, breach=None, metric=Metric.RESOLUTION, due_at=seen)
 
 
 RULES = (
     ("acknowledge_due", _AckOverdue(), "acknowledge_escalations"),
-    ("first_response_due", _MissedTarget("first_response_due", Metric.FIRST_RESPONSE, _RESPONSE_MISSED),
+    ("first_response_due", _MissedTarget("first_response_due", Metric.FIRST_RESPONSE, SlaAlert.RESPONSE_MISSED),
      "response_breaches"),
     ("next_update_due", _UpdateOverdue(), "update_reminders"),
-    ("resolution_due", _MissedTarget("resolution_due", Metric.RESOLUTION, _RESOLUTION_MISSED),
+    ("resolution_due", _MissedTarget("resolution_due", Metric.RESOLUTION, SlaAlert.RESOLUTION_MISSED),
      "resolution_breaches"),
     ("director_due", _DirectorEscalation(), "director_escalations"),
 )

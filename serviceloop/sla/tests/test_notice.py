@@ -8,10 +8,18 @@ from pathlib import Path
 
 import chinese_calendar
 import pytest
+from django.utils import translation
 
 from serviceloop.sla.notice import NoticeError, normalise, parse_notice
 
 NOTICES = Path(__file__).parent / "notices"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are checked in English; the zh-Hans catalogue has them too."""
+    with translation.override("en"):
+        yield
 
 
 def notice(name: str) -> str:
