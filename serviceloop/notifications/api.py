@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from ninja import Query, Router, Schema
 
+from serviceloop.core.bounds import Id
 from serviceloop.core.pagination import keyset_page
 from serviceloop.core.schemas import ERRORS
 
@@ -53,7 +54,7 @@ def list_notifications(request, unread_only: bool = False, cursor: str | None = 
 
 
 @router.post("/{notification_id}/read", response={200: MarkedOut, **ERRORS}, summary="Mark one as read")
-def mark_read(request, notification_id: int):
+def mark_read(request, notification_id: Id):
     return {"marked": services.notification_mark_read(user=request.auth, notification_id=notification_id)}
 
 

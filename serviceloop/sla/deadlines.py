@@ -18,7 +18,9 @@ Pure functions over a `WorkingCalendar`; no database, no clock. The rules, in on
   begins raises ValueError. An `end` of None is a pause still in progress: when the clock would
   need to run past its begin, the deadline is not known yet and the result is None. An open pause
   beginning after the deadline does not matter and the deadline is returned.
-* Durations are minutes (int, or float/Decimal for fractions: 0.5 = 30 seconds) and must be > 0.
+* Durations are minutes (int, or float/Decimal for fractions: 0.5 = 30 seconds) and must be > 0,
+  at most MAX_MINUTES (ten years); working days at most MAX_WORKING_DAYS. Beyond them ValueError,
+  at once: 10^12 minutes once overflowed datetime (OverflowError) or walked millions of days.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ _OPEN = 1 << 62  # the end of a pause still in progress: later than any real ins
 # A calendar with no working day for ten years in a row is misconfigured (every day overridden to
 # False); stop instead of walking towards the year 9999.
 _MAX_IDLE_DAYS = 3660
+# The overflow guard (issue #9): no duration may carry a deadline past the year 9999 that datetime
+# ends at, nor make the walk below take more than a blink. Policies stay far below (sla/models.py
+# TARGET_MAX); these are the maths' own limits.
+MAX_MINUTES = 10 * 366 * 24 * 60
+MAX_WORKING_DAYS = 3660
 
 
 def add_business_minutes(
@@ -101,6 +108,8 @@ def add_working_days(
     """
     if isinstance(days, bool) or int(days) != days or days <= 0:
         raise ValueError(f"A number of working days must be a whole number above zero, not {days!r}.")
+    if days > MAX_WORKING_DAYS:
+        raise ValueError(f"At most {MAX_WORKING_DAYS} working days can be added, not {days!r}.")
     days = int(days)
     t0 = _advance(cal, _to_us(start), 0, [], at_close=False)
     assert t0 is not None  # no pauses, so the clock cannot be stopped
@@ -181,6 +190,8 @@ def _duration_us(minutes: int | float | Decimal) -> int:
     """A positive number of minutes as whole microseconds."""
     if isinstance(minutes, bool) or not minutes > 0:
         raise ValueError(f"A duration must be above zero minutes, not {minutes!r}.")
+    if minutes > MAX_MINUTES:
+        raise ValueError(f"A duration can be at most {MAX_MINUTES} minutes, not {minutes!r}.")
     if isinstance(minutes, int):
         return minutes * _US_PER_MINUTE  # exact for any size
     return round(minutes * _US_PER_MINUTE)

@@ -34,6 +34,7 @@ from serviceloop.tickets.choices import Status
 from . import deadlines
 from .calendar import BusinessWindow, WorkingCalendar, validate_windows
 from .models import (
+    TARGET_MAX,
     Breach,
     BusinessCalendar,
     BusinessHours,
@@ -51,6 +52,7 @@ from .models import (
     SLATarget,
     TicketSLA,
     Unit,
+    target_max_message,
 )
 from .presets import DEFAULT_PAUSE_STATUSES, DEFAULT_PRESET, PRESETS
 
@@ -157,6 +159,8 @@ def _validate_targets(targets: list[TargetSpec]) -> None:
             raise InvalidInput.field(f"{where}.metric", _("Unknown metric “%(metric)s”.") % {"metric": t.metric})
         if not isinstance(t.amount, int) or t.amount <= 0:
             raise InvalidInput.field(f"{where}.amount", _("A target must be a whole number greater than zero."))
+        if t.amount > TARGET_MAX[t.unit]:  # issue #9: the deadline maths must never overflow
+            raise InvalidInput.field(f"{where}.amount", target_max_message(t.unit))
         key = (t.priority, t.tier, t.contract_level, t.metric)
         if key in seen:
             raise InvalidInput.field(where, _("This target is listed twice."))

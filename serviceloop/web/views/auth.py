@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpResponseRedirect
@@ -38,7 +40,16 @@ def login_view(request):
     error = None
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
+        address_blocked = accounts.login_address_blocked_until(ip=_client_ip(request))
         locked = accounts.login_locked_until(username=username)
+        if address_blocked:
+            minutes = max(1, math.ceil((address_blocked - timezone.now()).total_seconds() / 60))
+            error = _("Too many failed logins from your address. Try again in %(minutes)d minutes.") % {
+                "minutes": minutes}
+            response = render(request, "web/login.html", {"form": form, "error": error,
+                                                          "next": _safe_next(request, "")}, status=429)
+            response["Retry-After"] = str(minutes * 60)
+            return response
         if locked:
             minutes = max(1, round((locked - timezone.now()).total_seconds() / 60))
             error = _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": minutes}
