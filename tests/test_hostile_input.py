@@ -311,3 +311,56 @@ def test_the_web_forms_refuse_an_id_beyond_any_column(world):
     assert intake.status_code == 422
     page = intake.content.decode()
     assert "Choose the organisation." in page and "less than or equal to 10000000" in page.replace(",", "")
+
+
+# --- found by the API fuzzing (tests/fuzz/run.py): what the schema refuses, the API refuses -----------
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("contacts", {"organization_id": "{org}", "name": "张工", "email": "\u0084"}, "email"),
+    ("contacts", {"organization_id": "{org}", "name": "张工", "phone": "一三八"}, "phone"),
+    ("contacts", {"organization_id": "{org}", "name": "张工", "phone_customer_provided": 0}, "phone_customer_provided"),
+    ("products", {"organization_id": "{org}", "product_model_id": "{model}", "serial_number": "SN-9",
+                  "purchase_date": 0}, "purchase_date"),
+    ("tickets", {"title": "停机", "description": "黑屏", "organization_id": "{org}", "expedite": 1}, "expedite"),
+    ("tickets", {"title": "停机", "description": "黑屏", "organization_id": "{org}", "occurred_at": 1700000000},
+     "occurred_at"),
+    ("tickets", {"title": "停机", "description": "黑屏", "organization_id": "{org}", "occurred_at": "0.5"},
+     "occurred_at"),
+])
+def test_a_value_of_the_wrong_type_or_form_is_refused_not_read_leniently(path, body, field, world, api_as):
+    ids = {"{org}": world.org_a.pk, "{model}": world.product_a.product_model_id}
+    body = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
+    with nothing_written():
+        response = api_as("alice").post(path, body)
+    assert_refused(response, 422, "invalid", [field])
+
+
+@pytest.mark.parametrize(("path", "param"), [("tickets", "created_before"), ("sla/escalations", "since")])
+@pytest.mark.parametrize("value", ["0.5", "1700000000", "-3"])
+def test_a_number_is_not_a_time_in_a_filter(path, param, value, world, api_as):
+    assert_refused(api_as("sam").get(path, {param: value}), 422, "invalid", [param])
+
+
+def test_a_calendar_day_is_working_or_not_never_zero_or_one(world, api_as):
+    calendar_id = api_as("adam").get("sla/calendars").json()[0]["id"]
+    response = api_as("adam").post(f"sla/calendars/{calendar_id}/days",
+                                   {"date": "2026-10-09", "is_working": 0, "name": "调休"})
+    assert_refused(response, 422, "invalid", ["is_working"])
+
+
+@pytest.mark.parametrize("flag", ["0", "1", "yes", "on"])
+def test_an_upload_is_internal_only_when_it_says_true(flag, world, api_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = world.ticket()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    with nothing_written():
+        response = api_as("alice").upload(f"tickets/{ticket.number}/attachments", SimpleUploadedFile("a.png", png),
+                                          internal=flag)
+    assert_refused(response, 422, "invalid", ["internal"])
+
+
+def test_a_calendar_day_is_a_date_not_a_number(world, api_as):
+    calendar_id = api_as("adam").get("sla/calendars").json()[0]["id"]
+    response = api_as("adam").post(f"sla/calendars/{calendar_id}/days", {"date": 0, "is_working": False})
+    assert_refused(response, 422, "invalid", ["date"])

@@ -17,6 +17,7 @@ A time range check compares instants, so any offset (±14:00) is fine while the 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from typing import Annotated
 
@@ -24,7 +25,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 ID_MAX = 2**63 - 1  # BigAutoField on PostgreSQL (bigint) and SQLite (64-bit INTEGER)
@@ -32,6 +33,7 @@ INT32_MAX = 2**31 - 1  # IntegerField / PositiveIntegerField on PostgreSQL
 NUL = "\x00"
 # The JSON schema of every text field says it too, so a generated client (or a fuzzer) knows.
 NO_NUL_PATTERN = "^[^\\u0000]*$"
+_NUMBER = re.compile(r"\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*")
 
 
 # --- the rules --------------------------------------------------------------------------------------
@@ -83,6 +85,18 @@ def _check_date(value: date) -> date:
     return value
 
 
+def _iso_only(kind: str):
+    """Pydantic reads a number as seconds since 1970 (0.5 → 1970-01-01T00:00:00.5Z) or days; the
+    API documents ISO 8601 text, so a number is refused as not a date (found by schemathesis)."""
+
+    def check(value):
+        if isinstance(value, bool | int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+            raise PydanticCustomError(f"{kind}_parsing", "Input should be an ISO 8601 {kind}", {"kind": kind})
+        return value
+
+    return BeforeValidator(check)
+
+
 def _check_text(value: str) -> str:
     if NUL in value:
         raise PydanticCustomError("nul_character", "{message}", {"message": nul_message()})
@@ -96,9 +110,26 @@ def _check_local_time(value: time) -> time:
     return value
 
 
-Datetime = Annotated[AwareDatetime, AfterValidator(_check_datetime)]
-Date = Annotated[date, AfterValidator(_check_date)]
+Datetime = Annotated[AwareDatetime, _iso_only("datetime"), AfterValidator(_check_datetime)]
+Date = Annotated[date, _iso_only("date"), AfterValidator(_check_date)]
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+# true or false in a JSON body, not 0, 1 or "yes" (pydantic's lax default); query strings and
+# multipart fields keep plain `bool`, which reads their text.
+Bool = Annotated[bool, Strict()]
+
+
+def _form_bool(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise PydanticCustomError("bool_parsing", "Input should be true or false")
+
+
+# A multipart form field: the text "true" or "false" (not 0, 1, "yes", "on").
+FormBool = Annotated[bool, BeforeValidator(_form_bool)]
+# A date of a calendar (its own range, 1900–2100, is the calendar's rule): ISO text, never a number.
+IsoDate = Annotated[date, _iso_only("date")]
 # A time of day in a calendar's own zone: "09:00" or "09:00:00". JSON Schema's `format: time` means
 # an RFC 3339 time *with* an offset, which these values never have, so the schema gives the pattern.
 LocalTime = Annotated[time, AfterValidator(_check_local_time), WithJsonSchema(
@@ -106,10 +137,14 @@ LocalTime = Annotated[time, AfterValidator(_check_local_time), WithJsonSchema(
      "description": "local time of day, HH:MM or HH:MM:SS, no offset", "examples": ["09:00"]})]
 
 
-def text(max_length: int, *, min_length: int = 0, pattern: str = NO_NUL_PATTERN):
-    """A string of at most `max_length` characters without NUL; `pattern` must also exclude NUL."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length),
-                     AfterValidator(_check_text), Field(json_schema_extra={"pattern": pattern})]
+def text(max_length: int, *, min_length: int = 0, pattern: str | None = None):
+    """A string of at most `max_length` characters without NUL, matching `pattern` if one is given
+    (which must exclude NUL itself); the JSON schema states the pattern either way."""
+    if pattern is None:
+        return Annotated[str, Field(min_length=min_length, max_length=max_length),
+                         AfterValidator(_check_text), Field(json_schema_extra={"pattern": NO_NUL_PATTERN})]
+    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=pattern),
+                     AfterValidator(_check_text)]
 
 
 # --- the same rules for Django forms ------------------------------------------------------------------

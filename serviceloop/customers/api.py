@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Created
 
-from serviceloop.core.bounds import Id, text
+from serviceloop.core.bounds import Bool, Id, text
 from serviceloop.core.errors import InvalidInput, NotFound
 from serviceloop.core.masking import mask_phone
 from serviceloop.core.schemas import ERRORS, Strict
@@ -63,9 +63,9 @@ class ContactIn(Strict):
     organization_id: Id
     name: text(100, min_length=1)
     phone: text(32, pattern=r"^[0-9+\-() ]*$") = ""
-    phone_customer_provided: bool = False
+    phone_customer_provided: Bool = False
     email: text(254, pattern=r"^$|^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$") = ""
-    email_customer_provided: bool = False
+    email_customer_provided: Bool = False
     title: text(100) = ""
 
 

@@ -4,7 +4,7 @@ and the manual escalation of a ticket (POST /tickets/{number}/escalate, register
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,7 +15,7 @@ from ninja import Status as Created
 from pydantic import AwareDatetime
 
 from serviceloop.accounts.models import User
-from serviceloop.core.bounds import Date, Datetime, Id, LocalTime, text
+from serviceloop.core.bounds import Bool, Date, Datetime, Id, IsoDate, LocalTime, text
 from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
 from serviceloop.core.pagination import keyset_page
 from serviceloop.core.schemas import ERRORS, Strict
@@ -150,8 +150,8 @@ class CalendarOut(Schema):
 
 
 class DayIO(Strict):
-    date: date
-    is_working: bool
+    date: IsoDate
+    is_working: Bool
     name: text(100) = ""
     source: DaySource = DaySource.COMPANY
 

@@ -46,6 +46,15 @@ _MAX_IDLE_DAYS = 3660
 # TARGET_MAX); these are the maths' own limits.
 MAX_MINUTES = 10 * 366 * 24 * 60
 MAX_WORKING_DAYS = 3660
+# No walk goes further than this past its start: a calendar with one minute of business time a
+# day would otherwise walk 1,440 years for a year of business minutes, holding its transaction (and
+# SQLite's write lock) all the while (found by the API fuzzing). A deadline further away than
+# this is DeadlineBeyondHorizon, which the SLA services read as "no deadline".
+HORIZON_DAYS = 50 * 366
+
+
+class DeadlineBeyondHorizon(ValueError):
+    """The time runs out more than HORIZON_DAYS after the start: as good as never."""
 
 
 def add_business_minutes(
@@ -118,6 +127,8 @@ def add_working_days(
     day, idle, found = local_day, 0, 0
     while found < days:
         day += 1
+        if day > local_day + HORIZON_DAYS:
+            raise DeadlineBeyondHorizon(f"The deadline lies more than {HORIZON_DAYS} days after the start.")
         if cal.spans(day):
             found += 1
             idle = 0
@@ -242,6 +253,7 @@ def _advance(
     spans_of = cal.spans
     cache = cal._spans  # the hot path reads the calendar's cache directly to save a call per day
     day = _local_ordinal(t, cal.tz)
+    last_day = day + HORIZON_DAYS
     n = len(pauses)
     pi = 0
     idle = 0
@@ -270,6 +282,8 @@ def _advance(
                 s = stop
             t = close
         day += 1
+        if day > last_day:
+            raise DeadlineBeyondHorizon(f"The deadline lies more than {HORIZON_DAYS} days after the start.")
 
 
 def _between(cal: WorkingCalendar, start: int, end: int, pauses: list[tuple[int, int]]) -> int:

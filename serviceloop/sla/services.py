@@ -285,12 +285,17 @@ def _targets_of(version_id: int) -> list[SLATarget]:
 
 # --- deadlines ------------------------------------------------------------------------------------
 
-def _add(start: datetime, target: SLATarget, cal: WorkingCalendar, pauses) -> datetime:
-    if target.unit == Unit.CALENDAR_MINUTES:
-        return deadlines.add_calendar_minutes(start, target.amount, pauses)
-    if target.unit == Unit.BUSINESS_MINUTES:
-        return deadlines.add_business_minutes(start, target.amount, cal, pauses)
-    return deadlines.add_working_days(start, target.amount, cal, pauses)
+def _add(start: datetime, target: SLATarget, cal: WorkingCalendar, pauses) -> datetime | None:
+    try:
+        if target.unit == Unit.CALENDAR_MINUTES:
+            return deadlines.add_calendar_minutes(start, target.amount, pauses)
+        if target.unit == Unit.BUSINESS_MINUTES:
+            return deadlines.add_business_minutes(start, target.amount, cal, pauses)
+        return deadlines.add_working_days(start, target.amount, cal, pauses)
+    except deadlines.DeadlineBeyondHorizon:
+        # Decades away (a calendar with almost no business time): no deadline, not a failed request.
+        logger.warning("SLA target %s lies beyond the deadline horizon; no deadline set.", target)
+        return None
 
 
 def _pauses(ticket_id: int) -> list[tuple[datetime, datetime | None]]:

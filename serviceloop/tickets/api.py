@@ -16,7 +16,7 @@ from pydantic import AwareDatetime
 
 from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
-from serviceloop.core.bounds import Date, Datetime, Id, text
+from serviceloop.core.bounds import Bool, Date, Datetime, FormBool, Id, text
 from serviceloop.core.errors import InvalidInput
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Contact
@@ -217,9 +217,9 @@ class TicketCreateIn(ProblemFields):
     ticket_type: TicketType = TicketType.PROBLEM
     urgency: Urgency = Urgency.NORMAL
     impact_scope: ImpactScope = ImpactScope.SINGLE
-    expedite: bool = False
+    expedite: Bool = False
     occurred_at: Datetime | None = None
-    business_interrupted: bool = False
+    business_interrupted: Bool = False
     affected_users: int | None = Field(None, ge=0, le=AFFECTED_USERS_MAX)
 
 
@@ -239,9 +239,9 @@ class TicketUpdateIn(Strict):
     ticket_type: TicketType | None = None
     urgency: Urgency | None = None
     impact_scope: ImpactScope | None = None
-    expedite: bool | None = None
+    expedite: Bool | None = None
     occurred_at: Datetime | None = None
-    business_interrupted: bool | None = None
+    business_interrupted: Bool | None = None
     affected_users: int | None = Field(None, ge=0, le=AFFECTED_USERS_MAX)
 
 
@@ -483,7 +483,7 @@ def list_attachments(request, number: str):
 
 @tickets_router.post("/{number}/attachments", response={201: AttachmentOut, **ERRORS},
                      summary="Upload an attachment (multipart field `file`)")
-def upload_attachment(request, number: str, file: File[UploadedFile], internal: Form[bool] = False):
+def upload_attachment(request, number: str, file: File[UploadedFile], internal: Form[FormBool] = False):
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
     attachment = services.attachment_add(ticket=ticket, actor=user, upload=file, internal=internal)

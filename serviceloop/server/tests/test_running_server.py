@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -93,10 +94,8 @@ class Server:
         raise AssertionError("no job worker was started")
 
     def stop(self) -> str:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             return self.process.communicate(timeout=30)[0]
         except subprocess.TimeoutExpired:

@@ -139,3 +139,33 @@ def test_a_default_policy_switched_in_the_admin_is_used_by_the_next_ticket(world
     from serviceloop.tickets.models import Ticket
 
     assert Ticket.objects.get(number=created.json()["number"]).sla.version.policy_id == other.pk
+
+
+def test_a_calendar_with_one_minute_a_day_gives_no_deadline_rather_than_a_walk_of_centuries(world, api_as):
+    """Found by the API fuzzing: a year of business minutes on a one-minute window walked 1,440
+    years inside the request's transaction, holding SQLite's write lock for every other request."""
+    calendar_id = api_as("adam").get("sla/calendars").json()[0]["id"]
+    assert api_as("adam").put(f"sla/calendars/{calendar_id}/windows",
+                              [{"start": "09:00", "end": "09:01"}]).status_code == 200
+    targets = [{"priority": p, "metric": "resolution", "amount": TARGET_MAX[Unit.BUSINESS_MINUTES],
+                "unit": "business_minutes"} for p in ("low", "medium", "high", "urgent")]
+    assert api_as("adam").post(f"sla/policies/{_policy_id()}/versions",
+                               {"reason": "极端", "targets": targets}).status_code == 201
+    started = time.monotonic()
+    created = api_as("alice").post("tickets", {"title": "停机", "description": "黑屏",
+                                               "organization_id": world.org_a.pk})
+    assert created.status_code == 201, created.content
+    assert created.json()["sla"]["resolution"] is None  # no deadline: decades away
+    assert time.monotonic() - started < 5
+
+
+def test_the_deadline_maths_stops_at_its_horizon():
+    from datetime import time as clock
+
+    from serviceloop.sla.calendar import BusinessWindow
+
+    tiny = WorkingCalendar(windows=(BusinessWindow(clock(9), clock(9, 1)),))
+    started = time.monotonic()
+    with pytest.raises(deadlines.DeadlineBeyondHorizon):
+        deadlines.add_business_minutes(START, 525_600, tiny)
+    assert time.monotonic() - started < 3
