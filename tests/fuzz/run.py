@@ -86,7 +86,7 @@ def _tokens(env: dict) -> dict[str, str]:
             for name in ("admin", "customer")}
 
 
-def _wait(port: int, server: subprocess.Popen) -> None:
+def _wait(port: int, server: subprocess.Popen, server_log_path: Path) -> None:
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
@@ -97,7 +97,7 @@ def _wait(port: int, server: subprocess.Popen) -> None:
         except OSError:
             pass
         if server.poll() is not None:
-            raise SystemExit(f"the server exited:\n{server.stdout.read()}")
+            raise SystemExit("the server exited: " + server_log_path.read_text(errors="replace")[-5000:])
         time.sleep(0.5)
     raise SystemExit("the server did not start")
 
@@ -118,10 +118,11 @@ def main() -> int:
     failed = False
     try:
         tokens = _tokens(env)
+        server_log = (data_dir / "server.log").open("w")
         server = subprocess.Popen([str(BIN / "serviceloop"), "run", "--no-demo", "--no-worker", "--workers", "2",
-                                   "--port", str(port)], env=env, cwd=data_dir, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        _wait(port, server)
+                                   "--port", str(port)], env=env, cwd=data_dir, stdout=server_log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        _wait(port, server, data_dir / "server.log")
         for login, token in tokens.items():
             print(f"\n== schemathesis on {engine} as the {login} ({seconds} s, {examples} examples) ==", flush=True)
             result = subprocess.run(
@@ -136,13 +137,16 @@ def main() -> int:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             try:
-                log = server.communicate(timeout=30)[0]
+                server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
-                log = server.communicate()[0]
-            if failed or "Traceback" in log:
-                print("\n== server log ==\n" + log[-20000:])
-                failed = failed or "Traceback" in log
+                server.wait()
+            log = (data_dir / "server.log").read_text(errors="replace")
+            # Refusals (4xx) are logged one line each; a server error leaves a traceback.
+            errors = [block for block in log.split("\n\n") if "Traceback" in block]
+            if errors:
+                print("\n== server errors ==\n" + "\n\n".join(errors)[-20000:])
+                failed = True
         if database:
             _drop_postgres(*database)
         subprocess.run(["rm", "-rf", str(data_dir)], check=False)
