@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Created
 
-from serviceloop.core.bounds import Date, Id, text
+from serviceloop.core.bounds import Cursor, Date, Id, text
 from serviceloop.core.errors import InvalidInput
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Organization
@@ -66,7 +66,7 @@ def _product(p: CustomerProduct) -> dict:
 
 @products_router.get("", response={200: CustomerProductPage, **ERRORS}, summary="List customer products")
 def list_products(request, organization_id: Id | None = None, serial: text(100) = "",
-                  cursor: str | None = Query(None, max_length=200),
+                  cursor: Cursor | None = None,
                   limit: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     page = selectors.customer_product_list(user=request.auth, organization_id=organization_id, serial=serial,
                                            cursor=cursor, limit=limit)

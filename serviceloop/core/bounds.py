@@ -113,6 +113,8 @@ def _check_local_time(value: time) -> time:
 Datetime = Annotated[AwareDatetime, _iso_only("datetime"), AfterValidator(_check_datetime)]
 Date = Annotated[date, _iso_only("date"), AfterValidator(_check_date)]
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+# A list's `cursor`: the `next_cursor` of the page before, URL-safe base64 (core/pagination.py).
+Cursor = Annotated[str, Field(max_length=200, pattern=r"^[A-Za-z0-9_-]*$")]
 # true or false in a JSON body, not 0, 1 or "yes" (pydantic's lax default); query strings and
 # multipart fields keep plain `bool`, which reads their text.
 Bool = Annotated[bool, Strict()]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Created
 
-from serviceloop.core.bounds import Bool, Id, text
+from serviceloop.core.bounds import Bool, Cursor, Id, text
 from serviceloop.core.errors import InvalidInput, NotFound
 from serviceloop.core.masking import mask_phone
 from serviceloop.core.schemas import ERRORS, Strict
@@ -82,7 +82,7 @@ def _contact(c, *, masked: bool) -> dict:
 
 
 @organizations_router.get("", response={200: OrganizationPage, **ERRORS}, summary="List organisations")
-def list_organizations(request, q: text(100) = "", cursor: str | None = Query(None, max_length=200),
+def list_organizations(request, q: text(100) = "", cursor: Cursor | None = None,
                        limit: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     page = selectors.organization_list(user=request.auth, q=q, cursor=cursor, limit=limit)
     return {"items": [_org(o) for o in page.items], "next_cursor": page.next_cursor}
@@ -104,7 +104,7 @@ def get_organization(request, org_id: Id):
 
 @contacts_router.get("", response={200: ContactPage, **ERRORS}, summary="List contacts (phones masked)")
 def list_contacts(request, organization_id: Id | None = None, q: text(100) = "",
-                  cursor: str | None = Query(None, max_length=200),
+                  cursor: Cursor | None = None,
                   limit: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     page = selectors.contact_list(user=request.auth, organization_id=organization_id, q=q, cursor=cursor,
                                   limit=limit)

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from ninja import Query, Router, Schema
 
-from serviceloop.core.bounds import Id
+from serviceloop.core.bounds import Cursor, Id
 from serviceloop.core.pagination import keyset_page
 from serviceloop.core.schemas import ERRORS
 
@@ -43,7 +43,7 @@ def _out(n: Notification) -> dict:
 
 
 @router.get("", response={200: NotificationPage, **ERRORS}, summary="My notifications, newest first")
-def list_notifications(request, unread_only: bool = False, cursor: str | None = None,
+def list_notifications(request, unread_only: bool = False, cursor: Cursor | None = None,
                        limit: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     qs = Notification.objects.filter(user=request.auth).select_related("ticket")
     if unread_only:

@@ -15,7 +15,7 @@ from ninja import Status as Created
 from pydantic import AwareDatetime
 
 from serviceloop.accounts.models import User
-from serviceloop.core.bounds import Bool, Date, Datetime, Id, IsoDate, LocalTime, text
+from serviceloop.core.bounds import Bool, Cursor, Date, Datetime, Id, IsoDate, LocalTime, text
 from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
 from serviceloop.core.pagination import keyset_page
 from serviceloop.core.schemas import ERRORS, Strict
@@ -239,7 +239,7 @@ def _escalation(e: Escalation) -> dict:
 
 @router.get("/escalations", response={200: EscalationPage, **ERRORS}, summary="Escalations, newest first")
 def list_escalations(request, kind: EscalationKind | None = None, since: Datetime | None = None,
-                     cursor: str | None = None,
+                     cursor: Cursor | None = None,
                      limit: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     _require(request.auth, "tickets.view_all_tickets")
     qs = Escalation.objects.select_related("ticket", "escalated_to", "created_by")

@@ -16,7 +16,7 @@ from pydantic import AwareDatetime
 
 from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
-from serviceloop.core.bounds import Bool, Date, Datetime, FormBool, Id, text
+from serviceloop.core.bounds import Bool, Cursor, Date, Datetime, FormBool, Id, text
 from serviceloop.core.errors import InvalidInput
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Contact
@@ -291,7 +291,7 @@ class TicketListQuery(Schema):
     organization_id: Id | None = None
     created_after: Datetime | None = None
     created_before: Datetime | None = None
-    cursor: str | None = None
+    cursor: Cursor | None = None
     limit: int = Field(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)
 
 
@@ -465,7 +465,7 @@ def log_communication(request, number: str, payload: CommunicationIn):
 
 
 @tickets_router.get("/{number}/timeline", response={200: EventPage, **ERRORS}, summary="Timeline, oldest first")
-def timeline(request, number: str, cursor: str | None = None,
+def timeline(request, number: str, cursor: Cursor | None = None,
              limit: int = Query(50, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
@@ -481,9 +481,13 @@ def list_attachments(request, number: str):
     return [_attachment(a, number) for a in selectors.attachment_list(user=user, ticket=ticket)]
 
 
+# The multipart flag as "true" or "false" (core/bounds.py FormBool), not internal by default.
+_INTERNAL_DEFAULT = Form(False)
+
+
 @tickets_router.post("/{number}/attachments", response={201: AttachmentOut, **ERRORS},
                      summary="Upload an attachment (multipart field `file`)")
-def upload_attachment(request, number: str, file: File[UploadedFile], internal: Form[FormBool] = False):
+def upload_attachment(request, number: str, file: File[UploadedFile], internal: FormBool = _INTERNAL_DEFAULT):
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
     attachment = services.attachment_add(ticket=ticket, actor=user, upload=file, internal=internal)

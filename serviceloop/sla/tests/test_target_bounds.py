@@ -16,9 +16,17 @@ from django.test import Client
 
 from serviceloop.sla import deadlines, services
 from serviceloop.sla.calendar import WorkingCalendar
-from serviceloop.sla.models import TARGET_MAX, SLAPolicy, SLAPolicyVersion, SLATarget, Unit
+from serviceloop.sla.models import SLAPolicy, SLAPolicyVersion, SLATarget, Unit
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+# The largest target per unit: a year of minutes, a year of working days (sla/models.py TARGET_MAX).
+TARGET_MAX = {"calendar_minutes": 525_600, "business_minutes": 525_600, "working_days": 365}
+
+
+def test_the_models_state_the_same_largest_targets():
+    from serviceloop.sla import models
+
+    assert models.TARGET_MAX == TARGET_MAX
 
 
 def _version(amount: int, unit: str, metric: str = "resolution") -> dict:
