@@ -142,3 +142,15 @@ def test_the_openapi_says_staff_must_name_the_organisation(world, api_as):
     schema = api_as("alice").get("/api/v1/openapi.json").json()
     field = schema["components"]["schemas"]["TicketCreateIn"]["properties"]["organization_id"]
     assert "Required for staff" in field["description"]
+
+
+def test_the_admin_has_no_login_of_its_own_that_skips_the_limits(world):
+    client = Client()
+    response = client.post("/admin/login/?next=/admin/sla/", {"username": "adam", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/login/?next=%2Fadmin%2Fsla%2F"
+    assert client.get("/admin/").status_code == 302  # the POST checked no password and logged nobody in
+    assert client.post("/login/?next=/admin/", {"username": "adam", "password": PASSWORD})["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    customer = Client()
+    customer.force_login(world.carol)
+    assert customer.get("/admin/login/?next=/admin/")["Location"] == "/"  # no redirect loop for non-staff

@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -70,6 +70,16 @@ def login_view(request):
                 return response
     # A refused login re-shows the form with 200, as Django's admin does.
     return render(request, "web/login.html", {"form": form, "error": error, "next": _safe_next(request, "")})
+
+
+def admin_login(request):
+    """The admin's own login page checked passwords with neither the username lockout nor the
+    per-address limit (issue #9): it now sends people to /login/, the one place passwords are checked."""
+    if request.user.is_authenticated:
+        # Logged in without admin rights: the admin would send them back here, round and round.
+        return redirect(_safe_next(request, "/admin/") if request.user.is_staff else "/")
+    next_url = _safe_next(request, "/admin/")
+    return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': next_url})}")
 
 
 @require_POST
