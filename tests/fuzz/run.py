@@ -102,6 +102,21 @@ def _wait(port: int, server: subprocess.Popen, server_log_path: Path) -> None:
     raise SystemExit("the server did not start")
 
 
+def _tracebacks(log: str) -> list[str]:
+    """Each server error's traceback in the log, with the line naming its request. Django also logs a
+    traceback with a refused request (a multipart body it cannot parse: 400), which is not one."""
+    found = []
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback (most recent call last)") and i and (
+                "Internal Server Error" in lines[i - 1] or "[ERROR]" in lines[i - 1]):
+            end = i + 1
+            while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
+                end += 1
+            found.append("\n".join(lines[max(0, i - 1):end + 1]))
+    return found
+
+
 def main() -> int:
     seconds = os.environ.get("FUZZ_SECONDS", "60")
     examples = os.environ.get("FUZZ_EXAMPLES", "25")
@@ -145,9 +160,9 @@ def main() -> int:
                 server.wait()
             log = (data_dir / "server.log").read_text(errors="replace")
             # Refusals (4xx) are logged one line each; a server error leaves a traceback.
-            errors = [block for block in log.split("\n\n") if "Traceback" in block]
+            errors = _tracebacks(log)
             if errors:
-                print("\n== server errors ==\n" + "\n\n".join(errors)[-20000:])
+                print(f"\n== {len(errors)} server errors ==\n" + "\n\n".join(errors[:10]))
                 failed = True
         if database:
             _drop_postgres(*database)
