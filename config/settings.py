@@ -87,10 +87,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost of ours: they see every answer, error pages included (serviceloop/core/middleware.py).
+    "serviceloop.core.middleware.ApiErrorsMiddleware",
+    "serviceloop.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "serviceloop.core.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "serviceloop.web.middleware.UserLanguageMiddleware",
@@ -199,12 +203,24 @@ API_PAGE_SIZE = env_int("API_PAGE_SIZE", 25)
 # The address customers reach the service at, used in emails (no trailing slash).
 PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 API_MAX_PAGE_SIZE = 100
+# Issue #9: every date and datetime a client or a form sends must fall in these years (inclusive),
+# checked by serviceloop/core/bounds.py. Outside them an instant may not survive the round trip
+# through the database (year 1 at +14:00 lies before year 1 in UTC and breaks every read of the row).
+INPUT_YEAR_MIN = env_int("INPUT_YEAR_MIN", 1970)
+INPUT_YEAR_MAX = env_int("INPUT_YEAR_MAX", 2100)
+if not 1 < INPUT_YEAR_MIN <= INPUT_YEAR_MAX < 9999:
+    raise ValueError("INPUT_YEAR_MIN and INPUT_YEAR_MAX must be years with 1 < MIN <= MAX < 9999.")
 
 # --- Security ---------------------------------------------------------------------------------
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
+# Failed logins per client address (REMOTE_ADDR) per window, whatever the usernames: beyond it the
+# address is refused for the rest of the window before any password is checked, so one address can
+# neither spray passwords over many users nor lock them all out (issue #9).
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 20)
+LOGIN_IP_WINDOW_MINUTES = env_int("LOGIN_IP_WINDOW_MINUTES", 15)
 # Tracking a ticket without logging in (/track/): lookups per client address per window, and failed
 # lookups per ticket number per window. Counted in the database, so every server process shares them.
 # The ticket list's tab counts are kept this long per person and worker process (0: always counted).
@@ -218,6 +234,20 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# With secure cookies the site is served over TLS (a proxy in front, docs/deploy.md): tell browsers
+# to come back only over HTTPS, and believe the proxy's X-Forwarded-Proto so Django knows a request
+# was secure (SecurityMiddleware sends HSTS only on secure requests).
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000) if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+if SESSION_COOKIE_SECURE:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Every HTML page (serviceloop/core/middleware.py): scripts and styles only from our static files,
+# no inline script, no plugins, no framing; images may be data: URLs (previews, the API docs' icons).
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+)
 
 # --- Background jobs (Huey) ---------------------------------------------------------------------
 # Embedded: a SQLite queue in the data directory, consumed by the `serviceloop worker` process that

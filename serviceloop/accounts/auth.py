@@ -19,9 +19,13 @@ class SessionAuth(APIKeyCookie):
     param_name = "sessionid"
 
     def _get_key(self, request: HttpRequest):
-        # No session cookie: not a browser session at all, so answer 401 rather than run the CSRF
-        # check (which would answer 403 and hide that the token was missing or wrong).
+        # No session cookie, or one that logs nobody in (expired, logged out, never issued): not a
+        # session at all, so answer 401 rather than run the CSRF check, which would answer 403 and
+        # hide that the login was missing (issue #9). CSRF protects a session that *does* log in.
         if not request.COOKIES.get(self.param_name):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
             return None
         return super()._get_key(request)
 

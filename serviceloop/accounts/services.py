@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.core.errors import InvalidInput
+from serviceloop.core.ratelimit import rate_blocked_until, rate_hit
 
 from .models import APIToken, LoginThrottle, User, hash_token
 from .roles import Role
@@ -68,9 +69,23 @@ def login_locked_until(*, username: str):
     return None
 
 
+def _per_address(ip: str | None) -> dict:
+    return {"scope": "login-ip", "key": ip or "unknown", "limit": settings.LOGIN_MAX_FAILURES_PER_IP,
+            "window": timedelta(minutes=settings.LOGIN_IP_WINDOW_MINUTES)}
+
+
+def login_address_blocked_until(*, ip: str | None):
+    """When an address with LOGIN_MAX_FAILURES_PER_IP failed logins in this window may try again, or
+    None. Checked before the password and before the username's own count, so one address can
+    neither spray passwords over every user nor lock them all out (issue #9)."""
+    return rate_blocked_until(**_per_address(ip))
+
+
 @transaction.atomic
 def login_failed(*, username: str, ip: str | None) -> LoginThrottle:
-    """Count a failed login; the LOGIN_MAX_FAILURES-th failure in a row locks the username (SEC-5)."""
+    """Count a failed login, for the address (per window) and for the username: the
+    LOGIN_MAX_FAILURES-th failure in a row locks the username (SEC-5)."""
+    rate_hit(**_per_address(ip))
     now = timezone.now()
     row, _created = LoginThrottle.objects.select_for_update().get_or_create(username=username.strip().lower()[:150])
     if row.locked_until and row.locked_until <= now:

@@ -6,9 +6,10 @@ from datetime import date
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 from ninja import Status as Created
 
+from serviceloop.core.bounds import Cursor, Date, Id, text
 from serviceloop.core.errors import InvalidInput
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Organization
@@ -45,12 +46,12 @@ class CustomerProductPage(Schema):
 
 
 class CustomerProductIn(Strict):
-    organization_id: int
-    product_model_id: int
-    serial_number: str = Field(..., min_length=1, max_length=100)
-    firmware_version: str = Field("", max_length=64)
-    purchase_date: date | None = None
-    order_number: str = Field("", max_length=64)
+    organization_id: Id
+    product_model_id: Id
+    serial_number: text(100, min_length=1)
+    firmware_version: text(64) = ""
+    purchase_date: Date | None = None
+    order_number: text(64) = ""
 
 
 def _model(m: ProductModel) -> dict:
@@ -64,8 +65,8 @@ def _product(p: CustomerProduct) -> dict:
 
 
 @products_router.get("", response={200: CustomerProductPage, **ERRORS}, summary="List customer products")
-def list_products(request, organization_id: int | None = None, serial: str = Query("", max_length=100),
-                  cursor: str | None = None,
+def list_products(request, organization_id: Id | None = None, serial: text(100) = "",
+                  cursor: Cursor | None = None,
                   limit: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     page = selectors.customer_product_list(user=request.auth, organization_id=organization_id, serial=serial,
                                            cursor=cursor, limit=limit)

@@ -8,6 +8,7 @@ serviceloop/server/api.py; core only knows how errors look.
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -35,6 +36,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _too_big(request, exc):
         body = {"code": "too_large", "message": _("The request is too large.")}
         return api.create_response(request, body, status=413)
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        body = {"code": "not_found", "message": _("There is no such address in the API.")}
+        return api.create_response(request, body, status=404)
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request, exc):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from serviceloop.core.bounds import ID_MAX
 from serviceloop.core.errors import InvalidInput
 
 
@@ -24,9 +25,13 @@ def decode_cursor(cursor: str | None) -> int | None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+        value = int(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput.field("cursor", _("This cursor is not valid; start again from the first page.")) from None
+        value = None
+    # An id no 64-bit column holds is not ours either (SQLite raises OverflowError on binding it).
+    if value is None or not 0 <= value <= ID_MAX:
+        raise InvalidInput.field("cursor", _("This cursor is not valid; start again from the first page."))
+    return value
 
 
 @dataclass
@@ -84,11 +89,13 @@ def _decode_deadline_cursor(cursor: str | None) -> tuple[str, datetime | None, i
         return None
     try:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        if raw.startswith("n"):
+        if raw.startswith("n") and 0 <= int(raw[1:]) <= ID_MAX:
             return "n", None, int(raw[1:])
         if raw.startswith("d"):
             micros, row_id = raw[1:].split(".")
-            return "d", _EPOCH + timedelta(microseconds=int(micros)), int(row_id)
+            value = _EPOCH + timedelta(microseconds=int(micros))
+            if 0 <= int(row_id) <= ID_MAX and 1 < value.year < 9999:
+                return "d", value, int(row_id)
     except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, OSError):
         pass
     raise InvalidInput.field("cursor", _("This cursor is not valid; start again from the first page."))

@@ -16,12 +16,18 @@ def _field_name(loc) -> str:
         parts = parts[1:]
     if parts and parts[0] == "payload":
         parts = parts[1:]
-    return ".".join(parts) or "body"
+    # A list position reads as the services write it: targets[0].amount, not targets.0.amount.
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if part.isdigit() and name else (f".{part}" if name else part)
+    return name or "body"
 
 
 def _message(err: dict) -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
+    if kind in ("out_of_range", "nul_character", "time_offset"):
+        return str(ctx.get("message", ""))  # core/bounds.py wrote it, translated, naming the range
     if kind == "missing":
         return _("This field is required.")
     if kind in ("string_too_long", "too_long"):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 from ninja import Status as Created
 
+from serviceloop.core.bounds import Bool, Cursor, Id, text
 from serviceloop.core.errors import InvalidInput, NotFound
 from serviceloop.core.masking import mask_phone
 from serviceloop.core.schemas import ERRORS, Strict
@@ -34,23 +35,23 @@ class OrganizationPage(Schema):
 
 
 class OrganizationIn(Strict):
-    name: str = Field(..., min_length=1, max_length=200)
+    name: text(200, min_length=1)
     industry: Industry = Industry.OTHER
     tier: Tier = Tier.NORMAL
-    contract_level: str = Field("", max_length=50)
-    phone: str = Field("", max_length=32)
-    address: str = Field("", max_length=300)
+    contract_level: text(50) = ""
+    phone: text(32) = ""
+    address: text(300) = ""
 
 
 class OrganizationUpdateIn(Strict):
     """Only the fields sent change; a new tier or contract level moves the open tickets' SLA deadlines."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: text(200, min_length=1) | None = None
     industry: Industry | None = None
     tier: Tier | None = None
-    contract_level: str | None = Field(None, max_length=50)
-    phone: str | None = Field(None, max_length=32)
-    address: str | None = Field(None, max_length=300)
+    contract_level: text(50) | None = None
+    phone: text(32) | None = None
+    address: text(300) | None = None
 
 
 class ContactOut(Schema):
@@ -70,13 +71,13 @@ class ContactPage(Schema):
 
 
 class ContactIn(Strict):
-    organization_id: int
-    name: str = Field(..., min_length=1, max_length=100)
-    phone: str = Field("", max_length=32, pattern=r"^[0-9+\-() ]*$")
-    phone_customer_provided: bool = False
-    email: str = Field("", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    email_customer_provided: bool = False
-    title: str = Field("", max_length=100)
+    organization_id: Id
+    name: text(100, min_length=1)
+    phone: text(32, pattern=r"^[0-9+\-() ]*$") = ""
+    phone_customer_provided: Bool = False
+    email: text(254, pattern=r"^$|^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$") = ""
+    email_customer_provided: Bool = False
+    title: text(100) = ""
 
 
 def _org(o: Organization) -> dict:
@@ -92,7 +93,7 @@ def _contact(c, *, masked: bool) -> dict:
 
 
 @organizations_router.get("", response={200: OrganizationPage, **ERRORS}, summary="List organisations")
-def list_organizations(request, q: str = Query("", max_length=100), cursor: str | None = None,
+def list_organizations(request, q: text(100) = "", cursor: Cursor | None = None,
                        limit: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     page = selectors.organization_list(user=request.auth, q=q, cursor=cursor, limit=limit)
     return {"items": [_org(o) for o in page.items], "next_cursor": page.next_cursor}
@@ -105,7 +106,7 @@ def create_organization(request, payload: OrganizationIn):
 
 
 @organizations_router.get("/{org_id}", response={200: OrganizationOut, **ERRORS}, summary="Get an organisation")
-def get_organization(request, org_id: int):
+def get_organization(request, org_id: Id):
     org = Organization.objects.visible_to(request.auth).filter(pk=org_id).first()
     if org is None:
         raise NotFound(_("Organisation not found."))
@@ -123,8 +124,8 @@ def update_organization(request, org_id: int, payload: OrganizationUpdateIn):
 
 
 @contacts_router.get("", response={200: ContactPage, **ERRORS}, summary="List contacts (phones masked)")
-def list_contacts(request, organization_id: int | None = None, q: str = Query("", max_length=100),
-                  cursor: str | None = None,
+def list_contacts(request, organization_id: Id | None = None, q: text(100) = "",
+                  cursor: Cursor | None = None,
                   limit: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     page = selectors.contact_list(user=request.auth, organization_id=organization_id, q=q, cursor=cursor,
                                   limit=limit)

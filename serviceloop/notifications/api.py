@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Created
 
+from serviceloop.core.bounds import Cursor, Id
 from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
 from serviceloop.core.pagination import keyset_page
 from serviceloop.core.schemas import ERRORS, Strict
@@ -48,7 +49,7 @@ def _out(n: Notification) -> dict:
 
 
 @router.get("", response={200: NotificationPage, **ERRORS}, summary="My notifications, newest first")
-def list_notifications(request, unread_only: bool = False, cursor: str | None = None,
+def list_notifications(request, unread_only: bool = False, cursor: Cursor | None = None,
                        limit: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     qs = Notification.objects.filter(user=request.auth).select_related("ticket")
     if unread_only:
@@ -59,7 +60,7 @@ def list_notifications(request, unread_only: bool = False, cursor: str | None = 
 
 
 @router.post("/{notification_id}/read", response={200: MarkedOut, **ERRORS}, summary="Mark one as read")
-def mark_read(request, notification_id: int):
+def mark_read(request, notification_id: Id):
     return {"marked": services.notification_mark_read(user=request.auth, notification_id=notification_id)}
 
 

@@ -7,6 +7,7 @@ adding a version with its targets): a saved version is never changed, so tickets
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +68,30 @@ class CalendarDayAdmin(admin.ModelAdmin):
         clear_calendar_cache()
 
 
+def _policies_changed() -> None:
+    """Every admin write to policies and versions: new tickets must take the new default version
+    at once, not the one this process cached (issue #9). Cleared now and again at commit, in case
+    another thread cached the old one meanwhile, as services.policy_version_create does."""
+    clear_policy_cache()
+    transaction.on_commit(clear_policy_cache)
+
+
+class PolicyWrites:
+    """Clear the default-version cache on every write path of the admin: save, delete, bulk delete."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        _policies_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _policies_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        _policies_changed()
+
+
 class TargetInline(admin.TabularInline):
     model = SLATarget
     extra = 0
@@ -88,17 +113,13 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(SLAPolicy)
-class SLAPolicyAdmin(admin.ModelAdmin):
+class SLAPolicyAdmin(PolicyWrites, admin.ModelAdmin):
     list_display = ("name", "is_default")
     inlines = [VersionInline]
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        clear_policy_cache()  # the default policy may have changed
-
 
 @admin.register(SLAPolicyVersion)
-class SLAPolicyVersionAdmin(admin.ModelAdmin):
+class SLAPolicyVersionAdmin(PolicyWrites, admin.ModelAdmin):
     list_display = ("policy", "number", "created_by", "created_at", "reason")
     list_filter = ("policy",)
     inlines = [TargetInline]
@@ -115,10 +136,6 @@ class SLAPolicyVersionAdmin(admin.ModelAdmin):
             obj.number = (previous.number + 1) if previous else 1
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        clear_policy_cache()  # new tickets take the new version, with its targets
 
     def get_exclude(self, request, obj=None):
         return ("number",) if obj is None else ()

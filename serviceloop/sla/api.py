@@ -5,7 +5,7 @@ server/api.py): POST /tickets/{number}/escalate and POST /tickets/{number}/sla-p
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from ninja import Status as Created
 from pydantic import AwareDatetime
 
 from serviceloop.accounts.models import User
+from serviceloop.core.bounds import Bool, Cursor, Date, Datetime, Id, IsoDate, LocalTime, text
 from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
 from serviceloop.core.pagination import keyset_page
 from serviceloop.core.schemas import ERRORS, Strict
@@ -24,6 +25,7 @@ from serviceloop.tickets.api import TicketOut, ticket_out
 from serviceloop.tickets.choices import Priority
 
 from .models import (
+    TARGET_MAX,
     BusinessCalendar,
     CalendarDay,
     Compensation,
@@ -56,10 +58,12 @@ def _require(user, perm: str) -> None:
 class TargetIO(Strict):
     priority: Priority
     metric: Metric
-    amount: int = Field(..., description="greater than zero")
+    amount: int = Field(..., ge=1, le=max(TARGET_MAX.values()),
+                        description="greater than zero; at most " + ", ".join(
+                            f"{limit} {unit}" for unit, limit in TARGET_MAX.items()))
     unit: Unit
-    tier: str = Field("", max_length=16)
-    contract_level: str = Field("", max_length=50)
+    tier: text(16) = ""
+    contract_level: text(50) = ""
 
 
 class VersionOut(Schema):
@@ -83,10 +87,10 @@ class PolicyOut(Schema):
 
 
 class VersionIn(Strict):
-    reason: str = Field(..., min_length=1, max_length=2000)
-    targets: list[TargetIO] = Field(..., min_length=1)
-    calendar_id: int | None = None
-    pause_statuses: list[str] | None = None
+    reason: text(2000, min_length=1)
+    targets: list[TargetIO] = Field(..., min_length=1, max_length=500)
+    calendar_id: Id | None = None
+    pause_statuses: list[text(30)] | None = Field(None, max_length=50)
     at_risk_ratio: Decimal | None = Field(None, ge=Decimal("0.1"), le=Decimal("0.99"))
 
 
@@ -118,7 +122,7 @@ def list_policies(request):
 
 @router.post("/policies/{policy_id}/versions", response={201: PolicyOut, **ERRORS},
              summary="Change a policy: a new version with who, when and why")
-def create_version(request, policy_id: int, payload: VersionIn):
+def create_version(request, policy_id: Id, payload: VersionIn):
     _require(request.auth, "sla.add_slapolicyversion")
     policy = SLAPolicy.objects.filter(pk=policy_id).first()
     if policy is None:
@@ -139,8 +143,8 @@ def create_version(request, policy_id: int, payload: VersionIn):
 # --- calendars ----------------------------------------------------------------------------------------
 
 class WindowIO(Strict):
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
 
 class CalendarOut(Schema):
@@ -153,9 +157,9 @@ class CalendarOut(Schema):
 
 
 class DayIO(Strict):
-    date: date
-    is_working: bool
-    name: str = Field("", max_length=100)
+    date: IsoDate
+    is_working: Bool
+    name: text(100) = ""
     source: DaySource = DaySource.COMPANY
 
 
@@ -164,7 +168,7 @@ def _calendar(c: BusinessCalendar) -> dict:
             "is_default": c.is_default, "windows": [{"start": w.start, "end": w.end} for w in c.windows.all()]}
 
 
-def _get_calendar(calendar_id: int) -> BusinessCalendar:
+def _get_calendar(calendar_id: Id) -> BusinessCalendar:
     cal = BusinessCalendar.objects.filter(pk=calendar_id).first()
     if cal is None:
         raise NotFound(_("Calendar not found."))
@@ -180,7 +184,7 @@ def list_calendars(request):
 
 @router.put("/calendars/{calendar_id}/windows", response={200: CalendarOut, **ERRORS},
             summary="Replace the business-hours windows")
-def set_windows(request, calendar_id: int, payload: list[WindowIO]):
+def set_windows(request, calendar_id: Id, payload: list[WindowIO]):
     _require(request.auth, "sla.change_businesscalendar")
     cal = calendar_set_windows(calendar=_get_calendar(calendar_id),
                                         windows=[(w.start, w.end) for w in payload])
@@ -189,7 +193,7 @@ def set_windows(request, calendar_id: int, payload: list[WindowIO]):
 
 @router.get("/calendars/{calendar_id}/days", response={200: list[DayIO], **ERRORS},
             summary="The days entered by hand or imported, for one year")
-def list_days(request, calendar_id: int, year: int):
+def list_days(request, calendar_id: Id, year: int = Query(..., ge=1900, le=2100)):
     _require(request.auth, "tickets.view_all_tickets")
     if not 1900 <= year <= 2100:
         raise InvalidInput.field("year", _("Only dates from 1900 to 2100 can be entered."))
@@ -200,7 +204,7 @@ def list_days(request, calendar_id: int, year: int):
 
 @router.post("/calendars/{calendar_id}/days", response={201: DayIO, **ERRORS},
              summary="Enter or correct a day (wins over the official calendar)")
-def set_day(request, calendar_id: int, payload: DayIO):
+def set_day(request, calendar_id: Id, payload: DayIO):
     _require(request.auth, "sla.add_calendarday")
     day = calendar_day_set(calendar=_get_calendar(calendar_id), day=payload.date,
                                     is_working=payload.is_working, name=payload.name, source=payload.source)
@@ -227,10 +231,10 @@ class EscalationPage(Schema):
 
 
 class EscalateIn(Strict):
-    reason: str = Field(..., min_length=1, max_length=2000)
-    to_user_id: int | None = None
-    department: str = Field("", max_length=100)
-    expected_feedback_at: AwareDatetime | None = None
+    reason: text(2000, min_length=1)
+    to_user_id: Id | None = None
+    department: text(100) = ""
+    expected_feedback_at: Datetime | None = None
 
 
 def _escalation(e: Escalation) -> dict:
@@ -241,8 +245,8 @@ def _escalation(e: Escalation) -> dict:
 
 
 @router.get("/escalations", response={200: EscalationPage, **ERRORS}, summary="Escalations, newest first")
-def list_escalations(request, kind: EscalationKind | None = None, since: datetime | None = None,
-                     cursor: str | None = None,
+def list_escalations(request, kind: EscalationKind | None = None, since: Datetime | None = None,
+                     cursor: Cursor | None = None,
                      limit: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     _require(request.auth, "tickets.view_all_tickets")
     qs = Escalation.objects.select_related("ticket", "escalated_to", "created_by")
@@ -273,8 +277,8 @@ def escalate_ticket(request, number: str, payload: EscalateIn):
 
 
 class PolicyChoiceIn(Strict):
-    policy_id: int
-    reason: str = Field(..., min_length=1, max_length=2000)
+    policy_id: Id
+    reason: text(2000, min_length=1)
 
 
 # The operation id it had when tickets/api.py served it: generated clients name their method after it.
@@ -304,7 +308,7 @@ class CompensationTotal(Schema):
 
 @router.get("/compensation", response={200: list[CompensationTotal], **ERRORS},
             summary="What is owed per organisation for breaches in a period (SLA-6)")
-def compensation(request, since: date, until: date, organization_id: int | None = None):
+def compensation(request, since: Date, until: Date, organization_id: Id | None = None):
     _require(request.auth, "sla.view_compensation")
     if until < since:
         raise InvalidInput.field("until", _("The end of the period is before its start."))

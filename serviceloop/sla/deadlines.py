@@ -18,7 +18,9 @@ Pure functions over a `WorkingCalendar`; no database, no clock. The rules, in on
   begins raises ValueError. An `end` of None is a pause still in progress: when the clock would
   need to run past its begin, the deadline is not known yet and the result is None. An open pause
   beginning after the deadline does not matter and the deadline is returned.
-* Durations are minutes (int, or float/Decimal for fractions: 0.5 = 30 seconds) and must be > 0.
+* Durations are minutes (int, or float/Decimal for fractions: 0.5 = 30 seconds) and must be > 0,
+  at most MAX_MINUTES (ten years); working days at most MAX_WORKING_DAYS. Beyond them ValueError,
+  at once: 10^12 minutes once overflowed datetime (OverflowError) or walked millions of days.
 """
 
 from __future__ import annotations
@@ -39,6 +41,20 @@ _OPEN = 1 << 62  # the end of a pause still in progress: later than any real ins
 # A calendar with no working day for ten years in a row is misconfigured (every day overridden to
 # False); stop instead of walking towards the year 9999.
 _MAX_IDLE_DAYS = 3660
+# The overflow guard (issue #9): no duration may carry a deadline past the year 9999 that datetime
+# ends at, nor make the walk below take more than a blink. Policies stay far below (sla/models.py
+# TARGET_MAX); these are the maths' own limits.
+MAX_MINUTES = 10 * 366 * 24 * 60
+MAX_WORKING_DAYS = 3660
+# No walk goes further than this past its start: a calendar with one minute of business time a
+# day would otherwise walk 1,440 years for a year of business minutes, holding its transaction (and
+# SQLite's write lock) all the while (found by the API fuzzing). A deadline further away than
+# this is DeadlineBeyondHorizon, which the SLA services read as "no deadline".
+HORIZON_DAYS = 50 * 366
+
+
+class DeadlineBeyondHorizon(ValueError):
+    """The time runs out more than HORIZON_DAYS after the start: as good as never."""
 
 
 def add_business_minutes(
@@ -101,6 +117,8 @@ def add_working_days(
     """
     if isinstance(days, bool) or int(days) != days or days <= 0:
         raise ValueError(f"A number of working days must be a whole number above zero, not {days!r}.")
+    if days > MAX_WORKING_DAYS:
+        raise ValueError(f"At most {MAX_WORKING_DAYS} working days can be added, not {days!r}.")
     days = int(days)
     t0 = _advance(cal, _to_us(start), 0, [], at_close=False)
     assert t0 is not None  # no pauses, so the clock cannot be stopped
@@ -109,6 +127,8 @@ def add_working_days(
     day, idle, found = local_day, 0, 0
     while found < days:
         day += 1
+        if day > local_day + HORIZON_DAYS:
+            raise DeadlineBeyondHorizon(f"The deadline lies more than {HORIZON_DAYS} days after the start.")
         if cal.spans(day):
             found += 1
             idle = 0
@@ -181,6 +201,8 @@ def _duration_us(minutes: int | float | Decimal) -> int:
     """A positive number of minutes as whole microseconds."""
     if isinstance(minutes, bool) or not minutes > 0:
         raise ValueError(f"A duration must be above zero minutes, not {minutes!r}.")
+    if minutes > MAX_MINUTES:
+        raise ValueError(f"A duration can be at most {MAX_MINUTES} minutes, not {minutes!r}.")
     if isinstance(minutes, int):
         return minutes * _US_PER_MINUTE  # exact for any size
     return round(minutes * _US_PER_MINUTE)
@@ -231,6 +253,7 @@ def _advance(
     spans_of = cal.spans
     cache = cal._spans  # the hot path reads the calendar's cache directly to save a call per day
     day = _local_ordinal(t, cal.tz)
+    last_day = day + HORIZON_DAYS
     n = len(pauses)
     pi = 0
     idle = 0
@@ -259,6 +282,8 @@ def _advance(
                 s = stop
             t = close
         day += 1
+        if day > last_day:
+            raise DeadlineBeyondHorizon(f"The deadline lies more than {HORIZON_DAYS} days after the start.")
 
 
 def _between(cal: WorkingCalendar, start: int, end: int, pauses: list[tuple[int, int]]) -> int:

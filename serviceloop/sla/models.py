@@ -36,6 +36,12 @@ class Unit(models.TextChoices):
     WORKING_DAYS = "working_days", _("Working days")
 
 
+# The largest target amount per unit (issue #9): a year of minutes, a year of working days. Far more
+# than any real policy, and far inside what the deadline maths (sla/deadlines.py MAX_MINUTES,
+# MAX_WORKING_DAYS) and a PostgreSQL integer column take; 10^12 once made every ticket create fail.
+TARGET_MAX = {Unit.CALENDAR_MINUTES: 525_600, Unit.BUSINESS_MINUTES: 525_600, Unit.WORKING_DAYS: 365}
+
+
 class BusinessCalendar(models.Model):
     """Business hours and working days (SLA-3): the official Chinese calendar plus overrides."""
 
@@ -175,6 +181,16 @@ class SLATarget(models.Model):
 
     def __str__(self):
         return f"{self.priority} {self.metric} {self.amount} {self.unit}"
+
+    def clean(self):
+        """The admin's check of the bound services/_validate_targets applies to the API (TARGET_MAX)."""
+        limit = TARGET_MAX.get(self.unit)
+        if limit is not None and self.amount is not None and self.amount > limit:
+            raise ValidationError({"amount": target_max_message(self.unit)})
+
+
+def target_max_message(unit: str) -> str:
+    return _("At most %(limit)s for %(unit)s.") % {"limit": TARGET_MAX[unit], "unit": Unit(unit).label}
 
 
 class TicketSLA(models.Model):

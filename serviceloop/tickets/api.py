@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,7 @@ from pydantic import AwareDatetime
 
 from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
+from serviceloop.core.bounds import Bool, Cursor, Date, Datetime, FormBool, Id, text
 from serviceloop.core.errors import InvalidInput
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Contact
@@ -32,7 +34,7 @@ from .choices import (
     Urgency,
     allowed_next,
 )
-from .models import Attachment, Category, Ticket, TicketEvent
+from .models import AFFECTED_USERS_MAX, Attachment, Category, Ticket, TicketEvent
 
 tickets_router = Router(tags=["tickets"])
 categories_router = Router(tags=["categories"])
@@ -194,100 +196,102 @@ def _attachment(a: Attachment, number: str) -> dict:
 # --- input schemas --------------------------------------------------------------------------------
 
 class ProblemFields(Strict):
-    objective_description: str = Field("", max_length=20000)
-    error_code: str = Field("", max_length=200)
-    reproduction_steps: str = Field("", max_length=20000)
-    environment: str = Field("", max_length=300)
-    business_impact: str = Field("", max_length=5000)
-    tried_steps: str = Field("", max_length=5000)
+    objective_description: text(20000) = ""
+    error_code: text(200) = ""
+    reproduction_steps: text(20000) = ""
+    environment: text(300) = ""
+    business_impact: text(5000) = ""
+    tried_steps: text(5000) = ""
 
 
 class TicketCreateIn(ProblemFields):
-    title: str = Field(..., min_length=1, max_length=200)
-    description: str = Field(..., min_length=1, max_length=20000)
-    organization_id: int | None = Field(None, description="Required for staff; customers always use their own.")
-    contact_id: int | None = None
-    product_id: int | None = None
-    category_id: int | None = None
+    title: text(200, min_length=1)
+    description: text(20000, min_length=1)
+    organization_id: Id | None = Field(None, description=(
+        "Required for staff (422 without it); a customer's tickets are always for their own organisation, "
+        "so a customer may leave it out."))
+    contact_id: Id | None = None
+    product_id: Id | None = None
+    category_id: Id | None = None
     channel: Channel = Channel.API
     ticket_type: TicketType = TicketType.PROBLEM
     urgency: Urgency = Urgency.NORMAL
     impact_scope: ImpactScope = ImpactScope.SINGLE
-    expedite: bool = False
-    occurred_at: AwareDatetime | None = None
-    business_interrupted: bool = False
-    affected_users: int | None = Field(None, ge=0, le=10_000_000)
+    expedite: Bool = False
+    occurred_at: Datetime | None = None
+    business_interrupted: Bool = False
+    affected_users: int | None = Field(None, ge=0, le=AFFECTED_USERS_MAX)
 
 
 class TicketUpdateIn(Strict):
-    title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, min_length=1, max_length=20000)
-    objective_description: str | None = Field(None, max_length=20000)
-    error_code: str | None = Field(None, max_length=200)
-    reproduction_steps: str | None = Field(None, max_length=20000)
-    environment: str | None = Field(None, max_length=300)
-    business_impact: str | None = Field(None, max_length=5000)
-    tried_steps: str | None = Field(None, max_length=5000)
-    contact_id: int | None = None
-    product_id: int | None = None
-    category_id: int | None = None
+    title: text(200, min_length=1) | None = None
+    description: text(20000, min_length=1) | None = None
+    objective_description: text(20000) | None = None
+    error_code: text(200) | None = None
+    reproduction_steps: text(20000) | None = None
+    environment: text(300) | None = None
+    business_impact: text(5000) | None = None
+    tried_steps: text(5000) | None = None
+    contact_id: Id | None = None
+    product_id: Id | None = None
+    category_id: Id | None = None
     channel: Channel | None = None
     ticket_type: TicketType | None = None
     urgency: Urgency | None = None
     impact_scope: ImpactScope | None = None
-    expedite: bool | None = None
-    occurred_at: AwareDatetime | None = None
-    business_interrupted: bool | None = None
-    affected_users: int | None = Field(None, ge=0, le=10_000_000)
+    expedite: Bool | None = None
+    occurred_at: Datetime | None = None
+    business_interrupted: Bool | None = None
+    affected_users: int | None = Field(None, ge=0, le=AFFECTED_USERS_MAX)
 
 
 class TransitionIn(Strict):
     status: Status
     sub_status: SubStatus | None = None
-    note: str = Field("", max_length=5000)
-    pending_until: date | None = None
+    note: text(5000) = ""
+    pending_until: Date | None = None
 
 
 class AssignIn(Strict):
-    owner_id: int | None = None
-    group_id: int | None = None
-    co_handler_ids: list[int] | None = None
-    note: str = Field("", max_length=5000)
+    owner_id: Id | None = None
+    group_id: Id | None = None
+    co_handler_ids: list[Id] | None = Field(None, max_length=50)
+    note: text(5000) = ""
 
 
 class PriorityIn(Strict):
     priority: Priority
-    reason: str = Field(..., min_length=1, max_length=2000)
+    reason: text(2000, min_length=1)
 
 
 class BodyIn(Strict):
-    body: str = Field(..., min_length=1, max_length=20000)
+    body: text(20000, min_length=1)
 
 
 class NoteIn(BodyIn):
-    note_type: str = Field("progress", description="progress, diagnosis, solution or execution")
+    note_type: Literal["progress", "diagnosis", "solution", "execution"] = "progress"
 
 
 class CommunicationIn(Strict):
     channel: CommunicationChannel
-    happened_at: AwareDatetime | None = None
-    customer_feedback: str = Field(..., min_length=1, max_length=5000)
-    next_step: str = Field("", max_length=5000)
-    summary: str = Field("", max_length=5000)
+    happened_at: Datetime | None = None
+    customer_feedback: text(5000, min_length=1)
+    next_step: text(5000) = ""
+    summary: text(5000) = ""
 
 
 class TicketListQuery(Schema):
     status: list[Status] = Field(default_factory=list)
     priority: list[Priority] = Field(default_factory=list)
     ticket_type: list[TicketType] = Field(default_factory=list)
-    category_id: int | None = None
-    owner_id: int | None = None
+    category_id: Id | None = None
+    owner_id: Id | None = None
     unassigned: bool = False
-    group_id: int | None = None
-    organization_id: int | None = None
-    created_after: AwareDatetime | None = None
-    created_before: AwareDatetime | None = None
-    cursor: str | None = None
+    group_id: Id | None = None
+    organization_id: Id | None = None
+    created_after: Datetime | None = None
+    created_before: Datetime | None = None
+    cursor: Cursor | None = None
     limit: int = Field(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)
 
 
@@ -461,7 +465,7 @@ def log_communication(request, number: str, payload: CommunicationIn):
 
 
 @tickets_router.get("/{number}/timeline", response={200: EventPage, **ERRORS}, summary="Timeline, oldest first")
-def timeline(request, number: str, cursor: str | None = None,
+def timeline(request, number: str, cursor: Cursor | None = None,
              limit: int = Query(50, ge=1, le=settings.API_MAX_PAGE_SIZE)):
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
@@ -477,9 +481,13 @@ def list_attachments(request, number: str):
     return [_attachment(a, number) for a in selectors.attachment_list(user=user, ticket=ticket)]
 
 
+# The multipart flag as "true" or "false" (core/bounds.py FormBool), not internal by default.
+_INTERNAL_DEFAULT = Form(False)
+
+
 @tickets_router.post("/{number}/attachments", response={201: AttachmentOut, **ERRORS},
                      summary="Upload an attachment (multipart field `file`)")
-def upload_attachment(request, number: str, file: File[UploadedFile], internal: Form[bool] = False):
+def upload_attachment(request, number: str, file: File[UploadedFile], internal: FormBool = _INTERNAL_DEFAULT):
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
     attachment = services.attachment_add(ticket=ticket, actor=user, upload=file, internal=internal)
@@ -488,7 +496,7 @@ def upload_attachment(request, number: str, file: File[UploadedFile], internal: 
 
 @tickets_router.get("/{number}/attachments/{attachment_id}/download", response={200: None, **ERRORS},
                     summary="Download an attachment")
-def download_attachment(request, number: str, attachment_id: int):
+def download_attachment(request, number: str, attachment_id: Id):
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
     attachment = selectors.attachment_get(user=user, ticket=ticket, attachment_id=attachment_id)

@@ -63,6 +63,10 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(models.Q(owner=user) | models.Q(co_handlers=user)).distinct()
 
 
+# The most users a ticket may say are affected (API and forms): a PostgreSQL integer holds 2^31 - 1.
+AFFECTED_USERS_MAX = 10_000_000
+
+
 class Ticket(models.Model):
     """One customer problem from intake to closure.
 

@@ -3,8 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.core import bounds
 from serviceloop.core.errors import ServiceError
 from serviceloop.tickets.choices import CommunicationChannel, Status, SubStatus
+from serviceloop.tickets.models import AFFECTED_USERS_MAX
 
 
 class LoginForm(forms.Form):
@@ -39,7 +41,7 @@ class TransitionForm(forms.Form):
     prefix = "status"  # several forms share the ticket page: field ids must not clash
     status = forms.ChoiceField(label=_("New status"), choices=())
     sub_status = forms.ChoiceField(label=_("Sub-status"), choices=(), required=False)
-    pending_until = forms.DateField(label=_("Expected release date"), required=False,
+    pending_until = bounds.DateField(label=_("Expected release date"), required=False,
                                     widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Note"), max_length=5000, required=False)
 
@@ -59,9 +61,9 @@ def service_staff():
 
 class AssignForm(forms.Form):
     prefix = "assign"  # several forms share the ticket page: field ids must not clash
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
-    group = forms.ModelChoiceField(label=_("Group"), queryset=None, required=False)
-    co_handlers = forms.ModelMultipleChoiceField(
+    owner = bounds.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    group = bounds.ModelChoiceField(label=_("Group"), queryset=None, required=False)
+    co_handlers = bounds.ModelMultipleChoiceField(
         label=_("Co-handlers"), queryset=None, required=False, widget=forms.SelectMultiple(attrs={"size": 5}),
         help_text=_("Hold Ctrl (Cmd on a Mac) to choose several."))
 
@@ -79,10 +81,10 @@ class EscalateForm(forms.Form):
 
     prefix = "escalate"
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    to = forms.ModelChoiceField(label=_("Escalate to"), queryset=None, required=False)
+    to = bounds.ModelChoiceField(label=_("Escalate to"), queryset=None, required=False)
     department = forms.CharField(label=_("Department"), max_length=100, required=False,
                                  help_text=_("Name a person, a department, or both."))
-    expected_feedback_at = forms.DateTimeField(
+    expected_feedback_at = bounds.DateTimeField(
         label=_("Feedback expected by"), required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
@@ -130,12 +132,12 @@ class ProblemForm(forms.Form):
 
     prefix = "problem"
     title = forms.CharField(label=_("Subject"), max_length=200)
-    product = forms.ModelChoiceField(label=_("Product (model and serial number)"), queryset=None, required=False,
+    product = bounds.ModelChoiceField(label=_("Product (model and serial number)"), queryset=None, required=False,
                                      empty_label=_("Not in the list / not about a product"))
     product_details = forms.CharField(
         label=_("Model, serial number and purchase date, if not in the list"), max_length=300, required=False,
         help_text=_("e.g. X-3000, SN-2024-0001, bought 2024-05-01"))
-    occurred_at = forms.DateTimeField(label=_("When did it happen?"), required=False,
+    occurred_at = bounds.DateTimeField(label=_("When did it happen?"), required=False,
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
     description = forms.CharField(label=_("What happened"), max_length=20000, widget=forms.Textarea(attrs={"rows": 5}))
@@ -159,8 +161,8 @@ class IntakeForm(forms.Form):
     """电话登记: an agent registers a caller's problem with every INT-4 field."""
 
     prefix = "intake"
-    organization = forms.ModelChoiceField(label=_("Organisation"), queryset=None, widget=forms.HiddenInput)
-    contact = forms.ModelChoiceField(label=_("Contact"), queryset=None, required=False, widget=forms.HiddenInput)
+    organization = bounds.ModelChoiceField(label=_("Organisation"), queryset=None, widget=forms.HiddenInput)
+    contact = bounds.ModelChoiceField(label=_("Contact"), queryset=None, required=False, widget=forms.HiddenInput)
     serial_number = forms.CharField(label=_("Serial number"), max_length=100, required=False)
     title = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("The customer's words"), max_length=20000,
@@ -168,18 +170,19 @@ class IntakeForm(forms.Form):
     objective_description = forms.CharField(label=_("Objective description"), max_length=20000, required=False,
                                             widget=forms.Textarea(attrs={"rows": 2}))
     error_code = forms.CharField(label=_("Symptom / error code"), max_length=200, required=False)
-    occurred_at = forms.DateTimeField(label=_("When did it happen?"), required=False,
+    occurred_at = bounds.DateTimeField(label=_("When did it happen?"), required=False,
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
     reproduction_steps = forms.CharField(label=_("Operation path / reproduction steps"), max_length=20000,
                                          required=False, widget=forms.Textarea(attrs={"rows": 2}))
     environment = forms.CharField(label=_("Environment (OS / version)"), max_length=300, required=False)
     business_interrupted = forms.BooleanField(label=_("Business interrupted"), required=False)
-    affected_users = forms.IntegerField(label=_("Users affected"), min_value=0, required=False)
+    affected_users = forms.IntegerField(label=_("Users affected"), min_value=0, max_value=AFFECTED_USERS_MAX,
+                                        required=False)
     business_impact = forms.CharField(label=_("Business impact"), max_length=5000, required=False)
     tried_steps = forms.CharField(label=_("What the customer already tried"), max_length=5000, required=False)
     ticket_type = forms.ChoiceField(label=_("Type"), choices=())
-    category = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False)
+    category = bounds.ModelChoiceField(label=_("Category"), queryset=None, required=False)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=())
     impact_scope = forms.ChoiceField(label=_("Impact scope"), choices=())
     expedite = forms.BooleanField(label=_("Expedite"), required=False)
@@ -214,9 +217,10 @@ class TicketFilterForm(forms.Form):
     status = forms.MultipleChoiceField(label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple)
     priority = forms.MultipleChoiceField(label=_("Priority"), required=False, widget=forms.CheckboxSelectMultiple)
     type = forms.MultipleChoiceField(label=_("Type"), required=False, widget=forms.CheckboxSelectMultiple)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False)
-    organization = forms.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    category = bounds.ModelChoiceField(label=_("Category"), queryset=None, required=False)
+    organization = bounds.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
+    owner = bounds.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    # Filters, not stored values: any date a DateField takes is fine, the list clamps the extremes.
     created_from = forms.DateField(label=_("Created from"), required=False,
                                    widget=forms.DateInput(attrs={"type": "date"}))
     created_to = forms.DateField(label=_("Created up to"), required=False,

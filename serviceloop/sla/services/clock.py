@@ -8,6 +8,7 @@ so the SLA state changes exactly when the ticket does.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -41,14 +42,21 @@ from .policies import default_version, targets_for
 
 DIRECTOR_DELAY = timedelta(hours=24)  # ASN-4: 24 hours past the resolution deadline
 
+logger = logging.getLogger(__name__)
 
-def deadline_after(start: datetime, target: SLATarget, cal: WorkingCalendar, pauses) -> datetime:
-    """When `target` is due if its clock starts at `start`, in the target's own unit."""
-    if target.unit == Unit.CALENDAR_MINUTES:
-        return deadlines.add_calendar_minutes(start, target.amount, pauses)
-    if target.unit == Unit.BUSINESS_MINUTES:
-        return deadlines.add_business_minutes(start, target.amount, cal, pauses)
-    return deadlines.add_working_days(start, target.amount, cal, pauses)
+
+def deadline_after(start: datetime, target: SLATarget, cal: WorkingCalendar, pauses) -> datetime | None:
+    """When `target` is due if its clock starts at `start`, in the target's own unit; None when that lies
+    beyond the deadline maths' horizon (decades away: a calendar with almost no business time)."""
+    try:
+        if target.unit == Unit.CALENDAR_MINUTES:
+            return deadlines.add_calendar_minutes(start, target.amount, pauses)
+        if target.unit == Unit.BUSINESS_MINUTES:
+            return deadlines.add_business_minutes(start, target.amount, cal, pauses)
+        return deadlines.add_working_days(start, target.amount, cal, pauses)
+    except deadlines.DeadlineBeyondHorizon:
+        logger.warning("SLA target %s lies beyond the deadline horizon; no deadline set.", target)
+        return None
 
 
 def _pauses(ticket_id: int) -> list[tuple[datetime, datetime | None]]:

@@ -15,7 +15,16 @@ from serviceloop.accounts.models import User
 from serviceloop.core.errors import Forbidden, InvalidInput
 from serviceloop.tickets.choices import Status
 
-from ..models import BusinessCalendar, Metric, SLAPolicy, SLAPolicyVersion, SLATarget, Unit
+from ..models import (
+    TARGET_MAX,
+    BusinessCalendar,
+    Metric,
+    SLAPolicy,
+    SLAPolicyVersion,
+    SLATarget,
+    Unit,
+    target_max_message,
+)
 from ..presets import DEFAULT_PAUSE_STATUSES, DEFAULT_PRESET, PRESETS
 from .calendars import default_calendar
 
@@ -43,6 +52,8 @@ def _validate_targets(targets: list[TargetSpec]) -> None:
         if not isinstance(t.amount, int) or t.amount <= 0:
             raise InvalidInput.field(f"{where}.amount",
                                      _("A target must be a whole number greater than zero."))
+        if t.amount > TARGET_MAX[t.unit]:  # issue #9: the deadline maths must never overflow
+            raise InvalidInput.field(f"{where}.amount", target_max_message(t.unit))
         key = (t.priority, t.tier, t.contract_level, t.metric)
         if key in seen:
             raise InvalidInput.field(where, _("This target is listed twice."))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -38,7 +40,16 @@ def login_view(request):
     error = None
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
+        address_blocked = accounts.login_address_blocked_until(ip=_client_ip(request))
         locked = accounts.login_locked_until(username=username)
+        if address_blocked:
+            minutes = max(1, math.ceil((address_blocked - timezone.now()).total_seconds() / 60))
+            error = _("Too many failed logins from your address. Try again in %(minutes)d minutes.") % {
+                "minutes": minutes}
+            response = render(request, "web/login.html", {"form": form, "error": error,
+                                                          "next": _safe_next(request, "")}, status=429)
+            response["Retry-After"] = str(minutes * 60)
+            return response
         if locked:
             minutes = max(1, round((locked - timezone.now()).total_seconds() / 60))
             error = _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": minutes}
@@ -59,6 +70,16 @@ def login_view(request):
                 return response
     # A refused login re-shows the form with 200, as Django's admin does.
     return render(request, "web/login.html", {"form": form, "error": error, "next": _safe_next(request, "")})
+
+
+def admin_login(request):
+    """The admin's own login page checked passwords with neither the username lockout nor the
+    per-address limit (issue #9): it now sends people to /login/, the one place passwords are checked."""
+    if request.user.is_authenticated:
+        # Logged in without admin rights: the admin would send them back here, round and round.
+        return redirect(_safe_next(request, "/admin/") if request.user.is_staff else "/")
+    next_url = _safe_next(request, "/admin/")
+    return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': next_url})}")
 
 
 @require_POST

@@ -23,7 +23,7 @@ def _organization_matches(q: str):
     from serviceloop.customers.models import Contact, Organization
 
     q = q.strip()
-    if len(q) < 2:
+    if len(q) < 2 or "\x00" in q:  # NUL cannot be searched for on PostgreSQL (issue #9)
         return []
     qs = Organization.objects.filter(
         Q(name__icontains=q) | Q(phone__startswith=q) | Q(contacts__phone__startswith=q)).distinct()

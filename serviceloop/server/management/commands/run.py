@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connections
 
+from serviceloop.core.parent import child_environment
 from serviceloop.server.gunicorn import WebServer
 from serviceloop.server.setup import first_start
 
@@ -52,7 +53,8 @@ class Command(BaseCommand):
         A separate process rather than threads in this one, because gunicorn forks its workers from
         here and a fork must not copy half-held locks of running threads.
         """
-        return subprocess.Popen([sys.executable, "-m", "serviceloop.core.cli", "worker"], env=os.environ.copy())
+        # The worker ends with this process however it ends (serviceloop/core/parent.py).
+        return subprocess.Popen([sys.executable, "-m", "serviceloop.core.cli", "worker"], env=child_environment())
 
     def _serve(self, bind: str, options: dict) -> None:
         WebServer(server_options(bind, options["workers"], os.environ)).run()
@@ -78,4 +80,10 @@ def server_options(bind: str, workers: int, environ) -> dict:
         "timeout": 60,
         "accesslog": environ.get("ACCESS_LOG") or None,
         "errorlog": "-",
+        # gunicorn ≥ 25.1 opens a control socket for `gunicornc`, by default $HOME/.gunicorn/gunicorn.ctl
+        # (or $XDG_RUNTIME_DIR/gunicorn.ctl): one path for every instance a user starts, so a second
+        # `serviceloop run` took over the first one's socket. Off unless WEB_CONTROL_SOCKET names a
+        # path of this instance's own (issue #9).
+        "control_socket_disable": not environ.get("WEB_CONTROL_SOCKET"),
+        "control_socket": environ.get("WEB_CONTROL_SOCKET") or None,
     }
