@@ -9,8 +9,8 @@ APPEND and come back byte for byte.
 
 from __future__ import annotations
 
-import contextlib
 import base64
+import contextlib
 import imaplib
 import os
 import pwd
