@@ -88,6 +88,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "mark_notification_read":       (200, 404, 404, 404, 404, 404, 404, 404, 404, 401, 401),
     "mark_all_notifications_read":  ALL_200,
     "set_sla_policy":               (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
+    # The original of an email that made carol's ticket: staff only, never the customer, not even hers.
+    "download_original_email":      (200, 200, 200, 200, 200, 200, 200, 200, 404, 401, 401),
 }
 
 ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
@@ -155,6 +157,22 @@ def _alice_notification(world) -> Request:
     ticket = _ticket(world)
     services.ticket_assign(ticket=ticket, actor=world.sam, owner=world.alice)
     return Request(params={"notification_id": Notification.objects.filter(user=world.alice).latest("id").pk})
+
+
+def _inbound_email(world) -> Request:
+    """carol's organisation's contact writes to the support mailbox; the message makes a ticket."""
+    from serviceloop.channels.models import Mailbox
+    from serviceloop.channels.services import inbound_message_process, inbound_message_store
+
+    box = Mailbox.objects.create(name="客服邮箱", address="support@service.example.cn", host="127.0.0.1",
+                                 username="support")
+    raw = ("From: wang@example.cn\r\nTo: support@service.example.cn\r\nSubject: 设备无法开机\r\n"
+           "Message-ID: <matrix-1@example.cn>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           "上电后无显示\r\n").encode()
+    message, _created = inbound_message_store(mailbox=box, uidvalidity=1, uid=1, raw=raw)
+    message = inbound_message_process(message=message)
+    assert message.ticket.organization == world.org_a
+    return Request(params={"message_id": message.pk})
 
 
 T = "/api/v1/tickets/{number}"
@@ -227,6 +245,7 @@ ACTIONS: dict[str, Action] = {
     "list_notifications": Action("get", "/api/v1/notifications", lambda w: Request()),
     "mark_notification_read": Action("post", "/api/v1/notifications/{notification_id}/read", _alice_notification),
     "mark_all_notifications_read": Action("post", "/api/v1/notifications/read-all", lambda w: Request()),
+    "download_original_email": Action("get", "/api/v1/email/messages/{message_id}/original", _inbound_email),
     "set_sla_policy": Action("post", T + "/sla-policy", lambda w: Request(params={"number": _ticket(w).number}, body={
         "policy_id": policy_install_presets()[1].pk, "reason": "客户签订了技术支持合同"})),
 }

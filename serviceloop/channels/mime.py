@@ -69,12 +69,28 @@ def codec_for(label: str | None) -> str | None:
         return None
 
 
+_LEGACY_CJK = {"gb18030", "big5hkscs", "cp950", "gbk", "gb2312"}
+
+
+def _looks_like_utf8(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return sum(ord(c) >= 0x800 for c in text) >= 2 and not _IMPLAUSIBLE_UTF8.search(text)
+
+
 def decode_text(data: bytes, declared: str | None = None, hints: tuple[str, ...] = ()) -> str:
     """Decode a body: the declared charset if it decodes cleanly, then `hints`, UTF-8, GB18030, Big5;
     at worst the declared (or UTF-8) codec with replacement characters. Never raises, never returns
     lone surrogates."""
+    declared_codec = codec_for(declared)
+    if declared_codec in _LEGACY_CJK and _looks_like_utf8(data):
+        # UTF-8 labelled GBK or Big5 (a webmail's mistake): GB18030 would decode it "cleanly" into
+        # nonsense, while GBK text is practically never valid UTF-8 with several 3-byte characters.
+        return data.decode("utf-8")
     tried = []
-    for codec in (codec_for(declared), *(codec_for(h) for h in hints), *_FALLBACKS):
+    for codec in (declared_codec, *(codec_for(h) for h in hints), *_FALLBACKS):
         if codec is None or codec in tried:
             continue
         tried.append(codec)
