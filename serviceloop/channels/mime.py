@@ -531,16 +531,24 @@ def _payload(part: Message, blocks: _Blocks) -> bytes:
     tokens = blocks.tokens_in(encoded)
     cte = (raw_header(part, "content-transfer-encoding") or "").strip().lower()
     if tokens and cte == "base64":
-        pieces, rest = [], encoded
+        # Decoded piece by piece from a view of the raw bytes, not from one joined copy of them: each
+        # piece is whole lines of a multiple of 4 characters (what encoders write), else joined.
+        raw, view = blocks.raw, memoryview(blocks.raw)
+        pieces, lengths, rest = [], [], encoded
         for token in tokens:
             before, _sep, rest = rest.partition(token)
             start, end = blocks.spans[token]
-            pieces += [before.encode("ascii", "ignore"), blocks.raw[start:end]]
+            before = before.encode("ascii", "ignore")
+            pieces += [before, view[start:end]]
+            lengths += [len(re.sub(rb"\s", b"", before)),
+                        end - start - raw.count(b"\n", start, end) - raw.count(b"\r", start, end)]
         pieces.append(rest.encode("ascii", "ignore"))
         try:
+            if all(n % 4 == 0 for n in lengths):
+                return b"".join([binascii.a2b_base64(p) for p in pieces])
             return binascii.a2b_base64(b"".join(pieces))
         except binascii.Error:
-            return base64.b64decode(re.sub(rb"[^A-Za-z0-9+/]", b"", b"".join(pieces)) + b"==", validate=False)
+            return base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", b"".join(pieces)) + b"==", validate=False)
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - a broken transfer encoding: the source bytes are better than nothing

@@ -23,6 +23,7 @@ so nobody logs in as it). A customer's reply is written as the contact (their lo
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import logging
 import re
@@ -211,12 +212,14 @@ def _claim(pk: int, statuses: tuple[str, ...]) -> InboundMessage | None:
     return query.first()
 
 
-def inbound_message_process(*, message: InboundMessage, force: bool = False) -> InboundMessage:
+def inbound_message_process(*, message: InboundMessage, force: bool = False,
+                            raw: bytes | None = None) -> InboundMessage:
     """Turn a stored message into a ticket or a customer reply, or settle it as a loop / held.
 
     `force` (an administrator accepting a held or ignored message) skips the loop checks and the cap,
     and creates a contact for an unknown sender whatever the mailbox says. Any error rolls the
-    message's work back (files included) and marks it failed, to be retried with backoff.
+    message's work back (files included) and marks it failed, to be retried with backoff. `raw`: the
+    stored bytes when the caller still holds them (the fetch job), so they are not read back.
     """
     statuses = (MessageStatus.RECEIVED, MessageStatus.FAILED)
     if force:
@@ -226,7 +229,7 @@ def inbound_message_process(*, message: InboundMessage, force: bool = False) -> 
         with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             row = _claim(message.pk, statuses)
             if row is not None:
-                _process(row, force=force, stored=stored)
+                _process(row, force=force, stored=stored, raw=raw)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row and retried
         for name in stored:
             default_storage.delete(name)
@@ -261,8 +264,8 @@ def _settle(row: InboundMessage, status: str, **fields) -> None:
     row.save(update_fields=["status", "processed_at", "next_attempt_at", "text", *fields])
 
 
-def _process(row: InboundMessage, *, force: bool, stored: list[str]) -> None:
-    mail = mime.parse(_read_raw(row))
+def _process(row: InboundMessage, *, force: bool, stored: list[str], raw: bytes | None) -> None:
+    mail = mime.parse(raw if raw is not None and not row.headers_only else _read_raw(row))
     text = quotes.shown_text(mail.text, subject=mail.subject)
     if row.headers_only:
         text = _("This email (%(size)s) is larger than the limit of %(limit)s and was not downloaded; it stays "
@@ -525,13 +528,36 @@ def _fetch_one(session: ImapSession, mailbox: Mailbox, uidvalidity: int, uid: in
                                                   size=size or None, headers_only=headers_only)
         result.fetched += 1
         if message.status == MessageStatus.RECEIVED:
-            message = inbound_message_process(message=message)
+            message = inbound_message_process(message=message, raw=raw)
             result.processed += message.status != MessageStatus.FAILED
             result.failed += message.status == MessageStatus.FAILED
         if message.status in SETTLED_STATUSES and message.server_done_at is None:
             _server_action(session, mailbox, [message])
     # Stored (or gone from the server): the next step starts after it, whatever its processing did.
     Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=uid).update(last_uid=uid)
+    if raw is not None and len(raw) > 1024 * 1024:
+        del raw
+        _return_freed_memory()
+
+
+def _return_freed_memory() -> None:
+    """Hand memory freed by a big mail back to the operating system (glibc's malloc_trim).
+
+    Each big mail allocates buffers of a new size (raw bytes, decoded files); glibc keeps freed ones in
+    its heap, so a worker's RSS only grew: 151 → 220 MB over twelve mails with 10 MB files, 150–180 MB
+    with this. Elsewhere than glibc there is nothing to call, and nothing to do.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 def _server_action(session: ImapSession, mailbox: Mailbox, messages: list[InboundMessage]) -> None:

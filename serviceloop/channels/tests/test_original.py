@@ -8,9 +8,9 @@ from django.test import Client
 
 from serviceloop.channels import services
 from serviceloop.channels.models import InboundMessage, Mailbox, UnknownSenders
+from tests.personas import PASSWORD
 
 from . import mails
-from tests.personas import PASSWORD
 
 
 def _received(box, raw: bytes, uid: int = 1) -> InboundMessage:
