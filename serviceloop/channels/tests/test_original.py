@@ -136,3 +136,16 @@ def test_plain_imap_to_another_machine_cannot_be_configured(world):
 
     assert response.status_code == 200
     assert not Mailbox.objects.exists()
+
+
+def test_the_ticket_page_shows_an_emailed_reply_with_its_sender(world, offline_mailbox):
+    first = _received(offline_mailbox, mails.gbk_mail(subject="设备无法开机", mid="<page-1@example.cn>"), uid=1)
+    _received(offline_mailbox, mails.outlook_reply(new_text="重启后还是不行。", quoted_subject="设备无法开机",
+                                                   in_reply_to="<page-1@example.cn>"), uid=2)
+    client = Client()
+    assert client.login(username="alice", password=PASSWORD)
+
+    page = client.get(f"/tickets/{first.ticket.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "重启后还是不行。" in page and "wang@example.cn" in page and "发件人" in page
+    assert "您好，我们已收到您的问题" not in page  # the quoted history is not shown
