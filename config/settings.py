@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "serviceloop.assets",
     "serviceloop.tickets",
     "serviceloop.sla",
+    "serviceloop.channels",
     "serviceloop.notifications",
     "serviceloop.web",
     "serviceloop.server",
@@ -303,6 +304,21 @@ SMS_SIGN_NAME = env("SMS_SIGN_NAME")
 SMS_ENDPOINT = env("SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
 SMS_REGION = env("SMS_REGION", "cn-hangzhou")
 SMS_TEMPLATE_CODES = json.loads(env("SMS_TEMPLATE_CODES", "{}") or "{}")
+# --- Inbound email (serviceloop/channels) ---------------------------------------------------------
+# Mailboxes themselves (server, folder, credentials, what to do after processing) are rows an
+# administrator keeps in the admin; these are the limits every mailbox shares.
+# Messages fetched per mailbox in one step of the job (the job repeats steps for up to a minute).
+EMAIL_FETCH_BATCH = env_int("EMAIL_FETCH_BATCH", 50)
+# A larger message is not downloaded: its headers are kept, it stays untouched on the server and is
+# listed as failed for an administrator (USR-9: one huge mail never blocks the mailbox).
+EMAIL_MAX_MESSAGE_BYTES = env_int("EMAIL_MAX_MESSAGE_BYTES", 80 * 1024 * 1024)
+# Attachments taken from one message; the rest are named in an internal note (the .eml keeps them).
+EMAIL_MAX_ATTACHMENTS = env_int("EMAIL_MAX_ATTACHMENTS", 50)
+# Loop protection: messages accepted from one sender address per hour; more are kept but ignored.
+EMAIL_MAX_PER_SENDER_PER_HOUR = env_int("EMAIL_MAX_PER_SENDER_PER_HOUR", 30)
+# Automatic retries of a message that failed (backoff 1, 2, 4 … minutes, at most 6 hours apart).
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
+EMAIL_IMAP_TIMEOUT = env_int("EMAIL_IMAP_TIMEOUT", 60)
 
 LOGGING = {
     "version": 1,

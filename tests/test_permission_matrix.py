@@ -105,6 +105,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "list_webhooks":                ADMIN_200,
     "create_webhook":               ADMIN_201,
     "update_webhook":               ADMIN_200,
+    # The original of an email that made carol's ticket: staff only, never the customer, not even hers.
+    "download_original_email":      (200, 200, 200, 200, 200, 200, 200, 200, 404, 401, 401),
 }
 
 ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
@@ -200,6 +202,20 @@ def _webhook(world) -> Request:
     hook.url, hook.secret = "https://erp.example.cn/hooks/serviceloop", "whsec-0123456789"
     hook.save()
     return Request(params={"webhook_id": hook.pk}, body={"events": ["created", "status_changed"]})
+def _inbound_email(world) -> Request:
+    """carol's organisation's contact writes to the support mailbox; the message makes a ticket."""
+    from serviceloop.channels.models import Mailbox
+    from serviceloop.channels.services import inbound_message_process, inbound_message_store
+
+    box = Mailbox.objects.create(name="客服邮箱", address="support@service.example.cn", host="127.0.0.1",
+                                 username="support")
+    raw = ("From: wang@example.cn\r\nTo: support@service.example.cn\r\nSubject: 设备无法开机\r\n"
+           "Message-ID: <matrix-1@example.cn>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           "上电后无显示\r\n").encode()
+    message, _created = inbound_message_store(mailbox=box, uidvalidity=1, uid=1, raw=raw)
+    message = inbound_message_process(message=message)
+    assert message.ticket.organization == world.org_a
+    return Request(params={"message_id": message.pk})
 
 
 T = "/api/v1/tickets/{number}"
@@ -289,6 +305,7 @@ ACTIONS: dict[str, Action] = {
     "create_webhook": Action("post", "/api/v1/notifications/webhooks", lambda w: Request(body={
         "name": "CRM", "url": "https://crm.example.cn/in", "secret": "s3cret", "events": ["breached"]})),
     "update_webhook": Action("patch", "/api/v1/notifications/webhooks/{webhook_id}", _webhook),
+    "download_original_email": Action("get", "/api/v1/email/messages/{message_id}/original", _inbound_email),
     "set_sla_policy": Action("post", T + "/sla-policy", lambda w: Request(params={"number": _ticket(w).number}, body={
         "policy_id": policy_install_presets()[1].pk, "reason": "客户签订了技术支持合同"})),
 }

@@ -19,6 +19,8 @@ class Role(models.TextChoices):
     TECH_LEAD = "tech_lead", _("Technical lead")
     DIRECTOR = "director", _("Service director")
     ADMIN = "admin", _("Administrator")
+    # A system account, never a person: inbound email acts as one (channels/intake.py). No password.
+    INTEGRATION = "integration", _("System account (integrations)")
 
 
 INTERNAL_ROLES = [r for r in Role if r != Role.CUSTOMER]
@@ -80,6 +82,11 @@ _CONFIGURE = [
     "notifications.add_messagetemplate",
     "notifications.change_messagetemplate",
     "notifications.delete_messagetemplate",
+    "channels.view_mailbox",
+    "channels.add_mailbox",
+    "channels.change_mailbox",
+    "channels.view_inboundmessage",
+    "channels.change_inboundmessage",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -93,6 +100,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TECH_LEAD: _STAFF_BASE + _DISPATCH + _SUPERVISE,
     Role.DIRECTOR: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + _SUPERVISE,
     Role.ADMIN: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + _SUPERVISE + _CONFIGURE,
+    # Exactly what turning an email into a ticket or a reply needs: open tickets for any organisation,
+    # add the sender as a contact, note a refused attachment on the ticket.
+    Role.INTEGRATION: ["tickets.view_ticket", "tickets.add_ticket", "tickets.view_all_tickets",
+                       "tickets.add_internal_note", "customers.view_organization", "customers.view_contact",
+                       "customers.add_contact", "customers.add_organization"],
 }
 
 

@@ -27,9 +27,17 @@ def compile_translations() -> list[Path]:
 
 
 def _forget_loaded_catalogues() -> None:
-    """Django caches a language's catalogue on first use; one loaded before the .mo existed is empty."""
+    """Django caches a language's catalogue on first use; one loaded before the .mo existed is empty.
+
+    Python's gettext keeps its own cache of parsed .mo files by path: without clearing it too, a run
+    right after a .po edit still reads the previous .mo's strings (its new ones show in English).
+    """
+    import gettext
+
     from asgiref.local import Local
     from django.utils.translation import trans_real
+
+    gettext._translations.clear()
 
     trans_real._translations = {}
     trans_real._default = None

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Contact, Organization
+from .models import Contact, EmailBounce, Organization
 from .services import ORGANIZATION_FIELDS, organization_update
 
 
@@ -33,3 +33,17 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ("name", "phone", "email", "organization__name")
     list_select_related = ("organization",)
     autocomplete_fields = ("organization", "user")
+
+
+@admin.register(EmailBounce)
+class EmailBounceAdmin(admin.ModelAdmin):
+    """Addresses our mail bounced from; delete a row once the customer's mailbox works again."""
+
+    list_display = ("address", "permanent", "status", "count", "last_bounced_at", "diagnostic")
+    list_filter = ("permanent",)
+    search_fields = ("address",)
+    readonly_fields = ("address", "permanent", "status", "diagnostic", "count", "first_bounced_at",
+                       "last_bounced_at")
+
+    def has_add_permission(self, request):
+        return False

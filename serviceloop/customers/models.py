@@ -97,3 +97,29 @@ class Contact(TimeStampedModel):
 
     def __str__(self):
         return f"{self.name} ({self.organization})"
+
+
+class EmailBounce(models.Model):
+    """An email address that mail to it bounced from (a delivery status report, RFC 3464).
+
+    Written by inbound email (channels) when a bounce arrives; read by the outbox, which skips
+    addresses with a permanent failure (a 5.x.x status) so that we stop writing to a dead mailbox.
+    Keyed by the lowercased address, so it covers every contact with that address. Delete the row
+    (admin) once the customer has fixed their mailbox.
+    """
+
+    address = models.CharField(_("address"), max_length=254, unique=True)
+    permanent = models.BooleanField(_("permanent failure"), default=False)
+    status = models.CharField(_("status code"), max_length=16, blank=True)
+    diagnostic = models.CharField(_("diagnostic"), max_length=500, blank=True)
+    count = models.PositiveIntegerField(_("bounces"), default=0)
+    first_bounced_at = models.DateTimeField(_("first bounce"))
+    last_bounced_at = models.DateTimeField(_("last bounce"))
+
+    class Meta:
+        verbose_name = _("bounced email address")
+        verbose_name_plural = _("bounced email addresses")
+        ordering = ["-last_bounced_at"]
+
+    def __str__(self):
+        return f"{self.address} ({self.status})"

@@ -33,3 +33,10 @@ def contact_list(*, user, organization_id: int | None, q: str = "", cursor: str 
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(phone__startswith=q) | Q(email__istartswith=q))
     return keyset_page(qs, cursor=cursor, limit=limit)
+
+
+def email_address_bounced(address: str) -> bool:
+    """True when mail to `address` failed permanently (a 5.x.x bounce): the outbox does not send there."""
+    from .models import EmailBounce
+
+    return EmailBounce.objects.filter(address=address.strip().lower(), permanent=True).exists()

@@ -88,3 +88,38 @@ def organization_update(*, actor, organization: Organization, changes: dict) -> 
     if set(changed) & set(TERMS_FIELDS):
         terms_changed(organization=locked)
     return locked
+
+
+@transaction.atomic
+def email_bounce_record(*, address: str, status: str = "", diagnostic: str = "", at=None):
+    """Remember that mail to `address` bounced (a delivery status report arrived for it).
+
+    A 5.x.x status is permanent; a later 4.x.x (temporary) report never clears a permanent one.
+    Insert-or-update on the unique address, so two reports at once make one row counting two.
+    """
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    from .models import EmailBounce
+
+    address = address.strip().lower()[:254]
+    now = at or timezone.now()
+    status = status.strip()[:16]
+    permanent = status.startswith("5")
+    bounce = EmailBounce.objects.select_for_update().filter(address=address).first()
+    if bounce is None:
+        try:
+            with transaction.atomic():
+                return EmailBounce.objects.create(address=address, permanent=permanent, status=status,
+                                                  diagnostic=diagnostic[:500], count=1, first_bounced_at=now,
+                                                  last_bounced_at=now)
+        except IntegrityError:  # another report for the address was recorded at the same moment
+            bounce = EmailBounce.objects.select_for_update().get(address=address)
+    bounce.count += 1
+    bounce.last_bounced_at = now
+    if permanent or not bounce.permanent:
+        bounce.permanent = bounce.permanent or permanent
+        bounce.status = status
+        bounce.diagnostic = diagnostic[:500]
+    bounce.save(update_fields=["count", "last_bounced_at", "permanent", "status", "diagnostic"])
+    return bounce

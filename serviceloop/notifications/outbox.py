@@ -56,7 +56,7 @@ def enqueue(planned: list[Planned]) -> int:
             public_id=public_id, event_key=p.event_key, kind=p.kind, channel=p.channel, recipient=p.recipient[:254],
             user_id=p.user_id, robot_id=p.robot_id, webhook_id=p.webhook_id, language=p.language,
             ticket_id=p.ticket_id, context=p.context, next_attempt_at=now, created_at=now,
-            message_id=message_id(public_id) if p.channel == Channel.EMAIL else ""))
+            message_id=message_id(public_id, p.ticket_id) if p.channel == Channel.EMAIL else ""))
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     request_send()
     return len(rows)

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from serviceloop.accounts.api import router as users_router
 from serviceloop.accounts.auth import SessionAuth, TokenAuth
 from serviceloop.assets.api import models_router, products_router
+from serviceloop.channels.api import router as email_router
 from serviceloop.core.api import install_error_handlers
 from serviceloop.customers.api import contacts_router, organizations_router
 from serviceloop.notifications.api import router as notifications_router
@@ -40,3 +41,4 @@ api.add_router("/product-models", models_router)
 api.add_router("/users", users_router)
 api.add_router("/sla", sla_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/email", email_router)

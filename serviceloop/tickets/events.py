@@ -105,6 +105,18 @@ def reply(ticket: Ticket, actor, *, body: str, from_customer: bool, first_respon
                   at=at, record=record)
 
 
+def customer_reply(ticket: Ticket, actor, *, body: str, channel: str, contact_id: int | None, sender: str = "",
+                   data: dict | None = None, at: datetime | None = None, record: bool = True) -> TicketEvent:
+    """COM-2: the customer's answer that came by a channel (an email), not typed in after logging in.
+
+    `actor` is the contact's login when they have one, else None; `contact` and `from` (the sender's
+    address) say who wrote it. `data` adds the channel's own references (the inbound message's id).
+    """
+    return _write(ticket, EventKind.CUSTOMER_REPLY, actor, public=True, body=body,
+                  data={"channel": channel, "contact": contact_id, "from": sender, **(data or {})},
+                  at=at, record=record)
+
+
 def internal_note(ticket: Ticket, actor, *, body: str, note_type: str = "progress", at: datetime | None = None,
                   record: bool = True) -> TicketEvent:
     return _write(ticket, EventKind.NOTE, actor, public=False, body=body, data={"note_type": note_type},

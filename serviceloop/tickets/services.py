@@ -481,6 +481,27 @@ def ticket_add_reply(*, ticket: Ticket, actor: User, body: str) -> TicketEvent:
 
 
 @transaction.atomic
+def ticket_add_customer_reply(*, ticket: Ticket, contact: Contact | None, body: str, channel: str,
+                              sender: str = "", data: dict | None = None) -> TicketEvent:
+    """The customer's reply that arrived by a channel (an email answer, COM-2), from a contact who may
+    have no login. Called by intake adapters (serviceloop/channels), never by a request handler: the
+    caller has already decided which ticket the words belong to.
+
+    Unlike `ticket_add_reply`, any status is accepted, a closed ticket included: the customer's words
+    are never refused, they are put where staff see them.
+    """
+    body = _check_text("body", body, required=True)
+    _check_choice("channel", channel, Channel)
+    if contact is not None and contact.organization_id != ticket.organization_id:
+        raise InvalidInput.field("contact", _("The contact does not belong to this organisation."))
+    ticket = _locked(ticket)
+    _touch(ticket, timezone.now(), [])
+    return events.customer_reply(ticket, contact.user if contact is not None and contact.user_id else None,
+                                 body=body, channel=channel, contact_id=contact.pk if contact else None,
+                                 sender=sender, data=data)
+
+
+@transaction.atomic
 def ticket_add_internal_note(*, ticket: Ticket, actor: User, body: str, note_type: str = "progress") -> TicketEvent:
     """An internal note (progress, diagnosis, solution …; PRG-2). Never shown to the customer (COM-4)."""
     _require_staff(actor)

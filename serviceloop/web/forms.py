@@ -52,11 +52,12 @@ class TransitionForm(forms.Form):
 
 
 def service_staff():
-    """The people work can be handed to: active logins outside any customer organisation."""
+    """The people work can be handed to: active logins outside any customer organisation (system
+    accounts, such as inbound email's, are not people)."""
     from serviceloop.accounts.models import User
 
     return User.objects.filter(is_active=True, organization__isnull=True).exclude(
-        groups__name="customer").order_by("display_name", "username")
+        groups__name__in=("customer", "integration")).order_by("display_name", "username")
 
 
 class AssignForm(forms.Form):

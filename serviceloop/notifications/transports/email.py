@@ -1,7 +1,7 @@
 """Email (NTF-1, COM-2): through Django's mail backend (SMTP in production), threaded like a conversation.
 
-Every message carries our own Message-ID (`<sl.<delivery id>@domain>`, given when the delivery is
-enqueued), References to our earlier messages to the same person about the same ticket, and In-Reply-To
+Every message carries our own Message-ID (naming its ticket, signed: channels/threads.py; given when the
+delivery is enqueued), References to our earlier messages to the same person about the same ticket, and In-Reply-To
 the customer's last message to us when there is one (the inbound side, channels, provides those ids), else
 our previous one — so the customer's mail client shows one thread and their answer comes back into the
 ticket. The subject always carries `[#<number>]`, the other way replies find their ticket. Subjects and
@@ -17,6 +17,9 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
+from serviceloop.channels.threads import customer_message_ids, mailbox_for_ticket, outgoing_message_id
+from serviceloop.customers.selectors import email_address_bounced
+
 from ..models import Channel, Delivery, DeliveryStatus, MessageKind, TemplateFormat
 from ..templates import TemplateProblem, single_line, ticket_context
 from . import Result
@@ -28,7 +31,11 @@ WRITTEN_BY_A_PERSON = {MessageKind.REPLIED, MessageKind.MILESTONE, MessageKind.R
 REFERENCES_KEPT = 20
 
 
-def message_id(public_id) -> str:
+def message_id(public_id, ticket_id: int | None = None) -> str:
+    """Our Message-ID for one email delivery; about a ticket, it names the ticket, signed (channels/threads.py),
+    so the customer's answer finds its ticket."""
+    if ticket_id is not None:
+        return outgoing_message_id(ticket_id=ticket_id, token=str(public_id), domain=message_id_domain())
     return f"<sl.{public_id}@{message_id_domain()}>"
 
 
@@ -38,16 +45,13 @@ def message_id_domain() -> str:
 
 
 def sender_for(delivery) -> tuple[str, list[str]]:
-    """From and Reply-To of one message. From settings for now; the lead wires the inbound side's
-    Mailbox here (the mailbox the ticket came in by, or the default one) when channels is merged."""
+    """From and Reply-To of one message: the mailbox the ticket came in by (or the first active one), so the
+    answer lands where it is fetched; without any mailbox, NOTIFY_EMAIL_FROM / NOTIFY_EMAIL_REPLY_TO."""
+    box = mailbox_for_ticket(delivery.ticket_id)
+    if box is not None:
+        return single_line(box.address), [single_line(box.reply_to or box.address)]
     reply_to = [single_line(a) for a in settings.NOTIFY_EMAIL_REPLY_TO.split(",") if a.strip()]
     return single_line(settings.NOTIFY_EMAIL_FROM), reply_to
-
-
-def customer_message_ids(ticket_id: int) -> list[str]:
-    """Message-IDs of the customer's mails on this ticket, oldest first. Empty until the inbound side
-    (channels.InboundMessage) is merged; the lead connects it here."""
-    return []
 
 
 def thread_headers(delivery) -> dict[str, str]:
@@ -89,6 +93,10 @@ def build(delivery, session) -> EmailMultiAlternatives:
 
 
 def send(delivery, session) -> Result:
+    if email_address_bounced(delivery.recipient):
+        # A permanent bounce came back for this address (channels records them): sending again only
+        # repeats the bounce, and piles up against our sending reputation.
+        return Result(ok=False, permanent=True, error="the address bounced permanently earlier")
     try:
         message = build(delivery, session)
     except TemplateProblem as problem:

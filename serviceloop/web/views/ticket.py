@@ -182,6 +182,11 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
         entry = Entry(event=e, title=_label(EventKind, e.kind))
         if e.kind == EventKind.CREATED and data.get("channel"):
             entry.facts.append((_("Channel"), _label(Channel, data["channel"])))
+        elif e.kind == EventKind.CUSTOMER_REPLY and data.get("channel"):
+            # A reply that came by email (channels): the contact may have no login to show as its author.
+            entry.facts.append((_("Channel"), _label(Channel, data["channel"])))
+            if data.get("from"):
+                entry.facts.append((_("Sender"), data["from"]))
         elif e.kind == EventKind.STATUS:
             entry.changes.append((_("Status"), _label(Status, data.get("from")), _label(Status, data.get("to"))))
             if data.get("sub_status"):
