@@ -6,6 +6,7 @@ logs a console error or throws an uncaught exception, unless the test says it ex
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import subprocess
@@ -77,10 +78,13 @@ def browser_problems() -> BrowserProblems:
 
 
 @pytest.fixture
-def new_page(chromium, live_server, browser_problems) -> Iterator[Callable]:
+def new_page(chromium, transactional_db, live_server, browser_problems) -> Iterator[Callable]:
     """new_page(viewport=..., locale=...) → a page in a fresh context (no cookies), watched for errors.
 
-    The default locale is zh-CN, the browser language of the people who use ServiceLoop.
+    The default locale is zh-CN, the browser language of the people who use ServiceLoop. The pages are
+    closed before the test database is emptied (this fixture depends on it, so it is torn down first),
+    after their requests in flight (the bell's htmx load) have finished: a request arriving while the
+    tables are flushed would lock them for the next test.
     """
     contexts = []
 
@@ -95,6 +99,9 @@ def new_page(chromium, live_server, browser_problems) -> Iterator[Callable]:
 
     yield make
     for context in contexts:
+        for open_page in context.pages:
+            with contextlib.suppress(Exception):  # a page that never settles is closed anyway
+                open_page.wait_for_load_state("networkidle", timeout=3_000)
         context.close()
     problems = browser_problems.unexpected()
     if problems:

@@ -260,7 +260,8 @@ def test_two_workers_fetching_one_mailbox_at_once_make_each_ticket_once(dovecot,
     # The lease would make the second worker wait; bypass it: the keys alone must keep this exact.
     all_at_once(lambda: services.fetch_claimed(Mailbox.objects.get(pk=box.pk), limit=100), threads=2, times=2)
 
-    assert Ticket.objects.count() == 31
+    failed = list(InboundMessage.objects.exclude(error="").values_list("status", "error"))
+    assert Ticket.objects.count() == 31, failed
     assert InboundMessage.objects.filter(duplicate_of__isnull=True).count() == 41
     root = Ticket.objects.get(title="并发第一封")
     assert TicketEvent.objects.filter(ticket=root, kind=EventKind.CUSTOMER_REPLY).count() == 10
