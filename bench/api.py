@@ -9,6 +9,9 @@ Usage:
   .venv/bin/python bench/api.py                                  # SQLite in /tmp/sl-bench-sqlite
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/sl_bench .venv/bin/python bench/api.py
   options: --sizes 100000,1000000  --creates 2000  --reads 300  --data-dir DIR  --port 8765
+  --compare-rows N: instead, N rounds of 8-client creates alternating between core/rows.py's composed SQL
+      (COMPOSED_ROWS=1, the default) and the ORM's own INSERTs (COMPOSED_ROWS=0), on one database in one run,
+      so a loaded machine affects both sides alike; prints each round and the ratio of the medians (issue #10.6)
 
 Every loop is bounded in count and in time (--max-seconds per phase); only 127.0.0.1 is contacted.
 """
@@ -163,12 +166,12 @@ def bench_env(data_dir: str | None) -> tuple[str, str, dict]:
 
 
 @contextlib.contextmanager
-def running_server(env: dict, port: int, ready_path: str = "/api/v1/openapi.json"):
+def running_server(env: dict, port: int, ready_path: str = "/api/v1/openapi.json", extra_env: dict | None = None):
     """`serviceloop run` with 2 workers on 127.0.0.1 (WEB_THREADS, default 1), stopped however the block ends."""
     server = subprocess.Popen(
         [PY, str(ROOT / "manage.py"), "run", "--no-demo", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
          "--workers", "2"],
-        env={**env, "WEB_THREADS": os.environ.get("WEB_THREADS", "1")},
+        env={**env, "WEB_THREADS": os.environ.get("WEB_THREADS", "1"), **(extra_env or {})},
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_until_up(port, ready_path)
@@ -189,6 +192,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--max-seconds", type=float, default=300, help="time bound of each timed phase")
+    parser.add_argument("--compare-rows", type=int, default=0, metavar="ROUNDS")
     args = parser.parse_args()
 
     database, data_dir, env = bench_env(args.data_dir)
@@ -203,6 +207,9 @@ def main() -> None:
         "print(token_create(user=u, name='bench')[1], org.pk)\n"))
     token, org_id = setup.strip().splitlines()[-1].split()
     emit(bench="setup", database=database, data_dir=data_dir)
+    if args.compare_rows:
+        compare_rows(env, args, token, int(org_id), database)
+        return
 
     with running_server(env, args.port) as server:
         pids = worker_pids(server.pid)
@@ -230,6 +237,21 @@ def main() -> None:
 
         peaks = peak_rss_mb(worker_pids(server.pid) or pids)
         emit(bench="worker peak RSS", database=database, rss_mb=peaks, max_mb=max(peaks.values(), default=None))
+
+
+def compare_rows(env: dict, args, token: str, org_id: int, database: str) -> None:
+    """8-client creates with core/rows.py's composed SQL and with the ORM, alternating round by round."""
+    rates: dict[str, list[float]] = {"composed": [], "orm": []}
+    for round_no in range(args.compare_rows):
+        for label, flag in (("composed", "1"), ("orm", "0")):
+            with running_server(env, args.port, extra_env={"COMPOSED_ROWS": flag}):
+                bench_creates(args.port, token, org_id, 200, 8, args.max_seconds)  # warm both workers
+                result = bench_creates(args.port, token, org_id, args.creates, 8, args.max_seconds)
+            rates[label].append(result["tickets_per_s"])
+            emit(bench="create, 8 clients", rows=label, round=round_no + 1, database=database, **result)
+    composed, orm = statistics.median(rates["composed"]), statistics.median(rates["orm"])
+    emit(bench="composed rows vs ORM", database=database, median_composed=composed, median_orm=orm,
+         gain_pct=round((composed / orm - 1) * 100, 1))
 
 
 if __name__ == "__main__":

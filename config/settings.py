@@ -226,6 +226,9 @@ LOGIN_IP_WINDOW_MINUTES = env_int("LOGIN_IP_WINDOW_MINUTES", 15)
 # lookups per ticket number per window. Counted in the database, so every server process shares them.
 # The ticket list's tab counts are kept this long per person and worker process (0: always counted).
 LIST_COUNT_CACHE_SECONDS = env_int("LIST_COUNT_CACHE_SECONDS", 30)
+# core/rows.py: the hot path's INSERTs and primary-key reads with their SQL composed once per model. Off,
+# the ORM composes them on every call (the same rows; bench/api.py --compare-rows measures the difference).
+COMPOSED_ROWS = env_bool("COMPOSED_ROWS", True)
 TRACK_MAX_PER_IP = env_int("TRACK_MAX_PER_IP", 10)
 TRACK_WINDOW_MINUTES = env_int("TRACK_WINDOW_MINUTES", 10)
 TRACK_MAX_FAILURES_PER_NUMBER = env_int("TRACK_MAX_FAILURES_PER_NUMBER", 5)

@@ -14,6 +14,7 @@ signals) — `insert` refuses what it cannot do the ORM's way.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Field, Model
 
@@ -60,6 +61,8 @@ def _select_plan(model: type[Model]) -> tuple[str, list[str], list[list], tuple 
 def get_by_pk(model: type[Model], pk) -> Model | None:
     """The row of `model` with this primary key, or None — what `model.objects.filter(pk=pk).first()`
     returns, without composing the query. Visibility is the caller's to check."""
+    if not settings.COMPOSED_ROWS:
+        return model._default_manager.filter(pk=pk).first()
     sql, attnames, converters, bounds = _select_plan(model)
     pk = model._meta.pk.get_db_prep_value(pk, connection)
     # A key no integer column can hold matches nothing (as in the ORM); SQLite would raise instead.
@@ -95,6 +98,9 @@ def insert(obj: Model) -> Model:
     """INSERT `obj` as `obj.save(force_insert=True)` would (defaults and auto_now filled in, the new
     primary key set on it), with the statement composed once per model. Call it inside the
     service's transaction."""
+    if not settings.COMPOSED_ROWS:
+        obj.save(force_insert=True)
+        return obj
     model = type(obj)
     # As save() does: an unsaved related object is refused, and one saved since it was assigned
     # has its new key copied into the foreign-key column.
