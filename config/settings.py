@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "serviceloop.sla",
     "serviceloop.channels",
     "serviceloop.notifications",
+    "serviceloop.reports",
     "serviceloop.web",
     "serviceloop.server",
     "serviceloop.demo",
@@ -229,6 +230,8 @@ LIST_COUNT_CACHE_SECONDS = env_int("LIST_COUNT_CACHE_SECONDS", 30)
 # core/rows.py: the hot path's INSERTs and primary-key reads with their SQL composed once per model. Off,
 # the ORM composes them on every call (the same rows; bench/api.py --compare-rows measures the difference).
 COMPOSED_ROWS = env_bool("COMPOSED_ROWS", True)
+# The most rows one export of a ticket list writes (reports/export.py); a longer list is cut there.
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 1_000_000)
 TRACK_MAX_PER_IP = env_int("TRACK_MAX_PER_IP", 10)
 TRACK_WINDOW_MINUTES = env_int("TRACK_WINDOW_MINUTES", 10)
 TRACK_MAX_FAILURES_PER_NUMBER = env_int("TRACK_MAX_FAILURES_PER_NUMBER", 5)

@@ -111,13 +111,19 @@ def ticket_list(*, user, filters: TicketFilters, cursor: str | None, limit: int,
     return keyset_page(qs, cursor=cursor, limit=limit)
 
 
-def ticket_count(*, user, filters: TicketFilters, cap: int) -> int:
-    """How many tickets match, counted up to `cap` (a list shows "999+" rather than counting a million)."""
+def ticket_matching(*, user, filters: TicketFilters) -> QuerySet:
+    """Every visible ticket matching every filter, the category included, in no order: for readers that
+    walk a whole list (counts, exports) rather than show a page of it."""
     qs = _filtered(user, filters, ())
     category_ids = _category_ids(filters)
     if category_ids:
         qs = qs.filter(category_id__in=category_ids)
-    return qs.order_by()[:cap].count()
+    return qs.order_by()
+
+
+def ticket_count(*, user, filters: TicketFilters, cap: int) -> int:
+    """How many tickets match, counted up to `cap` (a list shows "999+" rather than counting a million)."""
+    return ticket_matching(user=user, filters=filters)[:cap].count()
 
 
 def ticket_get(*, user, number: str) -> Ticket:

@@ -6,6 +6,8 @@ app_name = "web"
 
 urlpatterns = [
     path("", lists.home, name="home"),
+    path("export.csv", lists.export, {"fmt": "csv"}, name="export-csv"),
+    path("export.xlsx", lists.export, {"fmt": "xlsx"}, name="export-xlsx"),
     path("filters/", lists.saved_filter_save, name="saved-filter-save"),
     path("filters/<int:filter_id>/delete/", lists.saved_filter_delete, name="saved-filter-delete"),
     path("login/", auth.login_view, name="login"),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from serviceloop.core.errors import ServiceError
 from serviceloop.core.masking import mask_phone
+from serviceloop.reports.export import csv_lines, write_xlsx
+from serviceloop.reports.export import ticket_rows as export_rows
 from serviceloop.sla.selectors import sla_state
 from serviceloop.tickets import selectors, services
 from serviceloop.tickets.choices import OPEN_STATUSES
@@ -26,6 +29,7 @@ from serviceloop.tickets.selectors import Order, TicketFilters
 from serviceloop.web.forms import SavedFilterForm, TicketFilterForm
 
 PAGE_SIZE = 25
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Counts stop here: "999+" is as useful to a person as 1,000,000 and costs a thousandth of it.
 COUNT_CAP = 1000
 
@@ -168,12 +172,10 @@ def _controls(form: TicketFilterForm) -> dict:
     return {"selects": selects, "checks": checks, "any_checked": any(o[2] for c in checks for o in c["options"])}
 
 
-@login_required
-@require_GET
-def home(request):
-    """The person's ticket list: a view (with counts), narrowed by filters, by next SLA deadline."""
+def _chosen_list(request, views: list[View]):
+    """The view, the filter form and what it asks for, as the list page and its export read them:
+    (code, form, valid, cleaned data, order, filters — None when nothing can match)."""
     user = request.user
-    views = _views_for(user)
     codes = [v.code for v in views]
     code = request.GET.get("view") or codes[0]
     if code not in codes:
@@ -182,7 +184,40 @@ def home(request):
     valid = form.is_valid() if form.is_bound else True
     data = form.cleaned_data if form.is_bound and valid else {}
     order = data.get("order") or Order.DEADLINE
-    filters = _apply_form(_view_filters(user, code), data)
+    return code, form, valid, data, order, _apply_form(_view_filters(user, code), data)
+
+
+@login_required
+@require_GET
+def export(request, fmt: str):
+    """The list as it is filtered, every page of it, newest first, as CSV (UTF-8 with BOM) or XLSX (USR-7).
+
+    Bad filters get the list page with its messages (422), never a file of something else."""
+    user = request.user
+    views = _views_for(user)
+    code, form, valid, data, order, filters = _chosen_list(request, views)
+    if not valid:
+        return home(request)
+    label = next(v.label for v in views if v.code == code)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    rows = iter(()) if filters is None else export_rows(user=user, filters=filters,
+                                                        max_rows=settings.EXPORT_MAX_ROWS)
+    filename = f"tickets-{code}-{stamp}.{fmt}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = FileResponse(write_xlsx(rows, sheet_name=str(label)), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def home(request):
+    """The person's ticket list: a view (with counts), narrowed by filters, by next SLA deadline."""
+    user = request.user
+    views = _views_for(user)
+    code, form, valid, data, order, filters = _chosen_list(request, views)
     page = None
     if valid and filters is not None:
         try:

@@ -77,7 +77,9 @@ def server_options(bind: str, workers: int, environ) -> dict:
         # worker while the other idles (measured: 8 API clients, one worker did 87 % of the work).
         # A proxy in front (docs/deploy.md) keeps the clients' connections alive instead.
         "keepalive": int(environ.get("WEB_KEEPALIVE", "0")),
-        "timeout": 60,
+        # A request running longer than this is cut and its worker restarted (an export of a very long
+        # list may need more).
+        "timeout": int(environ.get("WEB_TIMEOUT", "60")),
         "accesslog": environ.get("ACCESS_LOG") or None,
         "errorlog": "-",
         # gunicorn ≥ 25.1 opens a control socket for `gunicornc`, by default $HOME/.gunicorn/gunicorn.ctl
