@@ -1,6 +1,13 @@
 """API benchmark: starts the real server (gunicorn, 2 workers, 127.0.0.1) and prints JSON lines.
 
-  (a) POST /api/v1/tickets: 2,000 sequential, then 2,000 from 8 concurrent clients → tickets/s, p50, p95
+The path a team uses (the default): `serviceloop run` with its job worker, every ticket for a contact with
+an e-mail address and a phone, and the customer's acknowledgement (INT-7) going out through the outbox to a
+real SMTP server on loopback (aiosmtpd). Each create phase waits until every acknowledgement has arrived and
+reports the CPU the web workers and the job worker spent per ticket. `--bare` measures the old way: no job
+worker, no contact, nothing sent.
+
+  (a) POST /api/v1/tickets: 2,000 sequential, then 2,000 from 8 concurrent clients → tickets/s, p50, p95,
+      acknowledgements received and how long after the last create, CPU ms per ticket (web, job worker)
   (b) GET the first page of /api/v1/tickets, unfiltered and filtered by status+priority, at each size
       (default 100,000 and 1,000,000 tickets; the database is topped up with `serviceloop demo`)
   (c) the peak RSS of the web workers
@@ -70,12 +77,60 @@ class Client:
         return response.status, (time.perf_counter() - started) * 1000, data
 
 
-def ticket_body(org_id: int, i: int) -> dict:
-    return {"title": f"压测工单 {i}：设备 X-3000 无法开机", "description": "客户反馈上电后无显示，提示错误代码500。",
+def ticket_body(org_id: int, i: int, contact_id: int | None = None) -> dict:
+    body = {"title": f"压测工单 {i}：设备 X-3000 无法开机", "description": "客户反馈上电后无显示，提示错误代码500。",
             "organization_id": org_id, "channel": "api", "urgency": "important", "error_code": "E500"}
+    if contact_id is not None:
+        body["contact_id"] = contact_id
+    return body
 
 
-def bench_creates(port: int, token: str, org_id: int, count: int, clients: int, max_seconds: float) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def split_children(master: int) -> tuple[list[int], list[int]]:
+    """The server's children: (web workers, the job worker)."""
+    web, jobs = [], []
+    for pid in worker_pids(master):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except FileNotFoundError:
+            continue
+        (jobs if b"worker" in cmdline else web).append(pid)
+    return web, jobs
+
+
+class Acknowledgements:
+    """aiosmtpd on 127.0.0.1 counting the acknowledgements it receives."""
+
+    def __init__(self):
+        sys.path.insert(0, str(ROOT))
+        from tests.recorders import SmtpRecorder
+
+        self.smtp = SmtpRecorder().start()
+        self.port = self.smtp.port
+
+    def count(self) -> int:
+        return len(self.smtp.messages)
+
+    def wait_for(self, total: int, max_seconds: float) -> float | None:
+        """Seconds until `total` mails have arrived; None if they did not within `max_seconds`."""
+        started = time.monotonic()
+        while time.monotonic() - started < max_seconds:
+            if self.count() >= total:
+                return time.monotonic() - started
+            time.sleep(0.05)
+        return None
+
+
+def bench_creates(port: int, token: str, org_id: int, count: int, clients: int, max_seconds: float,
+                  contact_id: int | None = None) -> dict:
     latencies: list[float] = []
     failures = 0
     lock = threading.Lock()
@@ -89,7 +144,7 @@ def bench_creates(port: int, token: str, org_id: int, count: int, clients: int, 
         for i in range(per_client):
             if time.monotonic() > deadline:
                 break
-            status, ms, data = client.request("POST", "/api/v1/tickets", ticket_body(org_id, offset + i))
+            status, ms, data = client.request("POST", "/api/v1/tickets", ticket_body(org_id, offset + i, contact_id))
             if status != 201:
                 with lock:
                     failures += 1
@@ -107,7 +162,24 @@ def bench_creates(port: int, token: str, org_id: int, count: int, clients: int, 
         t.join(max_seconds + 30)
     elapsed = time.perf_counter() - started
     return {"requests": len(latencies), "failures": failures, "tickets_per_s": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2)}
+            "p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2),
+            "created": len(latencies) - failures}
+
+
+def bench_team_creates(port: int, token: str, org_id: int, contact_id: int, count: int, clients: int,
+                       max_seconds: float, master: int, acks: Acknowledgements) -> dict:
+    """Creates as a team runs them: each waits for its acknowledgement mail; CPU per ticket by process."""
+    web, jobs = split_children(master)
+    before = {pid: cpu_seconds(pid) for pid in web + jobs}
+    acks_before = acks.count()
+    result = bench_creates(port, token, org_id, count, clients, max_seconds, contact_id)
+    lag = acks.wait_for(acks_before + result["created"], max_seconds)
+    spent = {pid: cpu_seconds(pid) - before[pid] for pid in before}
+    per = max(result["created"], 1)
+    return {**result, "acks_received": acks.count() - acks_before,
+            "acks_done_s_after_last_create": None if lag is None else round(lag, 2),
+            "web_cpu_ms_per_ticket": round(sum(spent[p] for p in web) * 1000 / per, 2),
+            "worker_cpu_ms_per_ticket": round(sum(spent[p] for p in jobs) * 1000 / per, 2)}
 
 
 def bench_reads(port: int, token: str, path: str, count: int, max_seconds: float) -> dict:
@@ -166,11 +238,13 @@ def bench_env(data_dir: str | None) -> tuple[str, str, dict]:
 
 
 @contextlib.contextmanager
-def running_server(env: dict, port: int, ready_path: str = "/api/v1/openapi.json", extra_env: dict | None = None):
-    """`serviceloop run` with 2 workers on 127.0.0.1 (WEB_THREADS, default 1), stopped however the block ends."""
+def running_server(env: dict, port: int, ready_path: str = "/api/v1/openapi.json", extra_env: dict | None = None,
+                   worker: bool = False):
+    """`serviceloop run` with 2 workers on 127.0.0.1 (WEB_THREADS, default 1), with or without its job
+    worker, stopped however the block ends."""
     server = subprocess.Popen(
-        [PY, str(ROOT / "manage.py"), "run", "--no-demo", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "2"],
+        [PY, str(ROOT / "manage.py"), "run", "--no-demo", *([] if worker else ["--no-worker"]), "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "2"],
         env={**env, "WEB_THREADS": os.environ.get("WEB_THREADS", "1"), **(extra_env or {})},
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -193,6 +267,8 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--max-seconds", type=float, default=300, help="time bound of each timed phase")
     parser.add_argument("--compare-rows", type=int, default=0, metavar="ROUNDS")
+    parser.add_argument("--bare", action="store_true",
+                        help="the old configuration: no job worker, no contact on the tickets, nothing sent")
     args = parser.parse_args()
 
     database, data_dir, env = bench_env(args.data_dir)
@@ -203,22 +279,30 @@ def main() -> None:
         "from serviceloop.customers.models import Organization\n"
         "u = User.objects.filter(username='bench-agent').first() or user_create(username='bench-agent', "
         "password='bench-password-1', role='agent', check_password=False)\n"
+        "from serviceloop.customers.models import Contact\n"
         "org, _ = Organization.objects.get_or_create(name='压测客户有限公司')\n"
-        "print(token_create(user=u, name='bench')[1], org.pk)\n"))
-    token, org_id = setup.strip().splitlines()[-1].split()
+        "c, _ = Contact.objects.get_or_create(organization=org, name='压测联系人', "
+        "defaults={'email': 'bench-contact@example.test', 'phone': '13800138000'})\n"
+        "print(token_create(user=u, name='bench')[1], org.pk, c.pk)\n"))
+    token, org_id, contact_id = setup.strip().splitlines()[-1].split()
     emit(bench="setup", database=database, data_dir=data_dir)
     if args.compare_rows:
         compare_rows(env, args, token, int(org_id), database)
         return
 
-    with running_server(env, args.port) as server:
+    acks = None if args.bare else Acknowledgements()
+    team_env = {} if args.bare else {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                                     "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(acks.port)}
+    with running_server(env, args.port, extra_env=team_env, worker=not args.bare) as server:
         pids = worker_pids(server.pid)
-        emit(bench="server", master=server.pid, workers=pids)
-
-        emit(bench="create", mode="sequential", database=database,
-             **bench_creates(args.port, token, int(org_id), args.creates, 1, args.max_seconds))
-        emit(bench="create", mode="8 concurrent clients", database=database,
-             **bench_creates(args.port, token, int(org_id), args.creates, 8, args.max_seconds))
+        emit(bench="server", master=server.pid, workers=pids, path="bare" if args.bare else "team")
+        for mode, clients in (("sequential", 1), ("8 concurrent clients", 8)):
+            if args.bare:
+                figures = bench_creates(args.port, token, int(org_id), args.creates, clients, args.max_seconds)
+            else:
+                figures = bench_team_creates(args.port, token, int(org_id), int(contact_id), args.creates, clients,
+                                             args.max_seconds, server.pid, acks)
+            emit(bench="create", mode=mode, path="bare" if args.bare else "team", database=database, **figures)
 
         for size in [int(s) for s in args.sizes.split(",") if s]:
             have = int(manage(env, "shell", "-c",
@@ -237,6 +321,8 @@ def main() -> None:
 
         peaks = peak_rss_mb(worker_pids(server.pid) or pids)
         emit(bench="worker peak RSS", database=database, rss_mb=peaks, max_mb=max(peaks.values(), default=None))
+    if acks is not None:
+        acks.smtp.stop()
 
 
 def compare_rows(env: dict, args, token: str, org_id: int, database: str) -> None:
