@@ -10,6 +10,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -27,11 +28,11 @@ TICKETS = 600
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """One demo load shared by the module's tests (read-only), removed afterwards."""
-    with django_db_blocker.unblock():
-        summary = load_demo(tickets=TICKETS, seed=11, out=lambda _line: None)
-        yield summary
-        Ticket.objects.all().delete()
+    """One demo load shared by the module's tests (read-only), rolled back afterwards: each test's own
+    transaction nests inside this one, and nothing the demo wrote outlives the module."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load_demo(tickets=TICKETS, seed=11, out=lambda _line: None)
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
