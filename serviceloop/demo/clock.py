@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from serviceloop.sla import deadlines
-from serviceloop.sla.models import Breach, Escalation, EscalationKind, Metric, PauseInterval, TicketSLA
+from serviceloop.sla.models import Breach, Escalation, EscalationKind, Metric, PauseInterval, TicketSLA, Unit
 from serviceloop.sla.services.calendars import working_calendar
 from serviceloop.sla.services.clock import DIRECTOR_DELAY, deadline_after
 from serviceloop.sla.services.policies import targets_for
@@ -88,6 +88,7 @@ class DemoClock:
         self.supervisors = supervisors
         self.first_supervisor = first_supervisor
         self._targets: dict[tuple, dict] = {}
+        self._estimated_memo: dict[tuple, bool] = {}
 
     def pausing(self, status: str, sub_status: str) -> bool:
         """Whether the version stops the clock in this state (sla/services/clock.py _is_pausing)."""
@@ -100,6 +101,15 @@ class DemoClock:
         if found is None:
             found = self._targets[key] = targets_for(self.version, priority=priority, tier=terms[0],
                                                      contract_level=terms[1])
+        return found
+
+    def _estimated(self, start: datetime, end: datetime) -> bool:
+        """deadlines.deadline_is_estimated, memoised by the two local dates it depends on."""
+        tz = self.cal.tz
+        key = (start.astimezone(tz).date(), end.astimezone(tz).date())
+        found = self._estimated_memo.get(key)
+        if found is None:
+            found = self._estimated_memo[key] = deadlines.deadline_is_estimated(start, end, self.cal)
         return found
 
     def _due(self, start: float, target, pauses) -> float | None:
@@ -193,7 +203,7 @@ class DemoClock:
         next_deadline = min((d for d in open_targets if d), default=None)
         sla.next_deadline = at(next_deadline) if next_deadline and not paused and not resolved else None
         horizon = max((d for d in (ack_due, fr_due, deadline) if d), default=current.start)
-        sla.estimated = deadlines.deadline_is_estimated(sla.started_at, at(horizon), self.cal)
+        sla.estimated = self._estimated(sla.started_at, at(horizon))
         pause_rows = [PauseInterval(ticket_id=ticket_id, started_at=at(s), ended_at=at(e) if e else None,
                                     reason=r) for s, e, r in story.pauses]
         return Settled(sla=sla, pauses=pause_rows, breaches=breaches, escalations=escalations)
@@ -209,12 +219,17 @@ class DemoClock:
             return None
         now = self.now
         spans = cadence_spans(story, now)
+        calendar = target.amount * 60.0 if target.unit == Unit.CALENDAR_MINUTES else 0.0
         pending = None
         updates = story.updates
         for start, end in spans:
             cursor = start
             for update in [u for u in updates if start < u <= end] + [None]:
                 limit = update if update is not None else end
+                if update is not None and calendar and limit - cursor <= calendar:
+                    # Calendar minutes without pauses run with the wall clock: no deadline in this gap.
+                    cursor = update
+                    continue
                 due = self._due(cursor, target, [])
                 while due is not None and due < limit:
                     escalations.append(Escalated(EscalationKind.UPDATE_OVERDUE, story.owner, due))

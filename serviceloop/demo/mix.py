@@ -70,13 +70,13 @@ YOUNG_DAYS = 1
 # Shares of the ways a ticket goes: acknowledged first (ticket_accept) or taken straight into work
 # (new → in progress, which acknowledges it too); escalated on the way; waiting for parts or the
 # customer for a while; a progress sync left out once (the sweep then reminds the owner).
-ACCEPT_FIRST = 0.4
-CALL_LOGGED = 0.35  # a call or visit logged while working on it
-CUSTOMER_ANSWERS = 0.25  # the customer writes back while it is worked on
+ACCEPT_FIRST = 0.3
+CALL_LOGGED = 0.3  # a call or visit logged while working on it
+CUSTOMER_ANSWERS = 0.2  # the customer writes back while it is worked on
 # Questions, suggestions and the like are answered in one reply, which resolves them.
 QUICK_TYPES = (TicketType.CONSULTATION, TicketType.SUGGESTION, TicketType.OTHER)
 ESCALATED_ON_THE_WAY = 0.08
-PAUSED_ON_THE_WAY = {HARDWARE: 0.35, "other": 0.15}
+PAUSED_ON_THE_WAY = {HARDWARE: 0.25, "other": 0.1}
 MISSED_SYNC = 0.03
 # National holidays when almost nobody opens tickets (春节 moves; the table covers the demo's years).
 HOLIDAYS = {(10, d) for d in range(1, 8)} | {(5, d) for d in range(1, 6)}

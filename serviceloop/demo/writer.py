@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from operator import attrgetter
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -52,30 +51,31 @@ class InstanceRows:
     """How to turn unsaved instances of one model into row tuples for COPY or executemany."""
 
     def __init__(self, model, *, with_pk: bool, postgres: bool):
-        """Every concrete field (the primary key only when the demo chose it), each with a converter."""
+        """Every concrete field (the primary key only when the demo chose it), each with its converter:
+        JSON to text, and on SQLite datetimes to naive UTC (how Django's backend stores them; COPY
+        takes aware ones)."""
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.table = model._meta.db_table
         self.columns = [f.column for f in fields]
-        self.get = attrgetter(*[f.attname for f in fields])
-        self.convert: list[tuple[int, Callable]] = []
+        names: dict = {"_naive_utc": _naive_utc}
+        parts = []
         for index, f in enumerate(fields):
+            value = f"o.{f.attname}"
             if isinstance(f, models.JSONField):
-                encoder = f.encoder
-                self.convert.append((index, lambda v, e=encoder: json.dumps(v, cls=e)))
+                names[f"_encoder{index}"] = f.encoder
+                value = f"_dumps({value}, cls=_encoder{index})"
             elif isinstance(f, models.DateTimeField) and not postgres:
-                # SQLite stores naive UTC text, as Django's backend does; COPY takes aware values.
-                self.convert.append((index, _naive_utc))
+                value = f"_naive_utc({value})"
+            parts.append(value)
+        names["_dumps"] = json.dumps
+        # One compiled expression per model instead of a loop over fields per row: a million-ticket
+        # demo converts some ten million rows. Attribute names come from the model's own fields.
+        self.row = eval(f"lambda o: ({', '.join(parts)},)", names)  # noqa: S307 - built from field names only
 
-    def rows(self, instances: list) -> list[list]:
-        """The instances as lists of database values."""
-        get, convert = self.get, self.convert
-        out = []
-        for obj in instances:
-            row = list(get(obj))
-            for index, fn in convert:
-                row[index] = fn(row[index])
-            out.append(row)
-        return out
+    def rows(self, instances: list) -> list[tuple]:
+        """The instances as tuples of database values."""
+        row = self.row
+        return [row(obj) for obj in instances]
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:
