@@ -100,7 +100,7 @@ def write_tickets(ref: Reference, *, count: int, seed: int, summary: DemoSummary
     clock = DemoClock(default_version(), now=now, director=ref.director, supervisors=ref.supervisors,
                       first_supervisor=ref.first_supervisor)
     generator = TicketGenerator(ref, count=count, seed=seed, now=now, clock=clock)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for low in range(0, count, BATCH_SIZE):
         high = min(count, low + BATCH_SIZE)
         batch = writer.write(high - low, lambda ids, next_id, low=low, high=high: generator.batch(
@@ -113,8 +113,8 @@ def write_tickets(ref: Reference, *, count: int, seed: int, summary: DemoSummary
         summary.escalations += len(batch.escalations)
         summary.pauses += len(batch.pauses)
         if summary.tickets // PROGRESS_EVERY > before // PROGRESS_EVERY:
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
             say(f"  {summary.tickets:>10,} / {count:,} tickets, {summary.events:,} events "
-                f"({elapsed:.0f} s, {summary.tickets / elapsed:,.0f} tickets/s)")
+                f"({elapsed:.0f} s, {cpu:.0f} s CPU, {summary.tickets / elapsed:,.0f} tickets/s)")
     if count >= PROGRESS_EVERY:
         writer.finish()
