@@ -105,8 +105,10 @@ class TicketGenerator:
         self.start_ts, self.hour_weights, self.hour_cum = mix.hour_buckets(self.now, self.tz)
         self.pools = texts.build_profiles(ref, self.rng)
         self.types, self.type_cum = mix.cumulative(mix.TYPE_WEIGHTS)
-        self.urgency = {t: mix.cumulative(mix.URGENCY_WEIGHTS.get(t, mix.DEFAULT_URGENCY)) for t in TicketType.values}
-        self.impact = {t: mix.cumulative(mix.IMPACT_WEIGHTS.get(t, mix.DEFAULT_IMPACT)) for t in TicketType.values}
+        self.urgency = {t: mix.cumulative(mix.URGENCY_WEIGHTS.get(t, mix.DEFAULT_URGENCY))
+                        for t in TicketType.values}
+        self.impact = {t: mix.cumulative(mix.IMPACT_WEIGHTS.get(t, mix.DEFAULT_IMPACT))
+                       for t in TicketType.values}
         self.channels, self.channel_cum = mix.cumulative(mix.CHANNEL_WEIGHTS)
         self.status_by_age = [(days * DAY, *mix.cumulative(list(w.items()))) for days, w in mix.STATUS_BY_AGE]
         self.subs = {key: mix.cumulative(w) for key, w in mix.SUB_STATUS_WEIGHTS.items()}
@@ -115,8 +117,10 @@ class TicketGenerator:
         users = ref.users
         self.people = ref.people
         self.intake = [users[u] for u in INTAKE if u in users] or list(users.values())
-        self.handlers = {a: [users[u] for u in names if u in users] or self.intake for a, names in HANDLERS.items()}
-        self.escalation = {a: [users[u] for u in n if u in users] or self.intake for a, n in ESCALATION.items()}
+        self.handlers = {a: [users[u] for u in names if u in users] or self.intake
+                         for a, names in HANDLERS.items()}
+        self.escalation = {a: [users[u] for u in n if u in users] or self.intake
+                           for a, n in ESCALATION.items()}
         self.complaint_handlers = [users[u] for u in COMPLAINT_HANDLERS if u in users] or self.intake
         self.suggestion_handlers = {a: [users[u] for u in n if u in users] or self.intake
                                     for a, n in SUGGESTION_HANDLERS.items()}
@@ -163,7 +167,8 @@ class TicketGenerator:
                 out.append((interrupted, n, text.format(n=n)))
         return out
 
-    def _priority(self, urgency: str, impact: str, core: bool, vip: bool, ticket_type: str, expedite: bool) -> str:
+    def _priority(self, urgency: str, impact: str, core: bool, vip: bool, ticket_type: str,
+                  expedite: bool) -> str:
         """compute_priority, memoised: there are only a few hundred distinct inputs."""
         key = (urgency, impact, core, vip, ticket_type, expedite)
         value = self.priority_memo.get(key)
@@ -233,8 +238,8 @@ class TicketGenerator:
             product, org, core = None, self.org_pick[int(rnd() * len(self.org_pick))], True
         vip = ref.vip[org]
         org_contacts = ref.contacts[org]
-        contact, contact_user = org_contacts[int(rnd() * len(org_contacts))] if org_contacts and rnd() < 0.92 \
-            else (None, None)
+        contact, contact_user = (org_contacts[int(rnd() * len(org_contacts))]
+                                 if org_contacts and rnd() < 0.92 else (None, None))
         channel = self.channels[bisect_right(self.channel_cum, rnd())]
         login = ref.logins.get(org)
         intake = self.intake
@@ -258,7 +263,8 @@ class TicketGenerator:
         overridden = status != Status.NEW and priority in mix.PRIORITY_UP and rnd() < 0.01
         if overridden:
             priority = mix.PRIORITY_UP[priority]
-        interrupted, affected, business_impact = self.impacts[urgency][int(rnd() * len(self.impacts[urgency]))]
+        variants = self.impacts[urgency]
+        interrupted, affected, business_impact = variants[int(rnd() * len(variants))]
 
         # Who works it: the area's group and one of its handlers.
         if ticket_type == TicketType.COMPLAINT:
@@ -277,7 +283,8 @@ class TicketGenerator:
                       acknowledged=None, rounds=[Round(ts)])
         life = _Life(self, tk, story, out, rnd, age)
         if status != Status.NEW:
-            life.work(status=status, sub=sub, ticket_type=ticket_type, area=area, group=group, handlers=handlers, profile=profile,
+            life.work(status=status, sub=sub, ticket_type=ticket_type, area=area, group=group, handlers=handlers,
+                      profile=profile,
                       contact=contact, contact_user=contact_user, forced=forced is not None,
                       override=(computed, priority) if overridden else None, batch=batch,
                       next_escalation_id=next_escalation_id)
@@ -286,8 +293,8 @@ class TicketGenerator:
         for esc in settled.escalations:
             pk = next_escalation_id()
             reason = labels[esc.kind]
-            batch.escalations.append(escalation_row(esc.kind, pk=pk, ticket_id=ticket_id, to=esc.to, ts=esc.ts,
-                                                    reason=reason))
+            batch.escalations.append(escalation_row(esc.kind, pk=pk, ticket_id=ticket_id, to=esc.to,
+                                                    ts=esc.ts, reason=reason))
             out.append(events.escalated(tk, None, escalation_id=pk, kind=esc.kind, to_user_id=esc.to,
                                         department="", reason=reason, at=at(esc.ts), record=False))
             life.last = max(life.last, esc.ts)
@@ -351,7 +358,8 @@ class _Life:
         self.story.pauses[-1] = (s, ts, r)
         self._communicate(actor, ts, feedback=note, next_step="继续处理")
 
-    def _communicate(self, actor: int, ts: float, *, feedback: str, next_step: str, summary: str = "") -> None:
+    def _communicate(self, actor: int, ts: float, *, feedback: str, next_step: str,
+                     summary: str = "") -> None:
         """A logged call or visit (COM-1); it counts as an update to the customer (COM-3)."""
         channel = CommunicationChannel.PHONE.value if self.rnd() < 0.7 else CommunicationChannel.ONSITE.value
         self._add(events.communication(self.tk, self.people[actor], channel=channel, happened_at=at(ts - 300),
@@ -362,8 +370,8 @@ class _Life:
     def _reply(self, actor: int, body: str, ts: float) -> None:
         """A public reply from staff; the first one meets the first-response target."""
         first = self.story.first_response is None
-        self._add(events.reply(self.tk, self.people[actor], body=body, from_customer=False, first_response=first,
-                               at=at(ts), record=False), ts)
+        self._add(events.reply(self.tk, self.people[actor], body=body, from_customer=False,
+                               first_response=first, at=at(ts), record=False), ts)
         if first:
             self.story.first_response = ts
         self.story.updates.append(ts)
@@ -373,8 +381,9 @@ class _Life:
         self._walk(**story)
         self._syncs(self.owner)
 
-    def _walk(self, *, status: str, sub: str, ticket_type: str, area: str, group: int, handlers: list[int], profile, contact,
-              contact_user, forced: bool, override, batch: Batch, next_escalation_id) -> None:
+    def _walk(self, *, status: str, sub: str, ticket_type: str, area: str, group: int, handlers: list[int],
+              profile, contact, contact_user, forced: bool, override, batch: Batch,
+              next_escalation_id) -> None:
         """The status flow up to the ticket's final `status` (and sub-status `sub`)."""
         gen, rnd, age, story, tk = self.gen, self.rnd, self.age, self.story, self.tk
         created = story.created
@@ -396,8 +405,8 @@ class _Life:
         # Waiting for parts or the customer on the way (never for a ticket in progress without a
         # sub-status: the resumption sets one, and a sub-status cannot be cleared again).
         wait = ""
-        can_wait = (status == Status.IN_PROGRESS and sub and not gen.clock.pausing(status, sub)) or status in (
-            Status.RESOLVED, Status.CLOSED, Status.REOPENED)
+        working = status == Status.IN_PROGRESS and sub and not gen.clock.pausing(status, sub)
+        can_wait = working or status in (Status.RESOLVED, Status.CLOSED, Status.REOPENED)
         if can_wait and rnd() < mix.PAUSED_ON_THE_WAY[HARDWARE if area == HARDWARE else "other"]:
             wait = self._pick(gen.waiting) if area == HARDWARE else SubStatus.WAITING_CUSTOMER.value
         p_len = (2 * 3600) * 36 ** rnd() if wait else 0.0
@@ -429,9 +438,10 @@ class _Life:
         if override is not None:
             old, new = override
             sup = gen.supervisors[area] or worker
+            when = 0.5 * (t_acc + t_fr)
             self._add(events.priority_changed(tk, self.people[sup], old=old, new=new,
-                                              reason=self._pick(texts.OVERRIDE_REASONS),
-                                              at=at(0.5 * (t_acc + t_fr)), record=False), 0.5 * (t_acc + t_fr))
+                                              reason=self._pick(texts.OVERRIDE_REASONS), at=at(when),
+                                              record=False), when)
         young = self.age < mix.YOUNG_DAYS * DAY
         if status == Status.ACCEPTED:
             if not (young and rnd() < 0.4):
@@ -458,16 +468,17 @@ class _Life:
         if contact is not None and rnd() < mix.CUSTOMER_ANSWERS:
             body, ts = self._pick(texts.CUSTOMER_REPLIES), t_work + 0.38 * span
             if contact_user is not None:  # from the portal, logged in
-                self._add(events.reply(tk, self.people[contact_user], body=body, from_customer=True, at=at(ts),
-                                       record=False), ts)
+                self._add(events.reply(tk, self.people[contact_user], body=body, from_customer=True,
+                                       at=at(ts), record=False), ts)
             else:  # by e-mail, from a contact without a login
                 self._add(events.customer_reply(tk, None, body=body, channel="email", contact_id=contact,
                                                 at=at(ts), record=False), ts)
         if wait:
-            notes = texts.WAITING_PARTS_NOTES if wait == SubStatus.WAITING_PARTS else texts.WAITING_CUSTOMER_NOTES
+            parts = wait == SubStatus.WAITING_PARTS
+            notes = texts.WAITING_PARTS_NOTES if parts else texts.WAITING_CUSTOMER_NOTES
             self._move(worker, self.status, p_start, sub=wait, note=self._pick(notes))
             if self.story.pauses and self.story.pauses[-1][1] is None:
-                after = SubStatus.REPAIRING.value if wait == SubStatus.WAITING_PARTS else SubStatus.DIAGNOSED.value
+                after = SubStatus.REPAIRING.value if parts else SubStatus.DIAGNOSED.value
                 self._resume(worker, after, p_start + p_len, self._pick(texts.RESUME_NOTES[wait]))
             else:  # the policy does not pause in this sub-status: work simply goes on
                 self._move(worker, self.status, p_start + p_len, sub=SubStatus.DIAGNOSED.value)
@@ -507,7 +518,8 @@ class _Life:
             story.rounds.append(Round(t_close))
             if long_open:  # waiting for the customer since shortly after the reopening
                 self._move(owner, Status.REOPENED, t_close + min(3600.0, 0.02 * age),
-                           sub=SubStatus.WAITING_CUSTOMER.value, note=self._pick(texts.WAITING_CUSTOMER_NOTES))
+                           sub=SubStatus.WAITING_CUSTOMER.value,
+                           note=self._pick(texts.WAITING_CUSTOMER_NOTES))
             return
         self._close(owner, contact_user, t_close)
 
