@@ -71,22 +71,35 @@ def local_now() -> datetime:
 def next_number(pattern: str, when: datetime | None = None) -> str:
     """Allocate the next number for `pattern`; call inside the transaction that creates the ticket.
 
-    One statement does it all: insert the period's row at 1, or, if it exists, add one — and return
-    the value. The upsert takes the row lock (PostgreSQL) or the write lock (SQLite) at once, so no
-    second transaction can read the same value before ours commits. SQLite ≥ 3.35 and every
-    supported PostgreSQL understand `ON CONFLICT … DO UPDATE … RETURNING`.
+    One statement does it all (reserve_block of one): insert the period's row at 1, or, if it exists,
+    add one — and return the value. The upsert takes the row lock (PostgreSQL) or the write lock
+    (SQLite) at once, so no second transaction can read the same value before ours commits.
+    """
+    parsed = NumberPattern.parse(pattern)
+    when = timezone.localtime(when) if when else local_now()
+    return parsed.format(when, reserve_block(parsed.period_key(when), 1))
+
+
+def reserve_block(period: str, count: int) -> int:
+    """Reserve `count` consecutive counter values of `period` (a `period_key`); return the first.
+
+    The same upsert as one ticket's number, adding `count` instead of one, so the counter row ends
+    holding the highest value handed out and later tickets continue after the block. Call inside
+    the transaction that writes the tickets: the row (PostgreSQL) or write lock (SQLite) is held
+    until it commits, and a rollback gives the block back. SQLite ≥ 3.35 and every supported
+    PostgreSQL understand `ON CONFLICT … DO UPDATE … RETURNING`.
     """
     from .models import TicketSequence
 
-    parsed = NumberPattern.parse(pattern)
-    when = timezone.localtime(when) if when else local_now()
-    key = parsed.period_key(when)
+    if count < 1:
+        raise ValueError("a block holds at least one number")
     table = connection.ops.quote_name(TicketSequence._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (period, last_value) VALUES (%s, 1) "  # noqa: S608 - table name from the model
-            f"ON CONFLICT (period) DO UPDATE SET last_value = {table}.last_value + 1 RETURNING last_value",
-            [key],
+            f"INSERT INTO {table} (period, last_value) VALUES (%s, %s) "  # noqa: S608 - table name from the model
+            f"ON CONFLICT (period) DO UPDATE SET last_value = {table}.last_value + excluded.last_value "
+            "RETURNING last_value",
+            [period, count],
         )
-        value = cursor.fetchone()[0]
-    return parsed.format(when, value)
+        last = cursor.fetchone()[0]
+    return last - count + 1

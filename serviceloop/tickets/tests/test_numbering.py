@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from serviceloop.tickets.models import Ticket
-from serviceloop.tickets.numbering import PRESETS, NumberPattern, next_number
+from serviceloop.tickets.numbering import PRESETS, NumberPattern, next_number, reserve_block
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAY_1 = datetime(2024, 5, 1, 10, 0, tzinfo=SHANGHAI)
@@ -92,3 +92,19 @@ def test_sixteen_threads_creating_at_once_get_unique_consecutive_numbers():
     sequence = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
     assert sequence == list(range(1, per_thread * threads + 1))
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db
+def test_a_reserved_block_is_consecutive_and_the_next_number_follows_it():
+    key = NumberPattern.parse("YYYYMM-NNN").period_key(MAY_1)
+    with time_machine.travel(MAY_1):
+        assert next_number("YYYYMM-NNN") == "202405-001"
+        assert reserve_block(key, 500) == 2
+        assert reserve_block(key, 1) == 502
+        assert next_number("YYYYMM-NNN") == "202405-503"
+
+
+@pytest.mark.django_db
+def test_a_block_of_no_numbers_is_refused():
+    with pytest.raises(ValueError):
+        reserve_block(NumberPattern.parse("YYYYMM-NNN").period_key(MAY_1), 0)
