@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 from api import bench_env, emit, manage, peak_rss_mb, percentile, running_server, worker_pids
 
-DEMO_PASSWORD = "demo-password-2026"  # serviceloop.demo.loader.DEMO_PASSWORD: the demo's shared login
+DEMO_PASSWORD = "demo-password-2026"  # serviceloop.demo.reference.DEMO_PASSWORD: the demo's shared login
 VIEWS = ["mine", "unassigned", "group", "at_risk", "breached", "all"]
 
 
