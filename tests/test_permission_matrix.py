@@ -31,7 +31,7 @@ from serviceloop.sla.services.policies import policy_install_presets
 from serviceloop.tickets import services
 from serviceloop.tickets.choices import PUBLIC_EVENT_KINDS
 from serviceloop.tickets.models import Ticket
-from tests.personas import db_snapshot
+from tests.personas import db_snapshot, resolve_ticket
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 STAFF = ("alice", "eric", "sam", "dora", "adam", "pete", "rita", "tom")
@@ -142,7 +142,7 @@ def _ticket(world) -> Ticket:
 def _resolved(world) -> Ticket:
     ticket = _ticket(world)
     services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress")
-    services.ticket_transition(ticket=ticket, actor=world.alice, to_status="resolved")
+    resolve_ticket(ticket, world.alice)
     return ticket
 
 
