@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import signing
+from django.utils import translation
 
 from serviceloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from serviceloop.sla.models import PauseInterval, TicketSLA
@@ -129,9 +130,12 @@ def test_resolving_without_what_it_needs_is_refused_and_writes_nothing(world, ca
 
 def test_the_result_prompt_depends_on_the_ticket_type(world):
     ticket = working(world, ticket_type="complaint")
-    with pytest.raises(InvalidInput) as refused:
+    with translation.override("en"), pytest.raises(InvalidInput) as refused:
         processing.ticket_resolve(ticket=ticket, actor=world.eric, root_cause=world.power_fault, customer_result="")
     assert "apology" in refused.value.errors[0]["message"]
+    with translation.override("zh-hans"), pytest.raises(InvalidInput) as refused:
+        processing.ticket_resolve(ticket=ticket, actor=world.eric, root_cause=world.power_fault, customer_result="")
+    assert "致歉" in refused.value.errors[0]["message"]
     assert processing.result_prompt("problem") != processing.result_prompt("suggestion")
 
 
