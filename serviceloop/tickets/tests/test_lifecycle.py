@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from serviceloop.core.errors import Conflict, Forbidden, InvalidInput
 from serviceloop.tickets import processing, services
@@ -62,7 +63,8 @@ def test_it_walks_the_default_flow_and_stamps_each_milestone(world):
 
 def test_it_refuses_a_transition_and_names_the_allowed_next_states(world):
     ticket = world.ticket()
-    with pytest.raises(Conflict) as refused:
+    # In English explicitly: the test used to rely on the language an earlier test's request left active.
+    with translation.override("en"), pytest.raises(Conflict) as refused:
         resolve_ticket(ticket, world.alice)
     assert "Accepted" in refused.value.message and "In progress" in refused.value.message
     assert refused.value.extra["allowed"] == list(TRANSITIONS[Status.NEW])
