@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
+from django.conf import settings
 
 from serviceloop.notifications.models import Delivery
 from serviceloop.sla.confirmation import SweepResult, confirmation_sweep
@@ -112,3 +114,22 @@ def test_zero_reminder_days_sends_no_reminder(world, settings):
         ticket = resolved_before_national_day(world)
     ticket.refresh_from_db()
     assert ticket.confirm_remind_at is None and ticket.auto_close_at == sh(2026, 10, 10, 10, 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL: set DATABASE_URL")
+@pytest.mark.django_db(transaction=True)
+def test_four_workers_sweeping_at_once_close_each_ticket_once():
+    from tests.concurrency import all_at_once
+    from tests.personas import build_world
+
+    world = build_world()
+    with time_machine.travel(sh(2026, 9, 30, 10, 0), tick=False):
+        tickets = [resolved_before_national_day(world) for _ in range(12)]
+    with time_machine.travel(sh(2026, 10, 12, 9, 0), tick=False):
+        all_at_once(confirmation_sweep, threads=4, times=2)
+    for ticket in tickets:
+        ticket.refresh_from_db()
+        assert ticket.status == Status.CLOSED
+        assert TicketEvent.objects.filter(ticket=ticket, kind=EventKind.CONFIRMATION).count() == 1
+        assert TicketEvent.objects.filter(ticket=ticket, kind=EventKind.STATUS, data__to="closed").count() == 1
