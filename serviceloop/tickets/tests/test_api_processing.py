@@ -122,3 +122,25 @@ def test_the_root_cause_tree_and_the_prompts_are_listed(world, api_as):
     assert by_code["hardware-power"]["path"] == "硬件故障 › 电源模块" and by_code["hardware-power"]["selectable"]
     assert not by_code["hardware"]["selectable"]
     assert set(body["result_prompts"]) >= {"problem", "consultation", "suggestion", "complaint"}
+
+
+def test_the_root_cause_list_costs_the_same_whatever_the_size_of_the_tree(world, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from serviceloop.tickets.models import RootCause
+
+    eric = api_as("eric")
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert eric.get("root-causes").status_code == 200
+        return len(queries)
+
+    cost()  # the first request of a token also records its use
+    small = cost()
+    parent = RootCause.objects.create(code="extra", name="扩展", name_en="Extra")
+    for n in range(20):
+        child = RootCause.objects.create(code=f"extra-{n}", name=f"子类{n}", parent=parent)
+        RootCause.objects.create(code=f"extra-{n}-leaf", name=f"叶{n}", parent=child)
+    assert cost() == small
