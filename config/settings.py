@@ -236,6 +236,13 @@ TRACK_MAX_PER_IP = env_int("TRACK_MAX_PER_IP", 10)
 TRACK_WINDOW_MINUTES = env_int("TRACK_WINDOW_MINUTES", 10)
 TRACK_MAX_FAILURES_PER_NUMBER = env_int("TRACK_MAX_FAILURES_PER_NUMBER", 5)
 TRACK_NUMBER_WINDOW_MINUTES = env_int("TRACK_NUMBER_WINDOW_MINUTES", 60)
+
+# CSAT-3: a resolved ticket nobody answers closes itself after CONFIRMATION_WORKING_DAYS working days on
+# its business calendar; the customer is reminded once after CONFIRMATION_REMINDER_WORKING_DAYS (0: never;
+# it must be fewer than the closing days). The signed link in the resolution message works this many days.
+CONFIRMATION_WORKING_DAYS = env_int("CONFIRMATION_WORKING_DAYS", 3)
+CONFIRMATION_REMINDER_WORKING_DAYS = env_int("CONFIRMATION_REMINDER_WORKING_DAYS", 2)
+CONFIRMATION_LINK_DAYS = env_int("CONFIRMATION_LINK_DAYS", 14)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

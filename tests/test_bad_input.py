@@ -17,7 +17,7 @@ from django.test import Client
 
 from serviceloop.accounts.services import token_create, token_revoke
 from serviceloop.tickets import services
-from tests.personas import db_snapshot
+from tests.personas import db_snapshot, transition
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -327,7 +327,7 @@ def test_it_answers_404_for_another_organisations_ticket(request_, world, api_as
 def test_it_refuses_a_transition_the_flow_does_not_allow(who, setup, target, allowed, world, api_as):
     ticket = world.ticket()
     for status in setup:
-        services.ticket_transition(ticket=ticket, actor=world.alice, to_status=status)
+        transition(ticket, world.alice, status)
     with nothing_written():
         response = api_as(who).post(f"tickets/{ticket.number}/transition", {"status": target, "note": "试试"})
     body = assert_refused(response, 409, "conflict")

@@ -31,7 +31,7 @@ from serviceloop.sla.services.policies import policy_install_presets
 from serviceloop.tickets import services
 from serviceloop.tickets.choices import PUBLIC_EVENT_KINDS
 from serviceloop.tickets.models import Ticket
-from tests.personas import db_snapshot
+from tests.personas import db_snapshot, resolve_ticket
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 STAFF = ("alice", "eric", "sam", "dora", "adam", "pete", "rita", "tom")
@@ -68,6 +68,15 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "download_attachment":          ALL_200,
     "download_internal_attachment": (200, 200, 200, 200, 200, 200, 200, 200, 404, 401, 401),
     "list_categories":              ALL_200,
+    # Issue #13: processing records, sub-status and resolution are staff work; the answer is everybody's
+    # (the customer's own, or staff recording one given by phone).
+    "record_diagnosis":             (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "record_solution":              (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "record_execution":             (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "set_sub_status":               (200, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401),
+    "resolve":                      (200, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401),
+    "answer_resolution":            ALL_200,
+    "list_root_causes":             ALL_200,
     "list_organizations":           ALL_200,  # a customer's list holds only her organisation
     "create_organization":          (201, 403, 201, 201, 201, 403, 201, 403, 403, 401, 401),
     "get_organization":             ALL_200,  # her own
@@ -139,10 +148,16 @@ def _ticket(world) -> Ticket:
     return world.ticket(org=world.org_a, contact=world.contact_a)
 
 
+def _working(world) -> Ticket:
+    ticket = _ticket(world)
+    services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress")
+    return ticket
+
+
 def _resolved(world) -> Ticket:
     ticket = _ticket(world)
     services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress")
-    services.ticket_transition(ticket=ticket, actor=world.alice, to_status="resolved")
+    resolve_ticket(ticket, world.alice)
     return ticket
 
 
@@ -253,6 +268,21 @@ ACTIONS: dict[str, Action] = {
     "download_internal_attachment": Action("get", T + "/attachments/{attachment_id}/download",
                                            lambda w: _with_attachment(w, internal=True)),
     "list_categories": Action("get", "/api/v1/categories", lambda w: Request()),
+    "record_diagnosis": Action("post", T + "/diagnoses", lambda w: Request(
+        params={"number": _working(w).number},
+        body={"result": "电源模块无输出", "started_at": "2026-03-02T09:00:00+08:00"})),
+    "record_solution": Action("post", T + "/solutions", lambda w: Request(
+        params={"number": _working(w).number}, body={"text": "更换电源模块", "steps": ["断电", "更换"]})),
+    "record_execution": Action("post", T + "/executions", lambda w: Request(
+        params={"number": _working(w).number}, body={"text": "已更换", "customer_feedback": "可以开机"})),
+    "set_sub_status": Action("post", T + "/sub-status", lambda w: Request(
+        params={"number": _working(w).number}, body={"sub_status": "waiting_parts"})),
+    "resolve": Action("post", T + "/resolve", lambda w: Request(
+        params={"number": _working(w).number},
+        body={"root_cause_id": w.power_fault.pk, "customer_result": "已更换电源模块"})),
+    "answer_resolution": Action("post", T + "/confirmation", lambda w: Request(
+        params={"number": _resolved(w).number}, body={"fixed": True, "reason": "王女士确认已恢复"})),
+    "list_root_causes": Action("get", "/api/v1/root-causes", lambda w: Request()),
     "list_organizations": Action("get", "/api/v1/organizations", lambda w: Request()),
     "create_organization": Action("post", "/api/v1/organizations", lambda w: Request(body={
         "name": "新客户科技有限公司", "industry": "manufacturing"})),

@@ -9,8 +9,9 @@ enqueue (`Planned`); receivers.py hands them to the outbox. The rules in one tab
 |  | robots, webhooks | created | robot card; webhook `created` |
 | staff public reply | the contact | replied (COM-2) | email (threaded), in-app |
 | customer reply | owner and co-handlers (else the group's supervisor) | customer_replied | their choice; robots |
-| status → resolved | the contact | resolved | email, in-app |
-| sub-status → 已发货 / 维修完成 | the contact | milestone (COM-3) | email, in-app |
+| resolution (ticket_resolve) | the contact | resolved, with the result and the signed confirmation link | email, in-app |
+| confirmation reminder (no answer yet, CSAT-3) | the contact | resolved, as a reminder | email, in-app |
+| sub-status → 已发货 / 维修完成 (with a status or alone) | the contact | milestone (COM-3) | email, in-app |
 | owner changed | the new owner | assigned | their choice (in-app, email); robots |
 | escalation (manual or SLA) | whom it went to, and the owner | escalated | their choice; SMS when critical; robots |
 | SLA at risk / breached | owner and supervisor | breach_warning | their choice; SMS when critical; robots |
@@ -199,6 +200,7 @@ def _person(user) -> str:
 WEBHOOK_EVENT_OF = {
     EventKind.CREATED: WebhookEvent.CREATED,
     EventKind.STATUS: WebhookEvent.STATUS_CHANGED,
+    EventKind.SUB_STATUS: WebhookEvent.STATUS_CHANGED,
     EventKind.ASSIGNED: WebhookEvent.ASSIGNED,
     EventKind.REPLY: WebhookEvent.REPLIED,
     EventKind.CUSTOMER_REPLY: WebhookEvent.REPLIED,
@@ -231,10 +233,14 @@ def for_ticket_event(event, ticket) -> list[Planned]:
     elif kind == EventKind.STATUS:
         # COM-4: only a note the customer may see (event.body of a public status event) is quoted.
         detail = {"from": data.get("from"), "to": data.get("to"), "reply": event.body if event.is_public else ""}
-        if data.get("to") == Status.RESOLVED:
-            planned += to_contact(ticket, MessageKind.RESOLVED, key, detail)
-        elif data.get("sub_status") in MILESTONES:
+        # 已解决 itself is told by the `resolution` event that follows (it carries the result).
+        if data.get("to") != Status.RESOLVED and data.get("sub_status") in MILESTONES:
             planned += to_contact(ticket, MessageKind.MILESTONE, key, {**detail, "milestone": data["sub_status"]})
+    elif kind == EventKind.SUB_STATUS:
+        if data.get("to") in MILESTONES:
+            planned += to_contact(ticket, MessageKind.MILESTONE, key, {"milestone": data["to"]})
+    elif kind in (EventKind.RESOLUTION, EventKind.CONFIRMATION_REMINDER):
+        planned += to_contact(ticket, MessageKind.RESOLVED, key, _resolution_detail(ticket, event))
     elif kind == EventKind.ASSIGNED:
         owner = _user(data.get("to")) if data.get("to") and data.get("to") != data.get("from") else None
         if owner is not None:
@@ -248,12 +254,23 @@ def for_ticket_event(event, ticket) -> list[Planned]:
     return planned
 
 
+def _resolution_detail(ticket, event) -> dict:
+    """The result the customer reads (COM-5) and the signed link that answers without a login (CSAT-3).
+    Never the root cause nor the internal note."""
+    from serviceloop.tickets.processing import confirmation_link
+
+    reminder = event.kind == EventKind.CONFIRMATION_REMINDER
+    return {"result": ticket.customer_result, "warranty_months": ticket.warranty_months,
+            "confirm_link": confirmation_link(ticket), "reminder": reminder,
+            "auto_close_at": (event.data or {}).get("auto_close_at") or "" if reminder else ""}
+
+
 def _webhook_detail(event) -> dict:
     """What another system learns of a timeline event: its kind and structured data, never internal text."""
     data = {k: v for k, v in (event.data or {}).items() if k != "internal_note"}
     detail = {"event_id": event.pk, "event_kind": event.kind, "occurred_at": event.created_at.isoformat(),
               "data": data}
-    if event.kind in (EventKind.REPLY, EventKind.CUSTOMER_REPLY):
+    if event.kind in (EventKind.REPLY, EventKind.CUSTOMER_REPLY, EventKind.RESOLUTION):
         detail["reply"] = event.body
     return detail
 

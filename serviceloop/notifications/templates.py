@@ -286,6 +286,11 @@ def _detail_context(detail: dict) -> dict:
         "due_at": _when(datetime.fromisoformat(detail["due_at"])) if detail.get("due_at") else "—",
         "survey_link": detail.get("survey_link", ""),
         "recipient_name": detail.get("recipient_name", ""),
+        "result": detail.get("result", ""),
+        "warranty_months": detail.get("warranty_months") or "",
+        "confirm_link": detail.get("confirm_link", ""),
+        "reminder": bool(detail.get("reminder", False)),
+        "auto_close_at": _when(datetime.fromisoformat(detail["auto_close_at"])) if detail.get("auto_close_at") else "",
     }
     return out
 
@@ -306,4 +311,7 @@ def sample_context(language: str, kind: str = "") -> dict:
             "escalated_to": "李主管", "escalation": _("Not acknowledged in time"), "metric": _("Resolution"),
             "breached": kind == MessageKind.BREACH_WARNING, "due_at": "2026-12-01 18:00",
             "survey_link": f"{settings.PUBLIC_URL}/survey/sample/", "recipient_name": "王女士",
+            "result": _("The power module was replaced; the device starts normally again."),
+            "warranty_months": 6, "confirm_link": f"{settings.PUBLIC_URL}/confirm/sample/",
+            "reminder": False, "auto_close_at": "2026-12-04 18:00",
         }

@@ -19,6 +19,8 @@ from serviceloop.notifications.api import router as notifications_router
 from serviceloop.sla.api import router as sla_router
 from serviceloop.sla.api import tickets_router as sla_tickets_router
 from serviceloop.tickets.api import categories_router, tickets_router
+from serviceloop.tickets.api_processing import root_causes_router
+from serviceloop.tickets.api_processing import router as processing_router
 
 api = NinjaAPI(
     title="ServiceLoop API",
@@ -32,8 +34,10 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 api.add_router("/tickets", tickets_router)
+api.add_router("/tickets", processing_router)  # records, sub-status, resolution, confirmation (PRG-2/7, CSAT-3)
 api.add_router("/tickets", sla_tickets_router)  # a ticket's SLA actions, written in the SLA app
 api.add_router("/categories", categories_router)
+api.add_router("/root-causes", root_causes_router)
 api.add_router("/organizations", organizations_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/products", products_router)

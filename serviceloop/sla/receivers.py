@@ -11,6 +11,7 @@ from django.db import transaction
 
 from serviceloop.tickets.choices import EventKind
 
+from . import confirmation
 from .services import clock
 from .tasks import organization_sla_recompute_task
 
@@ -35,6 +36,16 @@ def _status(event, ticket) -> None:
     if event.data.get("acknowledged"):
         clock.ticket_sla_acknowledged(ticket=ticket)
     clock.ticket_sla_status_changed(ticket=ticket, old_status=event.data["from"], actor=event.actor)
+
+
+def _sub_status(event, ticket) -> None:
+    # Within one status (等待备件 → 维修中): the same pause rule as a status change, with the status unchanged.
+    clock.ticket_sla_status_changed(ticket=ticket, old_status=ticket.status, actor=event.actor)
+
+
+def _resolution(event, ticket) -> None:
+    # CSAT-3: when the customer is reminded and when the ticket closes without an answer (working days).
+    confirmation.schedule(ticket=ticket)
 
 
 def _assigned(event, ticket) -> None:
@@ -68,6 +79,8 @@ _TICKET_CLOCK = {
     EventKind.CREATED: _created,
     EventKind.ACCEPTED: _accepted,
     EventKind.STATUS: _status,
+    EventKind.SUB_STATUS: _sub_status,
+    EventKind.RESOLUTION: _resolution,
     EventKind.ASSIGNED: _assigned,
     EventKind.PRIORITY: _priority,
     EventKind.FIELDS: _fields,

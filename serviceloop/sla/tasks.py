@@ -1,8 +1,9 @@
-"""SLA background jobs: the sweep, every minute."""
+"""SLA background jobs: the sweep, every minute; the confirmation sweep (CSAT-3), every five minutes."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from .confirmation import confirmation_sweep
 from .services.clock import organization_sla_recompute
 from .services.sweep import sla_sweep
 
@@ -18,3 +19,11 @@ def sla_sweep_task():
 def organization_sla_recompute_task(organization_id: int) -> int:
     """A customer's tier or contract level changed: their open tickets follow the new targets (SLA-1)."""
     return organization_sla_recompute(organization_id=organization_id)
+
+
+@db_periodic_task(crontab(minute="*/5"), retries=2, retry_delay=30)
+@lock_task("confirmation-sweep")
+def confirmation_sweep_task():
+    """CSAT-3: reminders and auto-closes that are due; claim-based (safe on two workers), the lock saves work."""
+    result = confirmation_sweep()
+    return result.closed + result.reminded

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Category, Ticket, TicketSequence
+from .models import Category, RootCause, Ticket, TicketSequence
 
 
 @admin.register(Category)
@@ -36,3 +36,13 @@ class TicketSequenceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(RootCause)
+class RootCauseAdmin(admin.ModelAdmin):
+    """The root-cause tree asked for at resolution (PRG-7): add, rename, reorder or retire causes."""
+
+    list_display = ("__str__", "code", "name_en", "is_active", "sort_order")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name", "name_en")
+    list_select_related = ("parent__parent",)

@@ -22,7 +22,7 @@ from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Contact
 from serviceloop.customers.selectors import organization_get
 
-from . import selectors, services
+from . import processing, selectors, services
 from .choices import (
     Channel,
     CommunicationChannel,
@@ -34,7 +34,7 @@ from .choices import (
     Urgency,
     allowed_next,
 )
-from .models import AFFECTED_USERS_MAX, Attachment, Category, Ticket, TicketEvent
+from .models import AFFECTED_USERS_MAX, Attachment, Category, RootCause, Ticket, TicketEvent
 
 tickets_router = Router(tags=["tickets"])
 categories_router = Router(tags=["categories"])
@@ -117,6 +117,12 @@ class TicketOut(TicketListItem):
     closed_at: datetime | None
     allowed_transitions: list[str]
     sla: dict | None = Field(None, description="deadlines, minutes left, paused, at risk, breached (SLA-5)")
+    customer_result: str = Field("", description="the result the customer reads (COM-5), set at resolution")
+    warranty_months: int | None = None
+    root_cause: Ref | None = Field(None, description="staff only: the cause chosen at resolution (PRG-7)")
+    root_cause_path: str | None = None
+    resolution_note: str | None = Field(None, description="staff only: the internal resolution note")
+    auto_close_at: datetime | None = Field(None, description="a resolved ticket without an answer closes then")
 
 
 def _list_item(t: Ticket) -> dict:
@@ -150,7 +156,20 @@ def ticket_out(t: Ticket, user: User, co_handlers: list[User] | None = None) -> 
         "category_path": t.category.path if t.category else None,
         "allowed_transitions": list(allowed_next(t.status, customer=user.is_customer)),
         "sla": sla.summary() if sla is not None else None,
+        **_resolution(t, user),
     }
+
+
+def _resolution(t: Ticket, user: User) -> dict:
+    """The resolution as the reader may see it: a customer gets the result and the warranty, never the
+    root cause nor the internal note."""
+    out = {"customer_result": t.customer_result, "warranty_months": t.warranty_months,
+           "auto_close_at": t.auto_close_at}
+    if not user.is_customer:
+        cause = t.root_cause if t.root_cause_id else None
+        out.update(root_cause={"id": cause.pk, "name": cause.label()} if cause else None,
+                   root_cause_path=cause.path() if cause else None, resolution_note=t.resolution_note)
+    return out
 
 
 class EventOut(Schema):
@@ -171,7 +190,9 @@ class EventPage(Schema):
 def _event(e: TicketEvent, user: User) -> dict:
     data = e.data
     if user.is_customer:
-        data = {k: v for k, v in data.items() if k in ("from", "to", "name", "attachment", "channel")}
+        data = {k: v for k, v in data.items()
+                if k in ("from", "to", "name", "attachment", "channel", "status", "warranty_months", "method",
+                         "outcome")}
     return {"id": e.pk, "kind": e.kind, "actor": _user_ref(e.actor), "created_at": e.created_at,
             "is_public": e.is_public, "body": e.body, "data": data}
 
@@ -248,8 +269,13 @@ class TicketUpdateIn(Strict):
 class TransitionIn(Strict):
     status: Status
     sub_status: SubStatus | None = None
-    note: text(5000) = ""
+    note: text(5000) = Field("", description="with status `reopened` from 已解决: the reason, required")
     pending_until: Date | None = None
+    # 已解决 only with these (the same as POST /{number}/resolve): a root cause and the customer's result.
+    root_cause_id: Id | None = None
+    customer_result: text(5000) = ""
+    resolution_note: text(5000) = ""
+    warranty_months: int | None = Field(None, ge=0, le=120)
 
 
 class AssignIn(Strict):
@@ -394,10 +420,23 @@ def update_ticket(request, number: str, payload: TicketUpdateIn):
 def transition_ticket(request, number: str, payload: TransitionIn):
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
-    services.ticket_transition(ticket=ticket, actor=user, to_status=payload.status,
-                               sub_status=payload.sub_status or "", note=payload.note,
-                               pending_until=payload.pending_until)
+    if payload.status == Status.RESOLVED and not user.is_customer:
+        # The plain transition cannot bypass the resolution: it is the resolution, with the same checks.
+        processing.ticket_resolve(
+            ticket=ticket, actor=user, root_cause=root_cause_or_none(payload.root_cause_id),
+            customer_result=payload.customer_result, resolution_note=payload.resolution_note,
+            warranty_months=payload.warranty_months)
+    else:
+        services.ticket_transition(ticket=ticket, actor=user, to_status=payload.status,
+                                   sub_status=payload.sub_status or "", note=payload.note,
+                                   pending_until=payload.pending_until)
     return ticket_out(selectors.ticket_get(user=user, number=number), user)
+
+
+def root_cause_or_none(pk: int | None) -> RootCause | None:
+    """The root cause a request names; an unknown id is a 422 on root_cause_id, none at all is the
+    service's own refusal ("choose the root cause")."""
+    return _resolve(RootCause, RootCause.objects.all(), pk, "root_cause_id", _("root cause"))
 
 
 @tickets_router.post("/{number}/accept", response={200: TicketOut, **ERRORS}, summary="Acknowledge (确认接收)")

@@ -123,6 +123,14 @@ class EventKind(models.TextChoices):
     COMMUNICATION = "communication", _("Communication log")
     ATTACHMENT = "attachment", _("Attachment added")
     ESCALATED = "escalated", _("Escalated")
+    # PRG-2 processing records and the closing of the loop (PRG-7, CSAT-3); shapes in events.py.
+    DIAGNOSIS = "diagnosis", _("Diagnosis")
+    SOLUTION = "solution", _("Solution")
+    EXECUTION = "execution", _("Execution record")
+    SUB_STATUS = "sub_status", _("Sub-status changed")
+    RESOLUTION = "resolution", _("Resolution")
+    CONFIRMATION = "confirmation", _("Customer confirmation")
+    CONFIRMATION_REMINDER = "confirm_reminder", _("Confirmation reminder")
 
 
 # The only event kinds a customer may ever see (COM-4). Listed positively, so a new kind stays
@@ -133,7 +141,25 @@ PUBLIC_EVENT_KINDS = (
     EventKind.REPLY,
     EventKind.CUSTOMER_REPLY,
     EventKind.ATTACHMENT,  # public only when the attachment itself is not internal
+    EventKind.SUB_STATUS,  # 等待备件 → 维修中 → 已发货: the customer follows the repair
+    EventKind.RESOLUTION,  # the customer-facing result only; root cause and internal note stay in data
+    EventKind.CONFIRMATION,  # confirmed, not fixed (with the customer's reason) or closed automatically
 )
+
+
+class ConfirmationMethod(models.TextChoices):
+    """CSAT-3: how the customer's answer to a resolution reached us."""
+
+    PORTAL = "portal", _("In the portal")
+    LINK = "link", _("By the link in the message")
+    PHONE = "phone", _("By phone, recorded by staff")
+    STAFF = "staff", _("Closed by staff")
+    AUTO = "auto", _("Closed automatically without an answer")
+
+
+class ConfirmationOutcome(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed as fixed")
+    NOT_FIXED = "not_fixed", _("Not fixed")
 
 
 class CommunicationChannel(models.TextChoices):

@@ -151,3 +151,69 @@ def escalated(ticket: Ticket, actor, *, escalation_id: int, kind: str, to_user_i
     return _write(ticket, EventKind.ESCALATED, actor, public=False, body=reason,
                   data={"escalation": escalation_id, "kind": kind, "to": to_user_id, "department": department},
                   at=at, record=record)
+
+
+# --- processing records and the closing of the loop (PRG-2, PRG-7, CSAT-3) ---------------------------
+# Shapes (data keys) of the kinds below:
+#   diagnosis        internal; body = the result; {"started_at", "ended_at": ISO times, "minutes": int}
+#   solution         internal; body = the solution; {"steps": [str, …]}
+#   execution        internal; body = what was done; {"performed_at": ISO, "operator": user id,
+#                    "customer_feedback": str}
+#   sub_status       public; {"status": the unchanged status, "from", "to": sub-status codes ("" = none)}
+#   resolution       public; body = the customer-facing result (COM-5); {"root_cause": id,
+#                    "root_cause_path": "硬件故障 › 电源模块", "ticket_type", "warranty_months": int|None,
+#                    "internal_note": str} — the API and the pages show a customer only the body and warranty
+#   confirmation     public; body = the customer's reason (not fixed) or staff's note; {"method":
+#                    ConfirmationMethod, "outcome": ConfirmationOutcome, and when closed "resolved_at",
+#                    "resolution_minutes": wall-clock minutes from creation to resolution, "summary"}
+#   confirm_reminder internal; {"auto_close_at": ISO}: the customer was reminded to answer
+
+def diagnosis(ticket: Ticket, actor, *, result: str, started_at: datetime, ended_at: datetime,
+              at: datetime | None = None, record: bool = True) -> TicketEvent:
+    minutes = max(0, round((ended_at - started_at).total_seconds() / 60))
+    return _write(ticket, EventKind.DIAGNOSIS, actor, public=False, body=result,
+                  data={"started_at": started_at.isoformat(), "ended_at": ended_at.isoformat(), "minutes": minutes},
+                  at=at, record=record)
+
+
+def solution(ticket: Ticket, actor, *, text: str, steps: list[str], at: datetime | None = None,
+             record: bool = True) -> TicketEvent:
+    return _write(ticket, EventKind.SOLUTION, actor, public=False, body=text, data={"steps": steps},
+                  at=at, record=record)
+
+
+def execution(ticket: Ticket, actor, *, text: str, performed_at: datetime, operator_id: int | None,
+              customer_feedback: str, at: datetime | None = None, record: bool = True) -> TicketEvent:
+    return _write(ticket, EventKind.EXECUTION, actor, public=False, body=text,
+                  data={"performed_at": performed_at.isoformat(), "operator": operator_id,
+                        "customer_feedback": customer_feedback}, at=at, record=record)
+
+
+def sub_status_changed(ticket: Ticket, actor, *, old: str, new: str, at: datetime | None = None,
+                       record: bool = True) -> TicketEvent:
+    """Within one status (等待备件 → 维修中): the SLA clock pauses or resumes on it as on a status change."""
+    return _write(ticket, EventKind.SUB_STATUS, actor, public=True,
+                  data={"status": ticket.status, "from": old, "to": new}, at=at, record=record)
+
+
+def resolution(ticket: Ticket, actor, *, root_cause, result: str, internal_note: str,
+               warranty_months: int | None, at: datetime | None = None, record: bool = True) -> TicketEvent:
+    return _write(ticket, EventKind.RESOLUTION, actor, public=True, body=result,
+                  data={"root_cause": root_cause.pk, "root_cause_path": root_cause.path("zh-hans"),
+                        "ticket_type": ticket.ticket_type, "warranty_months": warranty_months,
+                        **({"internal_note": internal_note} if internal_note else {})},
+                  at=at, record=record)
+
+
+def confirmation(ticket: Ticket, actor, *, method: str, outcome: str, text: str = "", closing: dict | None = None,
+                 at: datetime | None = None, record: bool = True) -> TicketEvent:
+    """`closing`: resolved_at, resolution_minutes and summary, when the answer closed the ticket."""
+    return _write(ticket, EventKind.CONFIRMATION, actor, public=True, body=text,
+                  data={"method": method, "outcome": outcome, **(closing or {})}, at=at, record=record)
+
+
+def confirmation_reminded(ticket: Ticket, *, auto_close_at: datetime | None, at: datetime | None = None,
+                          record: bool = True) -> TicketEvent:
+    return _write(ticket, EventKind.CONFIRMATION_REMINDER, None, public=False,
+                  data={"auto_close_at": auto_close_at.isoformat() if auto_close_at else None},
+                  at=at, record=record)

@@ -49,6 +49,45 @@ class Category(models.Model):
         return " / ".join(reversed(names))
 
 
+class RootCause(models.Model):
+    """A node of the root-cause tree asked for at resolution (PRG-7): 硬件故障 › 电源模块, 软件缺陷 …
+
+    Names are data, not msgids: `name` in Chinese and `name_en` in English, so an administrator can
+    add causes in the admin without a translation file. Seeded by migrations/0011_seed_root_causes.py.
+    """
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("root cause")
+        verbose_name_plural = _("root causes")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return self.path()
+
+    def label(self, language: str | None = None) -> str:
+        """The name in `language` (default: the active one); English falls back to the Chinese name."""
+        from django.utils.translation import get_language
+
+        language = (language or get_language() or "zh-hans").lower()
+        return self.name_en if language.startswith("en") and self.name_en else self.name
+
+    def path(self, language: str | None = None) -> str:
+        names, node, seen = [], self, set()
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            names.append(node.label(language))
+            node = node.parent
+        return " › ".join(reversed(names))
+
+
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user) -> TicketQuerySet:
         """SEC-2: staff with view_all_tickets see every ticket; a customer only their organisation's."""
@@ -166,6 +205,16 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # --- resolution (PRG-7, COM-5): written by processing.ticket_resolve, the one way to 已解决
+    root_cause = models.ForeignKey(RootCause, verbose_name=_("root cause"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+", db_index=False)
+    resolution_note = models.TextField(_("resolution note (internal)"), blank=True)
+    customer_result = models.TextField(_("result for the customer"), blank=True)
+    warranty_months = models.PositiveSmallIntegerField(_("warranty on the repair (months)"), null=True, blank=True)
+    # --- confirmation (CSAT-3): set by the SLA app when the ticket is resolved (on its business calendar),
+    # emptied when the reminder is sent / the ticket leaves 已解决; the auto-close sweep reads them.
+    confirm_remind_at = models.DateTimeField(_("confirmation reminder due"), null=True, blank=True)
+    auto_close_at = models.DateTimeField(_("closes automatically at"), null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -192,6 +241,11 @@ class Ticket(models.Model):
             models.Index(fields=["ticket_type", "id"], name="ticket_type_id"),
             models.Index(fields=["category", "id"], name="ticket_category_id"),
             models.Index(fields=["created_at"], name="ticket_created_at"),
+            # Partial: only resolved tickets waiting for an answer are in them, so the sweep reads a few rows.
+            models.Index(fields=["confirm_remind_at"], name="ticket_confirm_remind",
+                         condition=models.Q(confirm_remind_at__isnull=False)),
+            models.Index(fields=["auto_close_at"], name="ticket_auto_close",
+                         condition=models.Q(auto_close_at__isnull=False)),
         ]
 
     def __str__(self):

@@ -131,7 +131,7 @@ def ticket_get(*, user, number: str) -> Ticket:
     qs = (
         Ticket.objects.visible_to(user)
         .select_related("organization", "contact", "product__product_model", "owner", "group", "category__parent",
-                        "created_by", "sla__version__policy")
+                        "created_by", "sla__version__policy", "root_cause__parent")
         .prefetch_related("co_handlers")
     )
     try:

@@ -12,7 +12,6 @@ first and records its event after, for the receiver to see the ticket as it now 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
@@ -41,13 +40,14 @@ from serviceloop.core.errors import (
 from serviceloop.core.hooks import Hook
 from serviceloop.customers.models import Contact, Organization
 
-from . import events, filetypes
+from . import events, filetypes, processing
 from .choices import (
     OPEN_STATUSES,
     SUB_STATUS_ALLOWED_IN,
     AttachmentSource,
     Channel,
     CommunicationChannel,
+    ConfirmationMethod,
     ImpactScope,
     Priority,
     Status,
@@ -56,6 +56,13 @@ from .choices import (
     Urgency,
     allowed_next,
 )
+from .guards import PROBLEM_FIELDS
+from .guards import check_choice as _check_choice
+from .guards import check_text as _check_text
+from .guards import locked as _locked
+from .guards import require as _require
+from .guards import require_staff as _require_staff
+from .guards import touch as _touch
 from .models import Attachment, Category, SavedFilter, Ticket, TicketEvent
 from .numbering import next_number
 from .priority import compute_priority
@@ -66,17 +73,6 @@ from .priority import compute_priority
 # period's counter row until commit, so work done before it does not hold up every other creation.
 creating = Hook("tickets.creating")
 
-# INT-4 text fields an agent may fill or correct after creation, with their size limits.
-PROBLEM_FIELDS = {
-    "title": 200,
-    "description": 20000,
-    "objective_description": 20000,
-    "error_code": 200,
-    "reproduction_steps": 20000,
-    "environment": 300,
-    "business_impact": 5000,
-    "tried_steps": 5000,
-}
 # Fields that can be changed but never emptied.
 NOT_NULL_FIELDS = set(PROBLEM_FIELDS) | {"business_interrupted", "ticket_type", "urgency", "impact_scope", "expedite",
                                          "channel"}
@@ -88,54 +84,8 @@ UPDATABLE_FIELDS = set(PROBLEM_FIELDS) | {
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-def _require(actor: User, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise Forbidden(_("You do not have permission to do this."))
-
-
-def _require_staff(actor: User) -> None:
-    if actor.is_customer:
-        raise Forbidden(_("Only service staff can do this."))
-
-
-def _locked(ticket: Ticket) -> Ticket:
-    """Re-read the ticket under a row lock; the caller's copy may be stale."""
-    # NO KEY UPDATE: inserts that merely reference the ticket (events, breaches, notifications by the
-    # sweeper) take KEY SHARE locks, which a plain FOR UPDATE would block — a lock-order deadlock.
-    return Ticket.objects.select_for_update(no_key=True).get(pk=ticket.pk)
-
-
-@functools.cache
-def _allowed(choices) -> frozenset[str]:
-    # Choices.values builds a new list on every read; a create checks four of them.
-    return frozenset(choices.values)
-
-
-def _check_choice(field: str, value: str, choices) -> None:
-    if value not in _allowed(choices):
-        raise InvalidInput.field(
-            field, _("“%(value)s” is not a valid choice. Allowed: %(allowed)s")
-            % {"value": value, "allowed": ", ".join(choices.values)}
-        )
-
-
-def _check_text(field: str, value: str, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput.field(field, _("This field is required."))
-    limit = PROBLEM_FIELDS.get(field, 20000)
-    if len(value) > limit:
-        raise InvalidInput.field(
-            field, _("At most %(limit)d characters are allowed (got %(size)d).") % {"limit": limit, "size": len(value)}
-        )
-    return value
-
-
-def _touch(ticket: Ticket, now: datetime, fields: list[str]) -> None:
-    ticket.updated_at = now
-    ticket.save(update_fields=[*fields, "updated_at"])
-
+# The checks every ticket write shares (permission, row lock, choices, texts) live in guards.py, so
+# processing.py (the resolution and confirmation loop) uses the very same ones.
 
 def _check_references(*, organization: Organization, contact: Contact | None, product: CustomerProduct | None,
                       category: Category | None, ticket_type: str) -> None:
@@ -277,7 +227,11 @@ def ticket_transition(
 ) -> Ticket:
     """Move a ticket along the status flow (PRG-1); refuse, naming the allowed states, otherwise.
 
-    Customers may only confirm a resolved ticket (closed) or say it is not fixed (reopened).
+    Customers may only confirm a resolved ticket (closed) or say it is not fixed (reopened, `note` is
+    their reason, required). 已解决 is reached only through processing.ticket_resolve (a root cause and
+    the customer's result); resolved → closed / reopened go through the confirmation of processing.py, so
+    they record the answer, the resolution time and summary whichever door they came through. The same
+    status with another sub-status is a sub-status change (processing.set_sub_status_locked).
     """
     ticket = _locked(ticket)
     customer = actor.is_customer
@@ -298,6 +252,16 @@ def ticket_transition(
             % {"current": ticket.get_status_display(), "target": Status(to_status).label, "allowed": names},
             extra={"allowed": list(allowed)},
         )
+    if same_state_sub_change:
+        return processing.set_sub_status_locked(ticket, actor, sub_status)
+    if to_status == Status.RESOLVED:
+        raise InvalidInput.field("root_cause_id", _("Resolving needs a root cause and the result for the "
+                                                    "customer: use “Resolve”."))
+    if ticket.status == Status.RESOLVED:
+        method = ConfirmationMethod.PORTAL if customer else ConfirmationMethod.STAFF
+        if to_status == Status.CLOSED:
+            return processing.close_resolved(ticket, actor, method=method, note=_check_text("note", note))
+        return processing.reopen_not_fixed(ticket, actor, method=method, reason=note)
     if sub_status and to_status not in SUB_STATUS_ALLOWED_IN:
         raise InvalidInput.field("sub_status", _("A sub-status is only used while the ticket is being worked on."))
     if to_status == Status.PENDING and pending_until is None:
@@ -310,10 +274,7 @@ def ticket_transition(
     ticket.sub_status = sub_status if to_status in SUB_STATUS_ALLOWED_IN else ""
     ticket.pending_until = pending_until if to_status == Status.PENDING else None
     fields = ["status", "sub_status", "pending_until"]
-    if to_status == Status.RESOLVED:
-        ticket.resolved_at = now
-        fields.append("resolved_at")
-    elif to_status == Status.CLOSED:
+    if to_status == Status.CLOSED:
         ticket.closed_at = now
         fields.append("closed_at")
         if ticket.resolved_at is None:

@@ -14,13 +14,15 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from .choices import PUBLIC_EVENT_KINDS, EventKind, Status, SubStatus
+from .choices import PUBLIC_EVENT_KINDS, ConfirmationMethod, ConfirmationOutcome, EventKind, Status, SubStatus
 from .models import Ticket, TicketEvent
 
 # What a visitor sees of the timeline: the service team's public replies and the status changes.
 # Not customer replies nor attachment events (the customer's own words and files stay behind a login).
 # Always a subset of PUBLIC_EVENT_KINDS (COM-4), and the query asks for is_public too.
-TRACKED_EVENT_KINDS = tuple(k for k in (EventKind.STATUS, EventKind.REPLY) if k in PUBLIC_EVENT_KINDS)
+TRACKED_EVENT_KINDS = tuple(k for k in (EventKind.STATUS, EventKind.REPLY, EventKind.SUB_STATUS,
+                                        EventKind.RESOLUTION, EventKind.CONFIRMATION)
+                            if k in PUBLIC_EVENT_KINDS)
 
 _NON_DIGITS = re.compile(r"[^0-9]")
 
@@ -73,9 +75,24 @@ class TrackedTicket:
     respond_by: datetime | None
     resolve_by: datetime | None
     events: list[TrackedEvent] = field(default_factory=list)
+    # COM-5: the result the customer reads, while the ticket is resolved or closed (never the root cause).
+    result: str = ""
+    warranty_months: int | None = None
 
 
 def _event(event: TicketEvent) -> TrackedEvent:
+    if event.kind == EventKind.SUB_STATUS:
+        label = _("Progress: %(sub_status)s") % {"sub_status": _label(SubStatus, event.data.get("to") or "")}
+        return TrackedEvent(kind=event.kind, label=label, at=event.created_at)
+    if event.kind == EventKind.RESOLUTION:
+        return TrackedEvent(kind=event.kind, label=_("Resolution"), at=event.created_at, text=event.body)
+    if event.kind == EventKind.CONFIRMATION:
+        outcome = event.data.get("outcome")
+        label = (_("Not fixed: reopened") if outcome == ConfirmationOutcome.NOT_FIXED
+                 else _("Closed automatically without an answer") if event.data.get("method") == ConfirmationMethod.AUTO
+                 else _("Confirmed as fixed"))
+        # The reason for "not fixed" is the customer's own words: they stay behind a login, like their replies.
+        return TrackedEvent(kind=event.kind, label=label, at=event.created_at)
     if event.kind == EventKind.STATUS:
         label = _("Status changed to %(status)s") % {"status": _label(Status, event.data.get("to", ""))}
         sub_status = event.data.get("sub_status") or ""
@@ -119,4 +136,6 @@ def ticket_track(*, number: str, phone: str) -> TrackedTicket | None:
         sub_status_label=ticket.get_sub_status_display() if ticket.sub_status else "",
         created_at=ticket.created_at, respond_by=respond_by, resolve_by=resolve_by,
         events=[_event(e) for e in events],
+        **({"result": ticket.customer_result, "warranty_months": ticket.warranty_months}
+           if ticket.status in (Status.RESOLVED, Status.CLOSED) else {}),
     )

@@ -47,8 +47,102 @@ class TransitionForm(forms.Form):
 
     def __init__(self, *args, allowed=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(s, Status(s).label) for s in allowed]
+        # 已解决 has its own form (ResolveForm): a root cause and the customer's result are required.
+        self.fields["status"].choices = [(s, Status(s).label) for s in allowed if s != Status.RESOLVED]
         self.fields["sub_status"].choices = [("", "—"), *SubStatus.choices]
+
+
+_DATETIME_INPUT = {"widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+                   "input_formats": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]}
+
+
+class SubStatusForm(forms.Form):
+    """PRG-1/2: the sub-status within the current status (等待备件 → 维修中 → 已发货)."""
+
+    prefix = "sub"
+    sub_status = forms.ChoiceField(label=_("Sub-status"), choices=(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sub_status"].choices = [("", "—"), *SubStatus.choices]
+
+
+class DiagnosisForm(forms.Form):
+    prefix = "diag"
+    started_at = bounds.DateTimeField(label=_("Diagnosis started"), **_DATETIME_INPUT)
+    ended_at = bounds.DateTimeField(label=_("Diagnosis ended"), required=False,
+                                    help_text=_("Empty: now."), **_DATETIME_INPUT)
+    result = forms.CharField(label=_("Diagnosis result"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SolutionForm(forms.Form):
+    prefix = "sol"
+    text = forms.CharField(label=_("Solution"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    steps = forms.CharField(label=_("Steps"), max_length=15000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}), help_text=_("One step per line."))
+
+    def clean_steps(self):
+        return [line.strip() for line in self.cleaned_data["steps"].splitlines() if line.strip()]
+
+
+class ExecutionForm(forms.Form):
+    prefix = "exec"
+    text = forms.CharField(label=_("What was done"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    performed_at = bounds.DateTimeField(label=_("Performed at"), required=False, help_text=_("Empty: now."),
+                                        **_DATETIME_INPUT)
+    operator = bounds.ModelChoiceField(label=_("Operator"), queryset=None, required=False,
+                                       help_text=_("Empty: you."))
+    customer_feedback = forms.CharField(label=_("Customer feedback"), max_length=5000, required=False,
+                                        widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = service_staff()
+
+
+class ResolveForm(forms.Form):
+    """PRG-7 / COM-5: the root cause (a leaf of the tree) and the result the customer reads."""
+
+    prefix = "resolve"
+    root_cause = bounds.ModelChoiceField(label=_("Root cause"), queryset=None, required=False)
+    customer_result = forms.CharField(label=_("Result for the customer"), max_length=5000, required=False,
+                                      widget=forms.Textarea(attrs={"rows": 4}))
+    warranty_months = forms.IntegerField(label=_("Warranty on the repair (months)"), min_value=0, max_value=120,
+                                         required=False)
+    resolution_note = forms.CharField(label=_("Internal resolution note"), max_length=5000, required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, ticket_type: str = "problem", **kwargs):
+        from serviceloop.tickets.models import RootCause
+        from serviceloop.tickets.processing import result_prompt, root_cause_choices
+
+        super().__init__(*args, **kwargs)
+        leaves = root_cause_choices()
+        field = self.fields["root_cause"]
+        field.queryset = RootCause.objects.filter(pk__in=[c.pk for c in leaves])
+        field.choices = [("", "—"), *((c.pk, c.path()) for c in leaves)]
+        self.fields["customer_result"].help_text = result_prompt(ticket_type)
+        if ticket_type != "problem":
+            del self.fields["warranty_months"]
+
+
+class PhoneConfirmationForm(forms.Form):
+    """CSAT-3: the customer's answer given by phone, recorded by staff."""
+
+    prefix = "phone"
+    fixed = forms.TypedChoiceField(label=_("The customer says"), coerce=lambda v: v == "yes",
+                                   choices=[("yes", _("Fixed — close the ticket")),
+                                            ("no", _("Not fixed — reopen"))], widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Who confirmed, and what they said"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NotFixedForm(forms.Form):
+    """CSAT-3: "not fixed" needs the customer's reason; the ticket is reopened with it."""
+
+    prefix = "answer"
+    reason = forms.CharField(label=_("What is still not working?"), max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
 
 
 def service_staff():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, intake, lists, portal, ticket, track
+from .views import auth, confirm, intake, lists, portal, ticket, track
 
 app_name = "web"
 
@@ -27,4 +27,14 @@ urlpatterns = [
     path("tickets/<str:number>/communication/", ticket.ticket_communication, name="ticket-communication"),
     path("tickets/<str:number>/attachments/", ticket.ticket_attach, name="ticket-attach"),
     path("tickets/<str:number>/escalate/", ticket.ticket_escalate, name="ticket-escalate"),
+    path("tickets/<str:number>/sub-status/", ticket.ticket_sub_status, name="ticket-sub-status"),
+    path("tickets/<str:number>/diagnosis/", ticket.ticket_diagnosis, name="ticket-diagnosis"),
+    path("tickets/<str:number>/solution/", ticket.ticket_solution, name="ticket-solution"),
+    path("tickets/<str:number>/execution/", ticket.ticket_execution, name="ticket-execution"),
+    path("tickets/<str:number>/resolve/", ticket.ticket_resolve, name="ticket-resolve"),
+    path("tickets/<str:number>/phone-confirmation/", ticket.ticket_phone_confirmation,
+         name="ticket-phone-confirmation"),
+    path("tickets/<str:number>/confirm/", ticket.ticket_customer_confirm, name="ticket-confirm"),
+    path("tickets/<str:number>/not-fixed/", ticket.ticket_customer_not_fixed, name="ticket-not-fixed"),
+    path("confirm/<str:token>/", confirm.confirm_by_link, name="confirm-link"),
 ]

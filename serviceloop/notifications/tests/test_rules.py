@@ -13,6 +13,7 @@ from serviceloop.notifications.rules import for_ticket_event
 from serviceloop.sla.alerts import SlaAlert
 from serviceloop.sla.services.escalation import ticket_escalate
 from serviceloop.tickets import services
+from tests.personas import resolve_ticket
 
 
 def deliveries(ticket, **filters):
@@ -77,7 +78,7 @@ def test_the_new_owner_hears_of_the_assignment_by_the_channels_they_chose(world,
 def test_resolution_and_the_repair_milestone_reach_the_contact(world, smtp):
     ticket = world.ticket(contact=world.contact_a)
     services.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress", sub_status="repaired")
-    services.ticket_transition(ticket=ticket, actor=world.eric, to_status="resolved")
+    resolve_ticket(ticket, world.eric)
     outbox.send_due()
     assert subjects(smtp, "wang@example.cn") == [
         f"[#{ticket.number}] 我们已收到您的问题", f"[#{ticket.number}] 维修完成：{ticket.title}",

@@ -17,6 +17,7 @@ from serviceloop.sla.presets import PRESETS
 from serviceloop.sla.services import calendars, policies, sweep
 from serviceloop.sla.services.escalation import ticket_escalate
 from serviceloop.tickets import services as tickets
+from tests.personas import resolve_ticket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -279,7 +280,7 @@ def resolve_late(world, org, minutes_late: int):
         tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress")
         deadline = sla_selectors.sla_summary(ticket.sla, ticket)["resolution"]["due"]
         clock.move_to(deadline + timedelta(minutes=minutes_late))
-        tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="resolved")
+        resolve_ticket(ticket, world.eric)
     return ticket
 
 

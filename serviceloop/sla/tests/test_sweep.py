@@ -30,6 +30,7 @@ from serviceloop.sla.services import sweep as sweeper
 from serviceloop.sla.services.escalation import ticket_escalate
 from serviceloop.tickets import services as tickets
 from serviceloop.tickets.models import TicketEvent
+from tests.personas import resolve_ticket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -250,7 +251,7 @@ def test_a_ticket_resolved_before_the_director_delay_is_not_escalated(world, tea
     ticket = in_progress_ticket(world, team)
     sweep(sh(2026, 3, 5, 9, 1))
     with time_machine.travel(sh(2026, 3, 5, 15, 0), tick=False):
-        tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="resolved")
+        resolve_ticket(ticket, world.eric)
     assert sweep(sh(2026, 3, 6, 9, 1)).director_escalations == 0
     assert Breach.objects.get(ticket=ticket, metric="resolution").minutes_late == 6 * 60
 
@@ -347,7 +348,7 @@ def resolve_at(world, at: datetime):
         ticket = world.ticket()
         tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress")
         clock.move_to(at)
-        tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="resolved")
+        resolve_ticket(ticket, world.eric)
     return ticket
 
 
@@ -384,7 +385,7 @@ def test_the_compensation_grows_with_the_breach_until_it_is_resolved(world):
         sweeper.sla_sweep()
         assert Compensation.objects.get().cash == Decimal("100.00")  # the first started hour
         clock.move_to(sh(2026, 3, 5, 11, 30))
-        tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="resolved")
+        resolve_ticket(ticket, world.eric)
     compensation = Compensation.objects.get()
     assert compensation.cash == Decimal("300.00")
     assert compensation.breach.met_at == sh(2026, 3, 5, 11, 30)

@@ -24,6 +24,7 @@ from serviceloop.sla.selectors import sla_summary
 from serviceloop.sla.services import calendars, sweep
 from serviceloop.tickets import services as tickets
 from serviceloop.tickets.models import Ticket
+from tests.personas import resolve_ticket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -44,7 +45,11 @@ def summary(ticket) -> dict:
 
 
 def move(ticket, actor, status, sub_status=""):
-    return tickets.ticket_transition(ticket=ticket, actor=actor, to_status=status, sub_status=sub_status)
+    if status == "resolved":
+        return resolve_ticket(ticket, actor)
+    # Reopening a resolved ticket is the customer's "not fixed", which needs a reason.
+    return tickets.ticket_transition(ticket=ticket, actor=actor, to_status=status, sub_status=sub_status,
+                                     note="还是不行" if status == "reopened" else "")
 
 
 # --- starting the clock -----------------------------------------------------------------------------

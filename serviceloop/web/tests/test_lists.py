@@ -30,7 +30,7 @@ from serviceloop.sla.services.sweep import sla_sweep
 from serviceloop.tickets import services
 from serviceloop.tickets.models import SavedFilter, Ticket
 from serviceloop.web.views import lists
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, resolve_ticket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -92,6 +92,8 @@ def assign(ticket, *, owner=None, group=None, by="sam", world=None):
 
 
 def move(ticket, actor, status, sub_status=""):
+    if status == "resolved":
+        return resolve_ticket(ticket, actor)
     return services.ticket_transition(ticket=ticket, actor=actor, to_status=status, sub_status=sub_status)
 
 

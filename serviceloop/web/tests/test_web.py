@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from serviceloop.accounts.models import LoginThrottle
 from serviceloop.tickets import services
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, resolve_ticket
 
 
 def login(username: str, password: str = PASSWORD, client: Client | None = None):
@@ -139,11 +139,12 @@ def test_a_refused_action_says_why_and_writes_nothing(world):
 def test_a_customer_confirms_the_fix_or_reopens_from_the_page(world):
     ticket = world.ticket(by="carol")
     services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress")
-    services.ticket_transition(ticket=ticket, actor=world.alice, to_status="resolved")
+    resolve_ticket(ticket, world.alice)
     client, _ = login("carol")
     page = client.get(f"/tickets/{ticket.number}/").content.decode()
-    assert 'value="closed"' in page and 'value="reopened"' in page and "note/" not in page
-    client.post(f"/tickets/{ticket.number}/transition/", {"status-status": "closed"})
+    assert f"/tickets/{ticket.number}/confirm/" in page and f"/tickets/{ticket.number}/not-fixed/" in page
+    assert "note/" not in page
+    client.post(f"/tickets/{ticket.number}/confirm/")
     ticket.refresh_from_db()
     assert ticket.status == "closed"
     # Staff-only actions are refused for customers even when posted by hand.

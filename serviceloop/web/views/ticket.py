@@ -28,11 +28,14 @@ from serviceloop.customers.models import Contact
 from serviceloop.sla.models import Escalation, EscalationKind
 from serviceloop.sla.selectors import sla_summary
 from serviceloop.sla.services import escalation
-from serviceloop.tickets import filetypes, selectors, services
+from serviceloop.tickets import filetypes, processing, selectors, services
 from serviceloop.tickets.choices import (
     OPEN_STATUSES,
+    SUB_STATUS_ALLOWED_IN,
     Channel,
     CommunicationChannel,
+    ConfirmationMethod,
+    ConfirmationOutcome,
     EventKind,
     Priority,
     Status,
@@ -44,9 +47,16 @@ from serviceloop.web.forms import (
     AssignForm,
     AttachForm,
     CommunicationForm,
+    DiagnosisForm,
     EscalateForm,
+    ExecutionForm,
     NoteForm,
+    NotFixedForm,
+    PhoneConfirmationForm,
     ReplyForm,
+    ResolveForm,
+    SolutionForm,
+    SubStatusForm,
     TransitionForm,
 )
 from serviceloop.web.uploads import answers_oversized_uploads
@@ -95,7 +105,9 @@ def _names(events: list[TicketEvent]) -> dict[str, dict[int, str]]:
     ids: dict[str, set[int]] = {"user": set(), "team": set(), "escalation": set(), **{k: set() for k in _REFERENCES}}
     for e in events:
         data = e.data or {}
-        if e.kind == EventKind.ASSIGNED:
+        if e.kind == EventKind.EXECUTION:
+            ids["user"].add(data.get("operator"))
+        elif e.kind == EventKind.ASSIGNED:
             ids["user"].update((data.get("from"), data.get("to")))
             ids["team"].add(data.get("group"))
         elif e.kind == EventKind.CO_HANDLERS:
@@ -217,6 +229,33 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
                             (_("Time"), _when(data["happened_at"]) if data.get("happened_at") else "—"),
                             (_("Customer feedback"), data.get("customer_feedback") or "—"),
                             (_("Next step"), data.get("next_step") or "—")]
+        elif e.kind == EventKind.SUB_STATUS:
+            entry.changes.append((_("Sub-status"), _label(SubStatus, data.get("from")),
+                                  _label(SubStatus, data.get("to"))))
+        elif e.kind == EventKind.DIAGNOSIS:
+            entry.facts += [(_("From"), _when(data["started_at"]) if data.get("started_at") else "—"),
+                            (_("To"), _when(data["ended_at"]) if data.get("ended_at") else "—"),
+                            (_("Minutes"), str(data.get("minutes", "—")))]
+        elif e.kind == EventKind.SOLUTION:
+            entry.facts += [(_("Step %(n)d") % {"n": n}, step) for n, step in enumerate(data.get("steps") or [], 1)]
+        elif e.kind == EventKind.EXECUTION:
+            entry.facts += [(_("Performed at"), _when(data["performed_at"]) if data.get("performed_at") else "—"),
+                            (_("Operator"), names["user"].get(data.get("operator"), "—")),
+                            (_("Customer feedback"), data.get("customer_feedback") or "—")]
+        elif e.kind == EventKind.RESOLUTION:
+            if data.get("warranty_months") is not None:
+                entry.facts.append((_("Warranty on the repair"), ngettext(
+                    "%(n)d month", "%(n)d months", data["warranty_months"]) % {"n": data["warranty_months"]}))
+            if staff:
+                entry.facts.append((_("Root cause"), data.get("root_cause_path") or "—"))
+                entry.internal_text = data.get("internal_note", "")
+        elif e.kind == EventKind.CONFIRMATION:
+            entry.facts.append((_("Answer"), _label(ConfirmationOutcome, data.get("outcome"))))
+            entry.facts.append((_("How"), _label(ConfirmationMethod, data.get("method"))))
+            if data.get("resolution_minutes") is not None:
+                entry.facts.append((_("Resolution time"), _duration(data["resolution_minutes"])))
+        elif e.kind == EventKind.CONFIRMATION_REMINDER and data.get("auto_close_at"):
+            entry.facts.append((_("Closes automatically at"), _when(data["auto_close_at"])))
         elif e.kind == EventKind.ATTACHMENT:
             entry.attachment = files.get(data.get("attachment"))
             if entry.attachment is None:
@@ -232,6 +271,14 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
                 entry.facts.append((_("Feedback expected by"), _when(expected)))
         entries.append(entry)
     return entries
+
+
+def _duration(minutes: int) -> str:
+    days, rest = divmod(int(minutes), 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)d d %(h)d h %(m)d min") % {"d": days, "h": hours, "m": mins}
+    return _("%(h)d h %(m)d min") % {"h": hours, "m": mins}
 
 
 def _upload_rules() -> tuple[str, str]:
@@ -256,6 +303,9 @@ def ticket_detail(request, number: str):
     allowed = allowed_next(ticket.status, customer=user.is_customer)
     co_handlers = list(ticket.co_handlers.all())
     accept, types = _upload_rules()
+    staff = not user.is_customer
+    can_move = staff and user.has_perm("tickets.transition_ticket")
+    can_record = staff and user.has_perm("tickets.add_internal_note") and ticket.status != Status.CLOSED
     return render(request, "web/ticket.html", {
         "ticket": ticket, "sla": sla_summary(getattr(ticket, "sla", None), ticket),
         "entries": timeline_entries(timeline.items, user=user, attachments=attachments),
@@ -278,6 +328,17 @@ def ticket_detail(request, number: str):
         "assign_form": AssignForm(initial={"owner": ticket.owner_id, "group": ticket.group_id,
                                            "co_handlers": [u.pk for u in co_handlers]}),
         "escalate_form": EscalateForm(), "attach_form": AttachForm(),
+        # PRG-2 records, the sub-status within the status, PRG-7 resolution, CSAT-3 answers.
+        "can_record": can_record,
+        "diagnosis_form": DiagnosisForm(), "solution_form": SolutionForm(), "execution_form": ExecutionForm(),
+        "sub_status_form": (SubStatusForm(initial={"sub_status": ticket.sub_status})
+                            if can_move and ticket.status in SUB_STATUS_ALLOWED_IN else None),
+        "resolve_form": (ResolveForm(ticket_type=ticket.ticket_type)
+                         if can_move and Status.RESOLVED in allowed else None),
+        "awaiting_answer": ticket.status == Status.RESOLVED,
+        "phone_form": PhoneConfirmationForm() if can_move and ticket.status == Status.RESOLVED else None,
+        "not_fixed_form": NotFixedForm() if user.is_customer and ticket.status == Status.RESOLVED else None,
+        "show_result": bool(ticket.customer_result) and ticket.status in (Status.RESOLVED, Status.CLOSED),
     })
 
 
@@ -321,6 +382,83 @@ def ticket_transition(request, number: str):
         return {"allowed": allowed_next(ticket.status, customer=request.user.is_customer)}
 
     return _act(request, number, TransitionForm, perform, form_kwargs=kwargs)
+
+
+@login_required
+@require_POST
+def ticket_sub_status(request, number: str):
+    return _act(request, number, SubStatusForm, lambda t, d: processing.ticket_set_sub_status(
+        ticket=t, actor=request.user, sub_status=d.get("sub_status") or ""))
+
+
+@login_required
+@require_POST
+def ticket_diagnosis(request, number: str):
+    return _act(request, number, DiagnosisForm, lambda t, d: processing.ticket_record_diagnosis(
+        ticket=t, actor=request.user, result=d["result"], started_at=d["started_at"], ended_at=d.get("ended_at")))
+
+
+@login_required
+@require_POST
+def ticket_solution(request, number: str):
+    return _act(request, number, SolutionForm, lambda t, d: processing.ticket_record_solution(
+        ticket=t, actor=request.user, text=d["text"], steps=d["steps"]))
+
+
+@login_required
+@require_POST
+def ticket_execution(request, number: str):
+    return _act(request, number, ExecutionForm, lambda t, d: processing.ticket_record_execution(
+        ticket=t, actor=request.user, text=d["text"], performed_at=d.get("performed_at"), operator=d.get("operator"),
+        customer_feedback=d.get("customer_feedback") or ""))
+
+
+@login_required
+@require_POST
+def ticket_resolve(request, number: str):
+    """已解决 (PRG-7): the service refuses a missing root cause or result, and nothing is written."""
+
+    def perform(ticket, data):
+        processing.ticket_resolve(ticket=ticket, actor=request.user, root_cause=data.get("root_cause"),
+                                  customer_result=data.get("customer_result") or "",
+                                  resolution_note=data.get("resolution_note") or "",
+                                  warranty_months=data.get("warranty_months"))
+        return _("The ticket is resolved; the customer has been asked to confirm.")
+
+    return _act(request, number, ResolveForm, perform, form_kwargs=lambda t: {"ticket_type": t.ticket_type})
+
+
+@login_required
+@require_POST
+def ticket_phone_confirmation(request, number: str):
+    def perform(ticket, data):
+        processing.ticket_record_phone_confirmation(ticket=ticket, actor=request.user, fixed=data["fixed"],
+                                                    note=data["note"])
+        return _("The customer's answer was recorded.")
+
+    return _act(request, number, PhoneConfirmationForm, perform)
+
+
+@login_required
+@require_POST
+def ticket_customer_confirm(request, number: str):
+    """The customer in the portal: fixed → closed."""
+    def perform(ticket, data):
+        processing.ticket_customer_answer(ticket=ticket, actor=request.user, fixed=True)
+        return _("Thank you for confirming. The ticket is closed.")
+
+    return _act(request, number, None, perform)
+
+
+@login_required
+@require_POST
+def ticket_customer_not_fixed(request, number: str):
+    """The customer in the portal: not fixed → reopened (重新处理) with their reason, which is required."""
+    def perform(ticket, data):
+        processing.ticket_customer_answer(ticket=ticket, actor=request.user, fixed=False, reason=data["reason"])
+        return _("We have reopened the ticket and will take it up again.")
+
+    return _act(request, number, NotFixedForm, perform)
 
 
 @login_required
