@@ -13,12 +13,15 @@ Per ticket, as of its latest resolution:
 * surveys_sent, csat: surveys sent for the ticket; the overall score of the latest answered one.
 
 `fact_refresh` (one ticket) and `facts_backfill` (all of them, in batches of SQL aggregates) apply the same
-rules through `_fact`, so the receivers and the backfill cannot disagree.
+rules through `_fact`, so the receivers and the backfill cannot disagree. One difference by design: a ticket
+reopened and not resolved again keeps its fact from the hooks (`fact_reopened`), while the backfill, which
+reads the ticket's current resolution, has none for it until it is resolved again.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from serviceloop.sla.models import TicketSLA
 from serviceloop.surveys.models import Survey
@@ -96,6 +99,13 @@ def fact_refresh(*, ticket_id: int) -> TicketFact | None:
     facts = _build(rows)
     _save(facts)
     return facts[0]
+
+
+def fact_reopened(*, ticket_id: int) -> None:
+    """A reopening: the ticket keeps its last resolution (its period's figures stand) but is no longer a
+    first-contact resolution and counts one reopening more. One UPDATE; no row for a ticket never resolved."""
+    TicketFact.objects.filter(ticket_id=ticket_id).update(reopen_count=F("reopen_count") + 1, first_contact=False,
+                                                          updated_at=timezone.now())
 
 
 def facts_backfill(*, batch: int = 5000, since_id: int = 0) -> int:

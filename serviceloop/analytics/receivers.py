@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from serviceloop.tickets.choices import EventKind, Status
 
-from .facts import fact_refresh
+from .facts import fact_refresh, fact_reopened
 
 _STATUSES = (Status.RESOLVED, Status.CLOSED, Status.REOPENED)
 
@@ -17,8 +17,10 @@ def ticket_event_recorded(*, event, ticket) -> None:
     if event.kind != EventKind.STATUS:
         return
     to, old = event.data.get("to"), event.data.get("from")
+    if to == Status.REOPENED:
+        fact_reopened(ticket_id=ticket.pk)
     # resolved → closed changes no figure (the resolution is the same); closing unresolved work does.
-    if to in _STATUSES and not (to == Status.CLOSED and old == Status.RESOLVED):
+    elif to in _STATUSES and not (to == Status.CLOSED and old == Status.RESOLVED):
         fact_refresh(ticket_id=ticket.pk)
 
 
