@@ -101,6 +101,21 @@ def fact_refresh(*, ticket_id: int) -> TicketFact | None:
     return facts[0]
 
 
+def fact_resolved(*, ticket: Ticket) -> TicketFact:
+    """The hot path of a resolution (inside ticket_transition): the in-memory ticket, the fact's own reopen and
+    survey figures (kept by fact_reopened and the survey hooks), at most two reply ids and the SLA row by key;
+    then one upsert. The same rules as `_build`, without reading the ticket's whole timeline."""
+    kept = TicketFact.objects.filter(ticket_id=ticket.pk).values_list("reopen_count", "surveys_sent", "csat").first()
+    reopens, sent, csat = kept or (0, 0, None)
+    replies = len(TicketEvent.objects.filter(ticket_id=ticket.pk, is_public=True, kind=EventKind.REPLY)
+                  .values_list("id", flat=True)[:2])
+    sla = TicketSLA.objects.filter(ticket_id=ticket.pk).values_list("breached", "resolution_deadline").first()
+    fact = _fact({"id": ticket.pk, **{f: getattr(ticket, f) for f in TICKET_FIELDS if f != "id"}},
+                 reopens=reopens, replies=replies, sla=sla, surveys=(sent, csat))
+    _save([fact])
+    return fact
+
+
 def fact_reopened(*, ticket_id: int) -> None:
     """A reopening: the ticket keeps its last resolution (its period's figures stand) but is no longer a
     first-contact resolution and counts one reopening more. One UPDATE; no row for a ticket never resolved."""

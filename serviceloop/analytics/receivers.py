@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from serviceloop.tickets.choices import EventKind, Status
 
-from .facts import fact_refresh, fact_reopened
+from .facts import fact_refresh, fact_reopened, fact_resolved
 
 _STATUSES = (Status.RESOLVED, Status.CLOSED, Status.REOPENED)
 
@@ -20,8 +20,8 @@ def ticket_event_recorded(*, event, ticket) -> None:
     if to == Status.REOPENED:
         fact_reopened(ticket_id=ticket.pk)
     # resolved → closed changes no figure (the resolution is the same); closing unresolved work does.
-    elif to in _STATUSES and not (to == Status.CLOSED and old == Status.RESOLVED):
-        fact_refresh(ticket_id=ticket.pk)
+    elif to in _STATUSES and not (to == Status.CLOSED and old == Status.RESOLVED) and ticket.resolved_at:
+        fact_resolved(ticket=ticket)
 
 
 def survey_invitation(*, survey_key: str, ticket, link: str) -> None:
