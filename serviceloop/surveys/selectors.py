@@ -22,6 +22,21 @@ def ticket_follow_ups(*, user: User, ticket: Ticket) -> list[FollowUpTask]:
                 .select_related("assignee", "done_by", "survey").order_by("id"))
 
 
+def ticket_loop(*, user: User, ticket: Ticket) -> tuple[list[Survey], list[FollowUpTask]]:
+    """For the staff's ticket page, in one query: the answered surveys and the follow-up tasks (with assignee)."""
+    if user.is_customer:
+        return [], []
+    rows = list(Survey.objects.filter(ticket_id=ticket.pk, answered_at__isnull=False)
+                .select_related("follow_up__assignee", "follow_up__done_by").order_by("cycle"))
+    tasks = []
+    for survey in rows:
+        try:
+            tasks.append(survey.follow_up)
+        except FollowUpTask.DoesNotExist:
+            continue
+    return rows, tasks
+
+
 def follow_up_get(*, user: User, task_id: int) -> FollowUpTask:
     """A follow-up task for staff; customers and unknown ids alike get NotFound."""
     task = None

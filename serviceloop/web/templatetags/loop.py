@@ -1,5 +1,6 @@
 """`{% ticket_loop ticket %}`: the ticket page's surveys and follow-up tasks (CSAT-1, CSAT-2), read here so the
-ticket view does not have to know about surveys. Two queries (surveys, follow-ups) per page."""
+ticket view does not have to know about surveys. Staff: one query (the surveys with their follow-ups); a
+customer: one query, and only while the ticket is resolved or closed (a survey is sent only then)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ register = template.Library()
 def ticket_loop(context, ticket):
     user = context["user"]
     if user.is_customer:
-        return {"customer": True, "ticket": ticket, "pending": services.pending_survey_for(user=user, ticket=ticket)}
-    follow_ups = selectors.ticket_follow_ups(user=user, ticket=ticket)
+        pending = (services.pending_survey_for(user=user, ticket=ticket)
+                   if ticket.status in services.SURVEYED_STATUSES else None)
+        return {"customer": True, "ticket": ticket, "pending": pending}
+    answered, follow_ups = selectors.ticket_loop(user=user, ticket=ticket)
     for task in follow_ups:
         task.can_complete = task.done_at is None and (
             task.assignee_id == user.pk or user.has_perm("surveys.complete_followuptask"))
-    return {"customer": False, "ticket": ticket, "surveys": [s for s in selectors.ticket_surveys(user=user, ticket=ticket)
-                                                             if s.answered_at], "follow_ups": follow_ups,
+    return {"customer": False, "ticket": ticket, "surveys": answered, "follow_ups": follow_ups,
             "form": FollowUpForm(), "csrf_token": context.get("csrf_token")}
