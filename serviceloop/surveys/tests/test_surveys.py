@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -281,3 +282,22 @@ def test_the_follow_up_outcome_is_recorded_once_by_the_assignee_or_a_supervisor(
     assert api_as("bob").get(f"tickets/{ticket.number}/surveys").status_code == 404
     note = TicketEvent.objects.filter(ticket=ticket, kind="note").latest("id")
     assert "上门更换电源" in note.body and not note.is_public
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL: set DATABASE_URL")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_at_once_send_each_survey_and_each_reminder_once():
+    from tests.concurrency import all_at_once
+    from tests.personas import build_world
+
+    world = build_world()
+    for i in range(6):
+        _resolve(world.ticket(contact=world.contact_a, title=f"设备故障 {i}"), world.eric)
+    later = timezone.now() + timedelta(hours=25)
+    all_at_once(lambda: services.surveys_send_due(now=later), threads=4, times=2)
+    assert Survey.objects.filter(sent_at=later).count() == 6
+    all_at_once(lambda: services.surveys_remind(now=later + timedelta(days=4)), threads=4, times=2)
+    assert Survey.objects.filter(reminded_at__isnull=False).count() == 6
+    keys = list(Delivery.objects.filter(channel="email", kind="survey").values_list("event_key", flat=True))
+    assert len(keys) == len(set(keys)) == 12
