@@ -80,7 +80,9 @@ INSTALLED_APPS = [
     "serviceloop.tickets",
     "serviceloop.sla",
     "serviceloop.channels",
+    "serviceloop.surveys",
     "serviceloop.notifications",
+    "serviceloop.analytics",
     "serviceloop.reports",
     "serviceloop.web",
     "serviceloop.server",
@@ -243,6 +245,17 @@ TRACK_NUMBER_WINDOW_MINUTES = env_int("TRACK_NUMBER_WINDOW_MINUTES", 60)
 CONFIRMATION_WORKING_DAYS = env_int("CONFIRMATION_WORKING_DAYS", 3)
 CONFIRMATION_REMINDER_WORKING_DAYS = env_int("CONFIRMATION_REMINDER_WORKING_DAYS", 2)
 CONFIRMATION_LINK_DAYS = env_int("CONFIRMATION_LINK_DAYS", 14)
+
+# Satisfaction surveys (CSAT-1, CSAT-2): sent this long after a resolution, one reminder this long after
+# sending, the link valid this many days; an overall score at or below SURVEY_LOW_SCORE (or 不满意 /
+# 非常不满意) reopens the ticket for second processing. Answers per client address per window (no login).
+SURVEY_DELAY_HOURS = env_int("SURVEY_DELAY_HOURS", 24)
+SURVEY_REMINDER_HOURS = env_int("SURVEY_REMINDER_HOURS", 72)
+SURVEY_EXPIRY_DAYS = env_int("SURVEY_EXPIRY_DAYS", 14)
+SURVEY_LOW_SCORE = env_int("SURVEY_LOW_SCORE", 3)
+SURVEY_MAX_PER_IP = env_int("SURVEY_MAX_PER_IP", 20)
+SURVEY_WINDOW_MINUTES = env_int("SURVEY_WINDOW_MINUTES", 10)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -116,6 +116,11 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "update_webhook":               ADMIN_200,
     # The original of an email that made carol's ticket: staff only, never the customer, not even hers.
     "download_original_email":      (200, 200, 200, 200, 200, 200, 200, 200, 404, 401, 401),
+    # CSAT-1, CSAT-2: a ticket's surveys (her own ticket's for the customer, without the internal follow-ups);
+    # the follow-up's outcome by its assignee (sam) or whoever may complete follow-ups; KPIs for supervisors.
+    "ticket_surveys":               ALL_200,
+    "complete_follow_up":           (403, 403, 200, 200, 200, 403, 200, 200, 404, 401, 401),
+    "kpis":                         (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
 }
 
 ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
@@ -233,6 +238,24 @@ def _inbound_email(world) -> Request:
     return Request(params={"message_id": message.pk})
 
 
+def _follow_up(world) -> Request:
+    """carol's ticket scored 2 in its survey: reopened, with a follow-up task for the supervisor (sam)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from serviceloop.surveys import services as surveys
+    from serviceloop.surveys.models import FollowUpTask, Survey
+
+    ticket = _resolved(world)
+    surveys.surveys_send_due(now=timezone.now() + timedelta(days=2))
+    survey = Survey.objects.get(ticket=ticket)
+    surveys.survey_answer(survey=survey, overall=2, satisfaction=2)
+    task = FollowUpTask.objects.get(survey=survey)
+    assert task.assignee == world.sam
+    return Request(params={"task_id": task.pk}, body={"outcome": "explained", "note": "已电话沟通，客户接受"})
+
+
 T = "/api/v1/tickets/{number}"
 ACTIONS: dict[str, Action] = {
     "create_ticket": Action("post", "/api/v1/tickets", lambda w: Request(body={
@@ -336,6 +359,10 @@ ACTIONS: dict[str, Action] = {
         "name": "CRM", "url": "https://crm.example.cn/in", "secret": "s3cret", "events": ["breached"]})),
     "update_webhook": Action("patch", "/api/v1/notifications/webhooks/{webhook_id}", _webhook),
     "download_original_email": Action("get", "/api/v1/email/messages/{message_id}/original", _inbound_email),
+    "ticket_surveys": Action("get", T + "/surveys", _number),
+    "complete_follow_up": Action("post", "/api/v1/follow-ups/{task_id}/complete", _follow_up),
+    "kpis": Action("get", "/api/v1/kpis", lambda w: Request(query={"from": "2026-01-01", "to": "2026-12-31",
+                                                                  "by": "group"})),
     "set_sla_policy": Action("post", T + "/sla-policy", lambda w: Request(params={"number": _ticket(w).number}, body={
         "policy_id": policy_install_presets()[1].pk, "reason": "客户签订了技术支持合同"})),
 }

@@ -21,6 +21,9 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
     # A system account, never a person: inbound email acts as one (channels/intake.py). No password.
     INTEGRATION = "integration", _("System account (integrations)")
+    # A system account for the product's own follow-through (surveys reopening a ticket for second
+    # processing, surveys/services.py automation_account). No password.
+    AUTOMATION = "automation", _("System account (automation)")
 
 
 INTERNAL_ROLES = [r for r in Role if r != Role.CUSTOMER]
@@ -48,7 +51,9 @@ _REFERENCE_WRITE = [
     "assets.add_customerproduct",
     "assets.change_customerproduct",
 ]
-_SUPERVISE = ["tickets.override_priority", "sla.view_compensation"]
+_SUPERVISE = ["tickets.override_priority", "sla.view_compensation",
+              # Second processing (CSAT-2) and the KPIs it feeds (CSAT-4, ANA-5).
+              "surveys.complete_followuptask", "analytics.view_kpis"]
 _CONFIGURE = [
     "tickets.add_category",
     "tickets.change_category",
@@ -95,7 +100,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE,
     Role.ENGINEER: _STAFF_BASE + ["assets.add_customerproduct", "assets.change_customerproduct"],
     Role.PRODUCT_MANAGER: _STAFF_BASE,
-    Role.CUSTOMER_RELATIONS: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE,
+    Role.CUSTOMER_RELATIONS: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + ["surveys.complete_followuptask"],
     Role.SUPERVISOR: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + _SUPERVISE,
     Role.TECH_LEAD: _STAFF_BASE + _DISPATCH + _SUPERVISE,
     Role.DIRECTOR: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + _SUPERVISE,
@@ -105,6 +110,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.INTEGRATION: ["tickets.view_ticket", "tickets.add_ticket", "tickets.view_all_tickets",
                        "tickets.add_internal_note", "customers.view_organization", "customers.view_contact",
                        "customers.add_contact", "customers.add_organization"],
+    # Exactly what second processing needs: reopen a resolved or closed ticket, note why.
+    Role.AUTOMATION: ["tickets.view_ticket", "tickets.view_all_tickets", "tickets.transition_ticket",
+                      "tickets.add_internal_note"],
 }
 
 

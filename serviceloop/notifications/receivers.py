@@ -40,5 +40,5 @@ def sla_alert(kind: str, ticket, *, recipients=(), escalation=None, breach=None,
 
 
 def survey_invitation(*, survey_key: str, ticket, link: str) -> int:
-    """The satisfaction survey's invitation (for the surveys app, when it exists)."""
+    """The satisfaction survey's invitation or its reminder (surveys/services.py `invitation`)."""
     return outbox.enqueue(_plan(rules.for_survey, survey_key=survey_key, ticket=ticket, link=link))

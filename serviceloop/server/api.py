@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 
 from serviceloop.accounts.api import router as users_router
 from serviceloop.accounts.auth import SessionAuth, TokenAuth
+from serviceloop.analytics.api import router as kpis_router
 from serviceloop.assets.api import models_router, products_router
 from serviceloop.channels.api import router as email_router
 from serviceloop.core.api import install_error_handlers
@@ -18,6 +19,8 @@ from serviceloop.customers.api import contacts_router, organizations_router
 from serviceloop.notifications.api import router as notifications_router
 from serviceloop.sla.api import router as sla_router
 from serviceloop.sla.api import tickets_router as sla_tickets_router
+from serviceloop.surveys.api import router as follow_ups_router
+from serviceloop.surveys.api import tickets_router as surveys_tickets_router
 from serviceloop.tickets.api import categories_router, tickets_router
 from serviceloop.tickets.api_processing import root_causes_router
 from serviceloop.tickets.api_processing import router as processing_router
@@ -46,3 +49,6 @@ api.add_router("/users", users_router)
 api.add_router("/sla", sla_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/email", email_router)
+api.add_router("/tickets", surveys_tickets_router)  # a ticket's surveys and follow-ups (CSAT-1, CSAT-2)
+api.add_router("/follow-ups", follow_ups_router)
+api.add_router("/kpis", kpis_router)

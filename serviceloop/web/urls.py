@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, confirm, intake, lists, portal, ticket, track
+from .views import auth, confirm, intake, lists, portal, surveys, ticket, track
 
 app_name = "web"
 
@@ -18,6 +18,10 @@ urlpatterns = [
     path("intake/organizations/", intake.intake_lookup, name="intake-lookup"),
     path("submitted/<str:number>/", portal.submitted, name="submitted"),
     path("track/", track.track, name="track"),
+    path("survey/<str:token>/", surveys.survey_by_link, name="survey"),
+    path("kpis/", surveys.kpi_page, name="kpis"),
+    path("tickets/<str:number>/survey/", surveys.survey_in_portal, name="ticket-survey"),
+    path("tickets/<str:number>/follow-ups/<int:task_id>/", surveys.follow_up_complete, name="follow-up-complete"),
     path("tickets/<str:number>/", ticket.ticket_detail, name="ticket"),
     path("tickets/<str:number>/accept/", ticket.ticket_accept, name="ticket-accept"),
     path("tickets/<str:number>/transition/", ticket.ticket_transition, name="ticket-transition"),
