@@ -20,6 +20,7 @@ from serviceloop.core.errors import Forbidden
 from serviceloop.surveys import services as surveys
 from serviceloop.surveys.models import Survey
 from serviceloop.tickets import services as tickets
+from tests.personas import resolve_ticket
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -42,7 +43,7 @@ def _reply(ticket, actor, clock, at):
 
 def _resolve(ticket, actor, clock, at):
     clock.move_to(at)
-    return tickets.ticket_transition(ticket=ticket, actor=actor, to_status="resolved")
+    return resolve_ticket(ticket, actor)
 
 
 def _survey(ticket, clock, at, *, overall=None):
@@ -180,10 +181,10 @@ def test_the_kpi_page_is_for_supervisors(world, fixture):
 def test_a_reopened_ticket_keeps_its_resolution_and_counts_the_reopening_at_once(world):
     ticket = world.ticket(contact=world.contact_a)
     tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress")
-    tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="resolved")
+    resolve_ticket(ticket, world.eric)
     fact = TicketFact.objects.get(ticket=ticket)
     assert (fact.reopen_count, fact.first_contact) == (0, True)
-    tickets.ticket_transition(ticket=ticket, actor=world.carol, to_status="reopened")
+    tickets.ticket_transition(ticket=ticket, actor=world.carol, to_status="reopened", note="还是不行")
     fact.refresh_from_db()
     assert (fact.reopen_count, fact.first_contact, fact.resolution_minutes is not None) == (1, False, True)
     # Work that never was resolved has no fact, and replies or notes cost the upkeep nothing.

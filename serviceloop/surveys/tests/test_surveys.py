@@ -20,6 +20,7 @@ from serviceloop.surveys import services, tokens
 from serviceloop.surveys.models import FollowUpTask, Survey
 from serviceloop.tickets import services as tickets
 from serviceloop.tickets.models import TicketEvent
+from tests.personas import resolve_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
 def _resolve(ticket, actor):
     if ticket.status != "in_progress":
         tickets.ticket_transition(ticket=ticket, actor=actor, to_status="in_progress")
-    return tickets.ticket_transition(ticket=ticket, actor=actor, to_status="resolved")
+    return resolve_ticket(ticket, actor)
 
 
 def _sent(world, **ticket_kwargs):
@@ -83,7 +84,7 @@ def test_the_one_reminder_goes_out_after_the_reminder_delay_with_the_same_link(w
 def test_a_ticket_reopened_before_its_survey_went_out_keeps_one_survey_for_the_cycle(world):
     ticket = world.ticket(contact=world.contact_a)
     _resolve(ticket, world.eric)
-    tickets.ticket_transition(ticket=ticket, actor=world.carol, to_status="reopened")
+    tickets.ticket_transition(ticket=ticket, actor=world.carol, to_status="reopened", note="还是不行")
     assert services.surveys_send_due(now=timezone.now() + timedelta(hours=25)) == 0  # not resolved: waits
     _resolve(ticket, world.eric)
     assert list(Survey.objects.filter(ticket=ticket).values_list("cycle", flat=True)) == [1]
@@ -220,7 +221,8 @@ def test_a_low_score_reopens_the_ticket_for_the_group_supervisor_with_a_deadline
     assert task.assignee == world.sam and task.due_at is not None and task.due_at > task.created_at
     event = task.reopen_event
     assert event.kind == "status" and event.data["to"] == "reopened" and event.actor.username == "system-loop"
-    assert "2/5" in event.data["internal_note"] and "问题反复出现" in event.data["internal_note"]
+    # The reopening says why, to the customer too: it is their own score and comment.
+    assert "2/5" in event.body and "问题反复出现" in event.body and event.is_public
     # The task shows on the ticket page for staff and in the API.
     sam = Client()
     sam.force_login(world.sam)
