@@ -74,7 +74,6 @@ def main() -> None:
     from serviceloop.analytics.models import TicketFact
     from serviceloop.analytics.periods import month_of
     from serviceloop.tickets import events
-    from serviceloop.tickets import services as tickets
     from serviceloop.tickets.models import RootCause, Ticket
     from serviceloop.tickets.processing import ticket_resolve
 
