@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "serviceloop.sla",
     "serviceloop.channels",
     "serviceloop.notifications",
+    "serviceloop.knowledge",
     "serviceloop.web",
     "serviceloop.server",
     "serviceloop.demo",

@@ -1,0 +1,128 @@
+"""Every read of the knowledge base, starting from Article.objects.visible_to(user) (KB-4, KB-5)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from serviceloop.assets.models import ProductModel
+from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
+from serviceloop.core.pagination import Page, keyset_page
+
+from .choices import ArticleStatus
+from .diff import DiffRow, version_diff
+from .models import Article, ArticleEvent, ArticleImage, ArticleVersion, DeflectionEvent, KnowledgeCategory
+from .searchtext import terms
+
+# Terms are counted in Python over at most this many candidates: articles are few, and a query's
+# terms are capped (searchtext.MAX_TERMS), so a suggestion costs one small query.
+CANDIDATES_MAX = 500
+
+
+def article_list(*, user, cursor: str | None = None, limit: int = 25, status: str | None = None,
+                 q: str = "") -> Page:
+    """Articles newest first, by cursor; `q` keeps those whose normalised text contains every term."""
+    qs = Article.objects.visible_to(user).select_related("author", "category")
+    if status:
+        qs = qs.filter(status=status)
+    for term in terms(q):
+        qs = qs.filter(search_text__contains=term)
+    return keyset_page(qs, cursor=cursor, limit=limit)
+
+
+def article_get(*, user, article_id: int) -> Article:
+    article = (Article.objects.visible_to(user).select_related("author", "reviewer", "category", "source_ticket")
+               .filter(pk=article_id).first())
+    if article is None:
+        raise NotFound(_("No such article."))
+    return article
+
+
+def review_queue(*, user) -> list[Article]:
+    """Submitted articles, oldest first, for those who review them (KB-2)."""
+    if not user.has_perm("knowledge.review_article"):
+        raise Forbidden(_("You do not have permission to do this."))
+    return list(Article.objects.visible_to(user).filter(status=ArticleStatus.SUBMITTED)
+                .select_related("author").order_by("updated_at", "id")[:200])
+
+
+def article_versions(*, article: Article) -> list[ArticleVersion]:
+    return list(article.versions.select_related("author").order_by("-number"))
+
+
+def article_events(*, article: Article) -> list[ArticleEvent]:
+    return list(article.events.select_related("actor").order_by("-id")[:100])
+
+
+def version_get(*, article: Article, number: int) -> ArticleVersion:
+    version = ArticleVersion.objects.filter(article=article, number=number).first()
+    if version is None:
+        raise NotFound(_("This article has no version %(number)s.") % {"number": number})
+    return version
+
+
+def article_diff(*, user, article: Article, old: int, new: int) -> tuple[ArticleVersion, ArticleVersion,
+                                                                          list[DiffRow]]:
+    """The difference between two versions; staff only (customers see the published text, not its history)."""
+    if user.is_customer or not user.is_authenticated:
+        raise NotFound(_("No such article."))
+    if old == new:
+        raise InvalidInput.field("new", _("Choose two different versions."))
+    a, b = version_get(article=article, number=old), version_get(article=article, number=new)
+    return a, b, version_diff(a, b)
+
+
+def image_get(*, user, image_id: int) -> ArticleImage:
+    """A step's image if its article is visible to the user; one not yet in an article only to its uploader."""
+    image = ArticleImage.objects.filter(pk=image_id).first()
+    visible = image is not None and (
+        Article.objects.visible_to(user).filter(pk=image.article_id).exists() if image.article_id
+        else user.is_authenticated and image.uploaded_by_id == user.pk)
+    if not visible:
+        raise NotFound(_("No such image."))
+    return image
+
+
+def categories() -> list[KnowledgeCategory]:
+    return list(KnowledgeCategory.objects.select_related("parent"))
+
+
+def deflections_avoided() -> int:
+    """Submissions avoided: "this solved it" answers not followed by a submission from the same form."""
+    return DeflectionEvent.objects.filter(ticket__isnull=True).count()
+
+
+def article_search(user, q: str, product_model: ProductModel | None = None, limit: int = 5) -> list[Article]:
+    """Suggestions (KB-4): articles visible to `user` matching the text, best first.
+
+    Each term is a normalised LIKE over title, scenario, steps, notes and tags; an article scores 3 per term
+    in its title and 1 per term elsewhere, plus 2 when it names `product_model`. Articles tied only to other
+    product models are left out when a model is given. A long text needs two terms to match, so one common
+    word in a customer's paragraph does not bring up everything.
+    """
+    wanted = terms(q)
+    if not wanted:
+        return []
+    match = Q()
+    for term in wanted:
+        match |= Q(search_text__contains=term)
+    qs = Article.objects.visible_to(user).filter(status=ArticleStatus.PUBLISHED).filter(match)
+    if product_model is not None:
+        qs = qs.filter(Q(product_models=product_model) | Q(product_models__isnull=True)).distinct()
+    rows = list(qs.values("id", "search_title", "search_text")[:CANDIDATES_MAX])
+    ids_with_model = set()
+    if product_model is not None and rows:
+        ids_with_model = set(Article.product_models.through.objects.filter(
+            productmodel=product_model, article_id__in=[r["id"] for r in rows]).values_list("article_id", flat=True))
+    needed = 1 if len(wanted) <= 2 else 2
+    scored = []
+    for row in rows:
+        hits = [t for t in wanted if t in row["search_text"]]
+        if len(hits) < needed:
+            continue
+        score = sum(3 if t in row["search_title"] else 1 for t in hits) + (2 if row["id"] in ids_with_model else 0)
+        scored.append((-score, -row["id"]))
+    best = [-article_id for _score, article_id in sorted(scored)[:limit]]
+    found = Article.objects.in_bulk(best)
+    return [found[i] for i in best]
+
