@@ -46,7 +46,14 @@ def review_queue(*, user) -> list[Article]:
                 .select_related("author").order_by("updated_at", "id")[:200])
 
 
-def article_versions(*, article: Article) -> list[ArticleVersion]:
+def _history_for_staff(user) -> None:
+    # Customers read the published text; drafts and earlier versions are the service team's business.
+    if not user.is_authenticated or user.is_customer:
+        raise NotFound(_("No such article."))
+
+
+def article_versions(*, user, article: Article) -> list[ArticleVersion]:
+    _history_for_staff(user)
     return list(article.versions.select_related("author").order_by("-number"))
 
 
@@ -64,8 +71,7 @@ def version_get(*, article: Article, number: int) -> ArticleVersion:
 def article_diff(*, user, article: Article, old: int, new: int) -> tuple[ArticleVersion, ArticleVersion,
                                                                           list[DiffRow]]:
     """The difference between two versions; staff only (customers see the published text, not its history)."""
-    if user.is_customer or not user.is_authenticated:
-        raise NotFound(_("No such article."))
+    _history_for_staff(user)
     if old == new:
         raise InvalidInput.field("new", _("Choose two different versions."))
     a, b = version_get(article=article, number=old), version_get(article=article, number=new)
