@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import auth, intake, lists, portal, ticket, track
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("intake/organizations/", intake.intake_lookup, name="intake-lookup"),
     path("submitted/<str:number>/", portal.submitted, name="submitted"),
     path("track/", track.track, name="track"),
+    path("kb/", include("serviceloop.web.knowledge_urls")),
     path("tickets/<str:number>/", ticket.ticket_detail, name="ticket"),
     path("tickets/<str:number>/accept/", ticket.ticket_accept, name="ticket-accept"),
     path("tickets/<str:number>/transition/", ticket.ticket_transition, name="ticket-transition"),
