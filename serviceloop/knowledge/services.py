@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from serviceloop.accounts.models import User
 from serviceloop.assets.models import ProductModel
+from serviceloop.core.bounds import nul_message
 from serviceloop.core.errors import (
     Conflict,
     Forbidden,
@@ -80,7 +81,7 @@ def _may_edit(actor: User, article: Article) -> None:
 def _text(field: str, value: str, limit: int, *, required: bool = False) -> str:
     value = (value or "").strip()
     if "\x00" in value:
-        raise InvalidInput.field(field, _("Text may not contain the NUL character (\\0)."))
+        raise InvalidInput.field(field, nul_message())
     if required and not value:
         raise InvalidInput.field(field, _("This field is required."))
     if len(value) > limit:
