@@ -93,6 +93,13 @@ _CONFIGURE = [
     "channels.change_mailbox",
     "channels.view_inboundmessage",
     "channels.change_inboundmessage",
+    # The knowledge base's category tree and tags; deflections (submissions avoided) to read.
+    "knowledge.view_knowledgecategory",
+    "knowledge.add_knowledgecategory",
+    "knowledge.change_knowledgecategory",
+    "knowledge.view_tag",
+    "knowledge.change_tag",
+    "knowledge.view_deflectionevent",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
