@@ -161,3 +161,18 @@ def test_a_resolved_ticket_becomes_a_draft_in_one_click(world):
     assert article.steps[0]["text"] == "更换电源模块" and ArticleVersion.objects.filter(article=article).count() == 1
     edit = alice.get(response["Location"]).content.decode()
     assert "E101 开机报错" in edit and "更换电源模块" in edit
+
+
+def test_a_cursor_that_is_not_ours_shows_the_first_page_with_a_message(world):
+    article = published(world)
+    response = login("carol").get("/kb/", {"cursor": "not-a-cursor!"})
+    assert response.status_code == 422 and article.title in response.content.decode()
+
+
+def test_a_rejection_without_a_comment_is_refused_with_a_message_and_changes_nothing(world):
+    article = services.article_create(actor=world.alice, title="标题")
+    services.article_submit(article=article, actor=world.alice)
+    response = login("tom").post(f"/kb/articles/{article.pk}/reject/", {"review-comment": " "}, follow=True)
+    article.refresh_from_db()
+    assert article.status == "submitted" and not article.events.filter(kind="rejected").exists()
+    assert 'class="msg-error"' in response.content.decode()  # the reason, in the page's language

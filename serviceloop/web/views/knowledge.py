@@ -72,12 +72,18 @@ def article_list(request):
     if status not in ArticleStatus.values or user.is_customer:
         status = ""
     q = request.GET.get("q", "")[:200]
-    page = selectors.article_list(user=user, cursor=request.GET.get("cursor") or None, status=status or None, q=q)
+    http_status = 200
+    try:
+        page = selectors.article_list(user=user, cursor=request.GET.get("cursor") or None, status=status or None,
+                                      q=q)
+    except ServiceError as exc:  # a cursor that is not ours: say so and show the first page
+        messages.error(request, exc.message)
+        page, http_status = selectors.article_list(user=user, status=status or None, q=q), exc.status_code
     context = {"page": page, "q": q, "status": status, "statuses": ArticleStatus.choices}
     if not user.is_customer:
         context["avoided"] = selectors.deflections_avoided()
         context["may_review"] = user.has_perm("knowledge.review_article")
-    return render(request, "web/knowledge/list.html", context)
+    return render(request, "web/knowledge/list.html", context, status=http_status)
 
 
 @require_GET
@@ -226,22 +232,16 @@ def article_edit(request, article_id: int | None = None):
                   {"article": article, "form": form, "formset": formset, "preview": preview}, status=status)
 
 
-def _act(request, article_id: int, perform):
+def _act(request, article_id: int, perform, done: str):
+    """One review-flow action from a button: the service decides who may; its refusal is shown, not raised."""
     _require_staff(request)
     article = _article_or_404(request.user, article_id)
     try:
-        done = perform(article)
+        perform(article)
         messages.success(request, done)
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("web:kb-article", article_id=article.pk)
-
-
-@login_required
-@require_POST
-def article_submit(request, article_id: int):
-    return _act(request, article_id, lambda a: services.article_submit(article=a, actor=request.user) and
-                _("Submitted for review."))
 
 
 def _review_comment(request) -> str:
@@ -251,16 +251,23 @@ def _review_comment(request) -> str:
 
 @login_required
 @require_POST
+def article_submit(request, article_id: int):
+    return _act(request, article_id, lambda a: services.article_submit(article=a, actor=request.user),
+                _("Submitted for review."))
+
+
+@login_required
+@require_POST
 def article_publish(request, article_id: int):
     return _act(request, article_id, lambda a: services.article_publish(
-        article=a, actor=request.user, comment=_review_comment(request)) and _("Published."))
+        article=a, actor=request.user, comment=_review_comment(request)), _("Published."))
 
 
 @login_required
 @require_POST
 def article_reject(request, article_id: int):
     return _act(request, article_id, lambda a: services.article_reject(
-        article=a, actor=request.user, comment=_review_comment(request)) and _("Sent back to the author."))
+        article=a, actor=request.user, comment=_review_comment(request)), _("Sent back to the author."))
 
 
 @login_required
