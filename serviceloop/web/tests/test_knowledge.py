@@ -176,3 +176,13 @@ def test_a_rejection_without_a_comment_is_refused_with_a_message_and_changes_not
     article.refresh_from_db()
     assert article.status == "submitted" and not article.events.filter(kind="rejected").exists()
     assert 'class="msg-error"' in response.content.decode()  # the reason, in the page's language
+
+
+def test_editing_a_published_article_warns_that_it_leaves_the_portal_until_published_again(world):
+    from django.utils import translation
+
+    article = published(world)
+    with translation.override("zh-hans"):
+        warning = translation.gettext("This article is published. Saving a change takes it back to draft: it "
+                                      "leaves the portal until a reviewer publishes it again.")
+    assert warning in login("alice").get(f"/kb/articles/{article.pk}/edit/").content.decode()
