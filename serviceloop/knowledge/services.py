@@ -400,7 +400,6 @@ def article_draft_from_ticket(*, ticket: Ticket, actor: User) -> Article:
     notes = []
     if texts["cause"]:
         notes.append(_("Cause: %(cause)s") % {"cause": texts["cause"]})
-    notes.append(_("From ticket %(number)s.") % {"number": ticket.number})
     steps = [{"text": body[:STEP_MAX], "image_id": None} for body in texts["solution"] + texts["execution"]]
     tags = [ticket.error_code[:TAG_MAX]] if ticket.error_code else []
     return article_create(actor=actor, title=ticket.title[:TITLE_MAX], scenario="\n\n".join(scenario)[:TEXT_MAX],

@@ -36,7 +36,8 @@ def test_an_article_goes_from_draft_through_rejection_to_published_by_api(world,
     assert edited["version"] == 2
     alice.post(f"{url}/submit")
     assert tom.post(f"{url}/publish", {"comment": "可以发布"}).json()["status"] == "published"
-    assert carol.get(url).json()["title"] == "E101 电源故障处理"
+    seen = carol.get(url).json()
+    assert seen["title"] == "E101 电源故障处理" and seen["review_comment"] == ""  # the review is staff business
     assert [v["number"] for v in alice.get(f"{url}/versions").json()] == [2, 1]
     diff = alice.get(f"{url}/diff", {"old": 1, "new": 2}).json()
     assert {"op": "insert", "text": "1. 断电并等待 30 秒"} in diff["rows"]
