@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "serviceloop.surveys",
     "serviceloop.notifications",
     "serviceloop.analytics",
+    "serviceloop.knowledge",
     "serviceloop.reports",
     "serviceloop.web",
     "serviceloop.server",

@@ -121,6 +121,25 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "ticket_surveys":               ALL_200,
     "complete_follow_up":           (403, 403, 200, 200, 200, 403, 200, 200, 404, 401, 401),
     "kpis":                         (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
+    # The knowledge base (KB-1..5): staff write, the technical lead (and the administrator) reviews;
+    # customers read published public articles only, and never a draft, an internal one or the history.
+    "list_articles":                ALL_200,
+    "create_article":               (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "get_article":                  ALL_200,  # published and public
+    "get_internal_article":         (200, 200, 200, 200, 200, 200, 200, 200, 404, 401, 401),
+    # alice's draft: its author or a reviewer
+    "update_article":               (200, 403, 403, 403, 200, 403, 403, 200, 404, 401, 401),
+    "submit_article":               (200, 403, 403, 403, 200, 403, 403, 200, 404, 401, 401),
+    "publish_article":              (403, 403, 403, 403, 200, 403, 403, 200, 404, 401, 401),
+    "reject_article":               (403, 403, 403, 403, 200, 403, 403, 200, 404, 401, 401),
+    "list_article_versions":        (200, 200, 200, 200, 200, 200, 200, 200, 404, 401, 401),
+    "diff_article_versions":        (200, 200, 200, 200, 200, 200, 200, 200, 404, 401, 401),
+    "article_feedback":             ALL_200,
+    "send_article":                 (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "article_from_ticket":          (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "upload_article_image":         (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "download_article_image":       ALL_200,
+    "article_suggestions":          ALL_200,
 }
 
 ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
@@ -254,9 +273,41 @@ def _follow_up(world) -> Request:
     task = FollowUpTask.objects.get(survey=survey)
     assert task.assignee == world.sam
     return Request(params={"task_id": task.pk}, body={"outcome": "explained", "note": "已电话沟通，客户接受"})
+def _article(world, *, visibility: str = "public", status: str = "published", versions: int = 1,
+             image: bool = False) -> Request:
+    """An article by alice in the given state; a published one was reviewed by tom."""
+    from serviceloop.knowledge import services as kb
+
+    steps = []
+    if image:
+        picture = kb.article_image_add(actor=world.alice, upload=SimpleUploadedFile("接线图.png", PNG))
+        steps = [{"text": "按图接线", "image_id": picture.pk}]
+    article = kb.article_create(actor=world.alice, title="X-3000 上电无显示", visibility=visibility, steps=steps)
+    for n in range(2, versions + 1):
+        kb.article_update(article=article, actor=world.alice, changes={"notes": f"第 {n} 版"})
+    if status in ("submitted", "published"):
+        kb.article_submit(article=article, actor=world.alice)
+    if status == "published":
+        kb.article_publish(article=article, actor=world.tom)
+    return Request(params={"article_id": article.pk, **({"image_id": steps[0]["image_id"]} if image else {})})
+
+
+def _with_body(prepare, body=None, query=None):
+    def make(world) -> Request:
+        request = prepare(world)
+        request.body, request.query = body, query
+        return request
+    return make
+
+
+def _send_article(world) -> Request:
+    request = _article(world)
+    request.body = {"ticket_number": _ticket(world).number}
+    return request
 
 
 T = "/api/v1/tickets/{number}"
+KA = "/api/v1/knowledge/articles/{article_id}"
 ACTIONS: dict[str, Action] = {
     "create_ticket": Action("post", "/api/v1/tickets", lambda w: Request(body={
         "title": "设备无法开机", "description": "上电后无显示", "organization_id": w.org_a.pk})),
@@ -363,6 +414,28 @@ ACTIONS: dict[str, Action] = {
     "complete_follow_up": Action("post", "/api/v1/follow-ups/{task_id}/complete", _follow_up),
     "kpis": Action("get", "/api/v1/kpis", lambda w: Request(query={"from": "2026-01-01", "to": "2026-12-31",
                                                                   "by": "group"})),
+    "list_articles": Action("get", "/api/v1/knowledge/articles", lambda w: Request()),
+    "create_article": Action("post", "/api/v1/knowledge/articles", lambda w: Request(body={
+        "title": "E101 电源故障处理", "steps": [{"text": "断电后更换电源模块"}]})),
+    "get_article": Action("get", KA, _article),
+    "get_internal_article": Action("get", KA, lambda w: _article(w, visibility="internal")),
+    "update_article": Action("patch", KA, _with_body(lambda w: _article(w, status="draft"), {"notes": "补充说明"})),
+    "submit_article": Action("post", KA + "/submit", lambda w: _article(w, status="draft")),
+    "publish_article": Action("post", KA + "/publish", _with_body(lambda w: _article(w, status="submitted"), {})),
+    "reject_article": Action("post", KA + "/reject", _with_body(lambda w: _article(w, status="submitted"),
+                                                                {"comment": "请补充步骤截图"})),
+    "list_article_versions": Action("get", KA + "/versions", _article),
+    "diff_article_versions": Action("get", KA + "/diff", _with_body(lambda w: _article(w, versions=2),
+                                                                    query={"old": 1, "new": 2})),
+    "article_feedback": Action("post", KA + "/feedback", _with_body(_article, {"helpful": True})),
+    "send_article": Action("post", KA + "/send", _send_article),
+    "article_from_ticket": Action("post", "/api/v1/knowledge/from-ticket/{number}",
+                                  lambda w: Request(params={"number": _resolved(w).number})),
+    "upload_article_image": Action("post", "/api/v1/knowledge/images", lambda w: Request(
+        file=SimpleUploadedFile("接线图.png", PNG)), upload=True),
+    "download_article_image": Action("get", "/api/v1/knowledge/images/{image_id}", lambda w: _article(w, image=True)),
+    "article_suggestions": Action("get", "/api/v1/knowledge/suggestions", lambda w: Request(
+        query={"q": "上电无显示"})),
     "set_sla_policy": Action("post", T + "/sla-policy", lambda w: Request(params={"number": _ticket(w).number}, body={
         "policy_id": policy_install_presets()[1].pk, "reason": "客户签订了技术支持合同"})),
 }

@@ -41,7 +41,13 @@ _STAFF_BASE = [
     "customers.view_contact",
     "assets.view_customerproduct",
     "assets.view_productmodel",
+    # The knowledge base (KB-1..3): every internal person may write articles; review is the tech lead's.
+    "knowledge.view_article",
+    "knowledge.add_article",
+    "knowledge.change_article",
 ]
+# KB-2: submitted articles are reviewed and published (or rejected with comments) by a technical lead.
+_KB_REVIEW = ["knowledge.review_article"]
 _DISPATCH = ["tickets.assign_ticket"]
 _REFERENCE_WRITE = [
     "customers.add_organization",
@@ -92,6 +98,13 @@ _CONFIGURE = [
     "channels.change_mailbox",
     "channels.view_inboundmessage",
     "channels.change_inboundmessage",
+    # The knowledge base's category tree and tags; deflections (submissions avoided) to read.
+    "knowledge.view_knowledgecategory",
+    "knowledge.add_knowledgecategory",
+    "knowledge.change_knowledgecategory",
+    "knowledge.view_tag",
+    "knowledge.change_tag",
+    "knowledge.view_deflectionevent",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -102,9 +115,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.PRODUCT_MANAGER: _STAFF_BASE,
     Role.CUSTOMER_RELATIONS: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + ["surveys.complete_followuptask"],
     Role.SUPERVISOR: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + _SUPERVISE,
-    Role.TECH_LEAD: _STAFF_BASE + _DISPATCH + _SUPERVISE,
+    Role.TECH_LEAD: _STAFF_BASE + _DISPATCH + _SUPERVISE + _KB_REVIEW,
     Role.DIRECTOR: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + _SUPERVISE,
-    Role.ADMIN: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + _SUPERVISE + _CONFIGURE,
+    Role.ADMIN: _STAFF_BASE + _DISPATCH + _REFERENCE_WRITE + _SUPERVISE + _CONFIGURE + _KB_REVIEW,
     # Exactly what turning an email into a ticket or a reply needs: open tickets for any organisation,
     # add the sender as a contact, note a refused attachment on the ticket.
     Role.INTEGRATION: ["tickets.view_ticket", "tickets.add_ticket", "tickets.view_all_tickets",

@@ -16,6 +16,7 @@ from serviceloop.assets.api import models_router, products_router
 from serviceloop.channels.api import router as email_router
 from serviceloop.core.api import install_error_handlers
 from serviceloop.customers.api import contacts_router, organizations_router
+from serviceloop.knowledge.api import router as knowledge_router
 from serviceloop.notifications.api import router as notifications_router
 from serviceloop.sla.api import router as sla_router
 from serviceloop.sla.api import tickets_router as sla_tickets_router
@@ -52,3 +53,4 @@ api.add_router("/email", email_router)
 api.add_router("/tickets", surveys_tickets_router)  # a ticket's surveys and follow-ups (CSAT-1, CSAT-2)
 api.add_router("/follow-ups", follow_ups_router)
 api.add_router("/kpis", kpis_router)
+api.add_router("/knowledge", knowledge_router)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import auth, confirm, intake, lists, portal, surveys, ticket, track
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("kpis/", surveys.kpi_page, name="kpis"),
     path("tickets/<str:number>/survey/", surveys.survey_in_portal, name="ticket-survey"),
     path("tickets/<str:number>/follow-ups/<int:task_id>/", surveys.follow_up_complete, name="follow-up-complete"),
+    path("kb/", include("serviceloop.web.knowledge_urls")),
     path("tickets/<str:number>/", ticket.ticket_detail, name="ticket"),
     path("tickets/<str:number>/accept/", ticket.ticket_accept, name="ticket-accept"),
     path("tickets/<str:number>/transition/", ticket.ticket_transition, name="ticket-transition"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from serviceloop.core.errors import ServiceError
+from serviceloop.knowledge.services import deflection_withdraw
 from serviceloop.sla.selectors import sla_summary
 from serviceloop.tickets import services
 from serviceloop.web.forms import (
@@ -59,11 +60,14 @@ def submit_problem(request):
                     details={"error_code": data["error_code"], "tried_steps": data["tried_steps"]})
                 for upload in data["attachments"]:
                     stored.append(services.attachment_add(ticket=ticket, actor=user, upload=upload).file.name)
+                # A suggested article "solved it" earlier, yet the problem is submitted: nothing was avoided.
+                deflection_withdraw(user=user, deflection_id=request.session.get("kb_deflection"), ticket=ticket)
         except ServiceError as exc:
             for name in stored:  # the rows rolled back; their files must go too
                 default_storage.delete(name)
             show_service_error(form, exc, upload_field="attachments")
         else:
+            request.session.pop("kb_deflection", None)
             return redirect("web:submitted", number=ticket.number)
     return render(request, "web/submit.html", {"form": form}, status=422 if form.errors else 200)
 
