@@ -366,16 +366,26 @@ def article_viewed(*, article: Article) -> None:
 # --- from a ticket, to a ticket ---------------------------------------------------------------------
 
 def _ticket_texts(ticket: Ticket) -> dict:
-    """What a resolved ticket says about its problem: diagnosis (cause) and the solution's steps."""
-    notes = list(TicketEvent.objects.filter(ticket=ticket, kind=EventKind.NOTE).order_by("id"))
-    by_type: dict[str, list[str]] = {}
-    for note in notes:
-        by_type.setdefault(note.data.get("note_type", "progress"), []).append(note.body)
-    last_reply = (TicketEvent.objects.filter(ticket=ticket, kind=EventKind.REPLY, is_public=True)
-                  .order_by("-id").values_list("body", flat=True).first())
-    return {"cause": "\n\n".join(by_type.get("diagnosis", [])),
-            "solution": by_type.get("solution", []) or ([last_reply] if last_reply else []),
-            "execution": by_type.get("execution", [])}
+    """What a resolved ticket says about its problem: the cause (root cause, diagnosis records and
+    notes) and the solution's steps (solution records with their steps, else solution notes, else the
+    result the customer was given, else the last public reply) and what was carried out."""
+    events = list(TicketEvent.objects.filter(
+        ticket=ticket, kind__in=(EventKind.NOTE, EventKind.DIAGNOSIS, EventKind.SOLUTION, EventKind.EXECUTION))
+        .order_by("id"))
+    notes: dict[str, list[str]] = {}
+    for note in (e for e in events if e.kind == EventKind.NOTE):
+        notes.setdefault(note.data.get("note_type", "progress"), []).append(note.body)
+    records = {kind: [e for e in events if e.kind == kind]
+               for kind in (EventKind.DIAGNOSIS, EventKind.SOLUTION, EventKind.EXECUTION)}
+    cause = [str(ticket.root_cause)] if ticket.root_cause_id else []
+    cause += [e.body for e in records[EventKind.DIAGNOSIS] if e.body] + notes.get("diagnosis", [])
+    solution = [step for e in records[EventKind.SOLUTION] for step in (e.data.get("steps") or [e.body]) if step]
+    if not solution:
+        last_reply = (TicketEvent.objects.filter(ticket=ticket, kind=EventKind.REPLY, is_public=True)
+                      .order_by("-id").values_list("body", flat=True).first())
+        solution = notes.get("solution", []) or [t for t in (ticket.customer_result, last_reply) if t][:1]
+    execution = [e.body for e in records[EventKind.EXECUTION] if e.body] + notes.get("execution", [])
+    return {"cause": "\n\n".join(cause), "solution": solution, "execution": execution}
 
 
 @transaction.atomic
@@ -383,11 +393,12 @@ def article_draft_from_ticket(*, ticket: Ticket, actor: User) -> Article:
     """KB-3: a draft from a resolved ticket in one step, its fields prefilled from the ticket.
 
     Title from the ticket; the scenario (适用场景) is the symptom: the description, the error code and the
-    product model; the cause from the diagnosis notes; the steps from the solution notes (else the last
-    public reply). The article stays internal until its author decides otherwise.
+    product model; the cause from the root cause and the diagnosis; the steps from the solution records (else
+    the solution notes, the customer's result or the last public reply). The article stays internal until
+    its author decides otherwise.
     """
     _require(actor, "knowledge.add_article")
-    ticket = Ticket.objects.select_related("product__product_model").get(pk=ticket.pk)  # the caller's may be stale
+    ticket = Ticket.objects.select_related("product__product_model", "root_cause").get(pk=ticket.pk)  # the caller's may be stale
     if ticket.status not in (Status.RESOLVED, Status.CLOSED):
         raise Conflict(_("Only a resolved or closed ticket can become an article."))
     texts = _ticket_texts(ticket)

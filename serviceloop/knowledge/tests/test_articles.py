@@ -9,6 +9,7 @@ from serviceloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound,
 from serviceloop.knowledge import selectors, services
 from serviceloop.knowledge.models import Article, ArticleEvent, ArticleVersion
 from serviceloop.tickets import services as ticket_services
+from tests.personas import resolve_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +167,7 @@ def resolved_ticket(world):
                                              note_type="solution")
     ticket_services.ticket_add_reply(ticket=ticket, actor=world.alice, body="已为您更换电源模块。")
     ticket_services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress")
-    ticket_services.ticket_transition(ticket=ticket, actor=world.alice, to_status="resolved")
+    resolve_ticket(ticket, world.alice)
     return ticket
 
 

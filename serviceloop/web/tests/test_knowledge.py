@@ -11,7 +11,7 @@ from serviceloop.knowledge import services
 from serviceloop.knowledge.models import Article, ArticleImage, ArticleVersion, DeflectionEvent
 from serviceloop.tickets import services as ticket_services
 from serviceloop.tickets.models import TicketEvent
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, resolve_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def test_a_resolved_ticket_becomes_a_draft_in_one_click(world):
     ticket = world.ticket(title="E101 开机报错", contact=world.contact_a)
     ticket_services.ticket_add_internal_note(ticket=ticket, actor=world.alice, body="更换电源模块", note_type="solution")
     ticket_services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress")
-    ticket_services.ticket_transition(ticket=ticket, actor=world.alice, to_status="resolved")
+    resolve_ticket(ticket, world.alice)
     alice = login("alice")
     assert f"/kb/tickets/{ticket.number}/draft/" in alice.get(f"/kb/tickets/{ticket.number}/").content.decode()
     response = alice.post(f"/kb/tickets/{ticket.number}/draft/")
