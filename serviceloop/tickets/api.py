@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +26,7 @@ from .choices import (
     Channel,
     CommunicationChannel,
     ImpactScope,
+    NoteType,
     Priority,
     Status,
     SubStatus,
@@ -269,7 +269,7 @@ class BodyIn(Strict):
 
 
 class NoteIn(BodyIn):
-    note_type: Literal["progress", "diagnosis", "solution", "execution"] = "progress"
+    note_type: NoteType = NoteType.PROGRESS
 
 
 class CommunicationIn(Strict):

@@ -97,7 +97,9 @@ CUSTOMER_TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.RESOLVED: (Status.CLOSED, Status.REOPENED),
 }
 
-OPEN_STATUSES = tuple(s for s in Status if s not in (Status.RESOLVED, Status.CLOSED))
+# The work is done (the resolution clock has stopped); every other status is open.
+FINISHED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+OPEN_STATUSES = tuple(s for s in Status if s not in FINISHED_STATUSES)
 # Sub-states only make sense while work is going on.
 SUB_STATUS_ALLOWED_IN = (Status.IN_PROGRESS, Status.REOPENED, Status.ESCALATED)
 
@@ -134,6 +136,15 @@ PUBLIC_EVENT_KINDS = (
     EventKind.CUSTOMER_REPLY,
     EventKind.ATTACHMENT,  # public only when the attachment itself is not internal
 )
+
+
+class NoteType(models.TextChoices):
+    """PRG-2: what an internal note records."""
+
+    PROGRESS = "progress", _("Progress")
+    DIAGNOSIS = "diagnosis", _("Diagnosis")
+    SOLUTION = "solution", _("Solution")
+    EXECUTION = "execution", _("Execution record")
 
 
 class CommunicationChannel(models.TextChoices):

@@ -49,6 +49,7 @@ from .choices import (
     Channel,
     CommunicationChannel,
     ImpactScope,
+    NoteType,
     Priority,
     Status,
     SubStatus,
@@ -457,9 +458,6 @@ def ticket_update(*, ticket: Ticket, actor: User, changes: dict) -> Ticket:
     return ticket
 
 
-NOTE_TYPES = ("progress", "diagnosis", "solution", "execution")
-
-
 # --- conversation -------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -502,13 +500,13 @@ def ticket_add_customer_reply(*, ticket: Ticket, contact: Contact | None, body: 
 
 
 @transaction.atomic
-def ticket_add_internal_note(*, ticket: Ticket, actor: User, body: str, note_type: str = "progress") -> TicketEvent:
+def ticket_add_internal_note(*, ticket: Ticket, actor: User, body: str, note_type: str = NoteType.PROGRESS) -> TicketEvent:
     """An internal note (progress, diagnosis, solution …; PRG-2). Never shown to the customer (COM-4)."""
     _require_staff(actor)
     _require(actor, "tickets.add_internal_note")
-    if note_type not in NOTE_TYPES:
+    if note_type not in NoteType.values:
         raise InvalidInput.field("note_type", _("Unknown note type. Allowed: %(allowed)s")
-                                 % {"allowed": ", ".join(NOTE_TYPES)})
+                                 % {"allowed": ", ".join(NoteType.values)})
     body = _check_text("body", body, required=True)
     ticket = _locked(ticket)
     _touch(ticket, timezone.now(), [])

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from serviceloop.core import bounds
 from serviceloop.core.errors import ServiceError
-from serviceloop.tickets.choices import CommunicationChannel, Status, SubStatus
+from serviceloop.tickets.choices import CommunicationChannel, NoteType, Status, SubStatus
 from serviceloop.tickets.models import AFFECTED_USERS_MAX
 
 
@@ -23,9 +23,7 @@ class ReplyForm(forms.Form):
 
 class NoteForm(forms.Form):
     prefix = "note"  # several forms share the ticket page: field ids must not clash
-    NOTE_TYPES = [("progress", _("Progress")), ("diagnosis", _("Diagnosis")), ("solution", _("Solution")),
-                  ("execution", _("Execution record"))]
-    note_type = forms.ChoiceField(label=_("Kind of note"), choices=NOTE_TYPES)
+    note_type = forms.ChoiceField(label=_("Kind of note"), choices=NoteType.choices)
     body = forms.CharField(label=_("Internal note"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
 
 

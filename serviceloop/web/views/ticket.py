@@ -34,6 +34,7 @@ from serviceloop.tickets.choices import (
     Channel,
     CommunicationChannel,
     EventKind,
+    NoteType,
     Priority,
     Status,
     SubStatus,
@@ -209,9 +210,8 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
                 entry.changes.append((_field_label(name), _field_value(name, old, names),
                                       _field_value(name, new, names)))
         elif e.kind == EventKind.NOTE:
-            kinds = dict(NoteForm.NOTE_TYPES)
-            if data.get("note_type") in kinds:
-                entry.title = f"{entry.title} · {kinds[data['note_type']]}"
+            if data.get("note_type") in NoteType.values:
+                entry.title = f"{entry.title} · {NoteType(data['note_type']).label}"
         elif e.kind == EventKind.COMMUNICATION:
             entry.facts += [(_("Channel"), _label(CommunicationChannel, data.get("channel"))),
                             (_("Time"), _when(data["happened_at"]) if data.get("happened_at") else "—"),
