@@ -16,7 +16,7 @@ from pydantic import AwareDatetime
 from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
 from serviceloop.core.bounds import Bool, Cursor, Date, Datetime, FormBool, Id, text
-from serviceloop.core.errors import InvalidInput
+from serviceloop.core.errors import InvalidInput, known
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Contact
 from serviceloop.customers.selectors import organization_get
@@ -297,24 +297,8 @@ class TicketListQuery(Schema):
 
 # --- resolving references -------------------------------------------------------------------------
 
-def _resolve(model, qs, pk: int | None, field: str, label: str):
-    """An id the user sent, turned into a row they may see; unknown → 422 naming the field."""
-    if pk is None:
-        return None
-    # [:1], not .first(): first() adds ORDER BY pk, which a primary-key lookup does not need but
-    # every create request would pay for in query composition.
-    return _known(next(iter(qs.filter(pk=pk)[:1]), None), pk, field, label)
-
-
-def _known(obj, pk: int, field: str, label: str):
-    """What was found for an id the user sent; nothing (absent or not theirs) → 422 naming the field."""
-    if obj is None:
-        raise InvalidInput.field(field, _("Unknown %(what)s: %(id)s") % {"what": label, "id": pk})
-    return obj
-
-
 def _staff(pk: int | None, field: str) -> User | None:
-    return _resolve(User, User.objects.filter(is_active=True, organization__isnull=True), pk, field, _("user"))
+    return known(User.objects.filter(is_active=True, organization__isnull=True), pk, field, _("user"))
 
 
 # --- tickets --------------------------------------------------------------------------------------
@@ -330,7 +314,9 @@ def create_ticket(request, payload: TicketCreateIn):
         org_id = payload.organization_id
     if org_id is None:
         raise InvalidInput.field("organization_id", _("Your login is not linked to an organisation."))
-    organization = _known(organization_get(user=user, pk=org_id), org_id, "organization_id", _("organisation"))
+    organization = organization_get(user=user, pk=org_id)
+    if organization is None:
+        raise InvalidInput.unknown("organization_id", _("organisation"), org_id)
     ticket = services.ticket_create(
         actor=user,
         organization=organization,
@@ -338,13 +324,13 @@ def create_ticket(request, payload: TicketCreateIn):
         description=payload.description,
         channel=payload.channel,
         ticket_type=payload.ticket_type,
-        category=_resolve(Category, Category.objects.select_related("parent__parent"), payload.category_id,
+        category=known(Category.objects.select_related("parent__parent"), payload.category_id,
                           "category_id", _("category")),
         urgency=payload.urgency,
         impact_scope=payload.impact_scope,
         expedite=payload.expedite,
-        contact=_resolve(Contact, Contact.objects.visible_to(user), payload.contact_id, "contact_id", _("contact")),
-        product=_resolve(CustomerProduct, CustomerProduct.objects.visible_to(user).select_related("product_model"),
+        contact=known(Contact.objects.visible_to(user), payload.contact_id, "contact_id", _("contact")),
+        product=known(CustomerProduct.objects.visible_to(user).select_related("product_model"),
                          payload.product_id,
                          "product_id", _("product")),
         occurred_at=payload.occurred_at,
@@ -375,13 +361,13 @@ def update_ticket(request, number: str, payload: TicketUpdateIn):
     changes = {k: v for k, v in data.items() if not k.endswith("_id")}
     org_scope = {"organization_id": ticket.organization_id}
     if "contact_id" in data:
-        changes["contact"] = _resolve(Contact, Contact.objects.filter(**org_scope), data["contact_id"],
+        changes["contact"] = known(Contact.objects.filter(**org_scope), data["contact_id"],
                                       "contact_id", _("contact"))
     if "product_id" in data:
-        changes["product"] = _resolve(CustomerProduct, CustomerProduct.objects.filter(**org_scope),
+        changes["product"] = known(CustomerProduct.objects.filter(**org_scope),
                                       data["product_id"], "product_id", _("product"))
     if "category_id" in data:
-        changes["category"] = _resolve(Category, Category.objects.all(), data["category_id"], "category_id",
+        changes["category"] = known(Category.objects.all(), data["category_id"], "category_id",
                                        _("category"))
     for key in ("title", "description"):
         if key in changes and changes[key] is None:
@@ -415,7 +401,7 @@ def assign_ticket(request, number: str, payload: AssignIn):
     data = payload.dict(exclude_unset=True)
     # Every id is checked before anything is written, and both changes commit together or not at all.
     owner = _staff(payload.owner_id, "owner_id") if "owner_id" in data else ticket.owner
-    group = _resolve(Team, Team.objects.all(), payload.group_id, "group_id", _("group"))
+    group = known(Team.objects.all(), payload.group_id, "group_id", _("group"))
     users = None
     if payload.co_handler_ids is not None:
         users = [_staff(pk, "co_handler_ids") for pk in payload.co_handler_ids]
