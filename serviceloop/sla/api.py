@@ -259,8 +259,7 @@ def escalate_ticket(request, number: str, payload: EscalateIn):
     """Escalate the ticket by hand (上报, ASN-5) to a person or a department, with a reason."""
     user = request.auth
     ticket = ticket_selectors.ticket_get(user=user, number=number)
-    to = known(User.objects.filter(is_active=True, organization__isnull=True), payload.to_user_id, "to_user_id",
-               _("user"))
+    to = known(User.objects.service_staff(), payload.to_user_id, "to_user_id", _("user"))
     escalation = ticket_escalate(ticket=ticket, actor=user, reason=payload.reason, to=to,
                                           department=payload.department,
                                           expected_feedback_at=payload.expected_feedback_at)

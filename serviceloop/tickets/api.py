@@ -298,7 +298,7 @@ class TicketListQuery(Schema):
 # --- resolving references -------------------------------------------------------------------------
 
 def _staff(pk: int | None, field: str) -> User | None:
-    return known(User.objects.filter(is_active=True, organization__isnull=True), pk, field, _("user"))
+    return known(User.objects.service_staff(), pk, field, _("user"))
 
 
 # --- tickets --------------------------------------------------------------------------------------

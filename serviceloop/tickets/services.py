@@ -339,7 +339,7 @@ def ticket_assign(*, ticket: Ticket, actor: User, owner: User | None, group: Tea
                   note: str = "", clear_group: bool = False) -> Ticket:
     """Set the primary owner (主责任人, ASN-2) and optionally the group; a new owner must acknowledge again."""
     _require(actor, "tickets.assign_ticket")
-    if owner is not None and (owner.is_customer or not owner.is_active):
+    if owner is not None and not owner.is_service_staff:
         raise InvalidInput.field("owner", _("Tickets can only be assigned to active service staff."))
     ticket = _locked(ticket)
     if ticket.status == Status.CLOSED:
@@ -366,7 +366,7 @@ def ticket_set_co_handlers(*, ticket: Ticket, actor: User, users: list[User]) ->
     """Replace the co-handlers (协办人, ASN-2)."""
     _require(actor, "tickets.assign_ticket")
     for user in users:
-        if user.is_customer or not user.is_active:
+        if not user.is_service_staff:
             raise InvalidInput.field("co_handlers", _("Co-handlers must be active service staff."))
     ticket = _locked(ticket)
     old = sorted(ticket.co_handlers.values_list("pk", flat=True))

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.accounts.models import User
 from serviceloop.core import bounds
 from serviceloop.core.errors import ServiceError
 from serviceloop.tickets.choices import CommunicationChannel, NoteType, Status, SubStatus
@@ -50,12 +51,8 @@ class TransitionForm(forms.Form):
 
 
 def service_staff():
-    """The people work can be handed to: active logins outside any customer organisation (system
-    accounts, such as inbound email's, are not people)."""
-    from serviceloop.accounts.models import User
-
-    return User.objects.filter(is_active=True, organization__isnull=True).exclude(
-        groups__name__in=("customer", "integration")).order_by("display_name", "username")
+    """The people work can be handed to (User.objects.service_staff()), by name."""
+    return User.objects.service_staff().order_by("display_name", "username")
 
 
 class AssignForm(forms.Form):
@@ -230,7 +227,6 @@ class TicketFilterForm(forms.Form):
     NARROWING = ("status", "priority", "type", "category", "organization", "owner", "created_from", "created_to")
 
     def __init__(self, *args, customer: bool = False, **kwargs):
-        from serviceloop.accounts.models import User
         from serviceloop.customers.models import Organization
         from serviceloop.tickets.choices import Priority, TicketType
         from serviceloop.tickets.models import Category
@@ -246,8 +242,7 @@ class TicketFilterForm(forms.Form):
                 del self.fields[name]
         else:
             self.fields["organization"].queryset = Organization.objects.order_by("name")
-            self.fields["owner"].queryset = User.objects.filter(
-                is_active=True, organization__isnull=True).order_by("username")
+            self.fields["owner"].queryset = User.objects.service_staff().order_by("username")
 
     def clean(self):
         data = super().clean()
