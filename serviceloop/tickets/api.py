@@ -21,7 +21,7 @@ from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Contact
 from serviceloop.customers.selectors import organization_get
 
-from . import selectors, services
+from . import events, selectors, services
 from .choices import (
     Channel,
     CommunicationChannel,
@@ -169,11 +169,12 @@ class EventPage(Schema):
 
 
 def _event(e: TicketEvent, user: User) -> dict:
-    data = e.data
-    if user.is_customer:
-        data = {k: v for k, v in data.items() if k in ("from", "to", "name", "attachment", "channel")}
+    body, data = e.body, e.data
+    if user.is_customer:  # the customer-facing copy (tickets/events.py); a customer reads public events only
+        copy = events.customer_copy(e)
+        body, data = (copy.body, copy.data) if copy is not None else ("", {})
     return {"id": e.pk, "kind": e.kind, "actor": _user_ref(e.actor), "created_at": e.created_at,
-            "is_public": e.is_public, "body": e.body, "data": data}
+            "is_public": e.is_public, "body": body, "data": data}
 
 
 class AttachmentOut(Schema):

@@ -500,7 +500,8 @@ def ticket_add_customer_reply(*, ticket: Ticket, contact: Contact | None, body: 
 
 
 @transaction.atomic
-def ticket_add_internal_note(*, ticket: Ticket, actor: User, body: str, note_type: str = NoteType.PROGRESS) -> TicketEvent:
+def ticket_add_internal_note(*, ticket: Ticket, actor: User, body: str,
+                             note_type: str = NoteType.PROGRESS) -> TicketEvent:
     """An internal note (progress, diagnosis, solution …; PRG-2). Never shown to the customer (COM-4)."""
     _require_staff(actor)
     _require(actor, "tickets.add_internal_note")

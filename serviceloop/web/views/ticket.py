@@ -40,6 +40,7 @@ from serviceloop.tickets.choices import (
     SubStatus,
     allowed_next,
 )
+from serviceloop.tickets.events import internal_text
 from serviceloop.tickets.models import Attachment, Category, Ticket, TicketEvent
 from serviceloop.web.forms import (
     AssignForm,
@@ -193,7 +194,7 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
             if data.get("sub_status"):
                 entry.facts.append((_("Sub-status"), _label(SubStatus, data["sub_status"])))
             if staff:
-                entry.internal_text = data.get("internal_note", "")
+                entry.internal_text = internal_text(e)
         elif e.kind == EventKind.ASSIGNED:
             entry.changes.append((_("Owner"), names["user"].get(data.get("from"), "—"),
                                   names["user"].get(data.get("to"), "—")))
