@@ -36,6 +36,7 @@ from serviceloop.core.errors import (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    ServiceError,
     UnsupportedMediaType,
 )
 from serviceloop.core.hooks import Hook
@@ -601,6 +602,32 @@ def attachment_add(*, ticket: Ticket, actor: User, upload, internal: bool = Fals
         default_storage.delete(stored)
         raise
     return attachment
+
+
+def attachments_add(*, ticket: Ticket, actor: User, uploads, internal: bool = False,
+                    source: str = AttachmentSource.UPLOAD) -> list[Attachment]:
+    """Several files on a ticket in one transaction (INT-5): all of them are added, or none.
+
+    Each goes through `attachment_add` (size, content type, its timeline event). A refused file refuses
+    the others: the rows roll back and every file already written to storage is removed again, so no
+    file outlives its row; the error names the refused upload in `refused_name` (the ticket page says
+    which file it was). When the caller has opened a transaction around it (the portal: the ticket and
+    its files), the files are removed with the rows if this call fails; call it last in that transaction.
+    """
+    added: list[Attachment] = []
+    upload = None
+    try:
+        with transaction.atomic():
+            for upload in uploads:
+                added.append(attachment_add(ticket=ticket, actor=actor, upload=upload, internal=internal,
+                                            source=source))
+    except BaseException as exc:
+        for attachment in added:  # their rows rolled back: their files go too
+            default_storage.delete(attachment.file.name)
+        if isinstance(exc, ServiceError) and upload is not None:
+            exc.refused_name = upload.name
+        raise
+    return added
 
 
 # --- saved list filters ---------------------------------------------------------------------------

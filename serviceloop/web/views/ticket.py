@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -389,24 +388,17 @@ def ticket_attach(request, number: str):
 
 def _attach(request, number: str, ticket: Ticket):
     def perform(ticket, data):
-        # All the files are one transaction: a refused file refuses the others. attachment_add writes
-        # each file before its rows and removes it if its own rows fail; files of rows that the outer
-        # rollback undoes are removed here, so no file outlives its row.
-        stored: list[str] = []
-        upload = None
+        # All the files are one transaction (attachments_add): a refused file refuses the others.
         try:
-            with transaction.atomic():
-                for upload in data["files"]:
-                    stored.append(services.attachment_add(ticket=ticket, actor=request.user, upload=upload,
-                                                          internal=data["internal"]).file.name)
-        except Exception as exc:
-            for name in stored:
-                default_storage.delete(name)
-            if isinstance(exc, ServiceError) and upload is not None:
+            added = services.attachments_add(ticket=ticket, actor=request.user, uploads=data["files"],
+                                             internal=data["internal"])
+        except ServiceError as exc:
+            name = getattr(exc, "refused_name", None)
+            if name is not None:
                 # Say which file it was: the service's reason does not always name it.
                 raise type(exc)(_("“%(name)s” was refused, so no file was saved: %(error)s")
-                                % {"name": upload.name, "error": exc.message}, errors=exc.errors) from exc
+                                % {"name": name, "error": exc.message}, errors=exc.errors) from exc
             raise
-        return ngettext("%(count)d file added.", "%(count)d files added.", len(stored)) % {"count": len(stored)}
+        return ngettext("%(count)d file added.", "%(count)d files added.", len(added)) % {"count": len(added)}
 
     return _act(request, number, AttachForm, perform, ticket=ticket)
