@@ -217,11 +217,6 @@ def raw_header(part: Message, name: str) -> str | None:
     return None
 
 
-def raw_headers(part: Message, name: str) -> list[str]:
-    name = name.lower()
-    return [str(value) for key, value in part.raw_items() if key.lower() == name]
-
-
 def _param(part: Message, header: str, param: str, hints: tuple[str, ...]) -> str | None:
     """A header parameter (RFC 2231 continuations and charsets, RFC 2047 inside quotes, raw 8-bit)."""
     raw = raw_header(part, header)

@@ -29,7 +29,6 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Stri
 from pydantic_core import PydanticCustomError
 
 ID_MAX = 2**63 - 1  # BigAutoField on PostgreSQL (bigint) and SQLite (64-bit INTEGER)
-INT32_MAX = 2**31 - 1  # IntegerField / PositiveIntegerField on PostgreSQL
 NUL = "\x00"
 # The JSON schema of every text field says it too, so a generated client (or a fuzzer) knows.
 NO_NUL_PATTERN = "^[^\\u0000]*$"
@@ -179,15 +178,6 @@ class DateField(forms.DateField):
     """A form's date, refused outside the input range (filters, pending until)."""
 
     default_validators = [validate_date]
-
-
-class IdField(forms.IntegerField):
-    """An id typed or sent in a form: a whole number within a 64-bit column."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", ID_MAX)
-        super().__init__(**kwargs)
 
 
 def _pk_in_range(value) -> bool:

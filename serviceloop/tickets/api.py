@@ -43,11 +43,8 @@ categories_router = Router(tags=["categories"])
 # --- output schemas -------------------------------------------------------------------------------
 
 class Ref(Schema):
-    id: int
-    name: str
+    """A row another names: its id and its name (an organisation, group, category, contact or person)."""
 
-
-class UserRef(Schema):
     id: int
     name: str
 
@@ -70,7 +67,7 @@ class TicketListItem(Schema):
     channel: str
     expedite: bool
     organization: Ref
-    owner: UserRef | None
+    owner: Ref | None
     group: Ref | None
     category: Ref | None
     created_at: datetime
@@ -109,7 +106,7 @@ class TicketOut(TicketListItem):
     pending_until: date | None
     contact: Ref | None
     product: ProductOut | None
-    co_handlers: list[UserRef]
+    co_handlers: list[Ref]
     category_path: str | None
     accepted_at: datetime | None
     first_response_at: datetime | None
@@ -156,7 +153,7 @@ def ticket_out(t: Ticket, user: User, co_handlers: list[User] | None = None) -> 
 class EventOut(Schema):
     id: int
     kind: str
-    actor: UserRef | None
+    actor: Ref | None
     created_at: datetime
     is_public: bool
     body: str

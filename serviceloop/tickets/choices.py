@@ -51,9 +51,6 @@ class Priority(models.TextChoices):
     LOW = "low", _("Low")
 
 
-PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
-
-
 class Status(models.TextChoices):
     """PRG-1: the default status flow."""
 

@@ -24,7 +24,8 @@ def nobody(world):
     return User.objects.create_user("no-role")  # no role group, no organisation
 
 
-def test_staff_are_active_internal_people_not_customers_system_accounts_or_role_less_logins(world, system, nobody):
+@pytest.mark.usefixtures("nobody")
+def test_staff_are_active_internal_people_not_customers_system_accounts_or_role_less_logins(world, system):
     superuser = User.objects.create_superuser("root", password="x-long-password-1")  # noqa: S106
     gone = User.objects.get(username="eric")
     gone.is_active = False
