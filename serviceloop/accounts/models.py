@@ -24,7 +24,8 @@ class UserQuerySet(models.QuerySet):
         groups = User.groups.through.objects.filter(user_id=OuterRef("pk"))
         person = Exists(groups.filter(group__name__in=[str(r) for r in STAFF_ROLES]))
         system = Exists(groups.filter(group__name=str(Role.INTEGRATION)))
-        return self.filter(Q(is_superuser=True) | Q(organization__isnull=True) & person, ~system, is_active=True)
+        return self.filter(Q(is_superuser=True) | Q(organization__isnull=True) & person, ~system,
+                           is_active=True)
 
 
 class UserManager(AuthUserManager.from_queryset(UserQuerySet)):

@@ -232,7 +232,8 @@ def for_ticket_event(event, ticket) -> list[Planned]:
     elif kind == EventKind.STATUS:
         # COM-4: only the customer-facing copy's text (a public note given with the change) is quoted.
         copy = customer_copy(event)
-        detail = {"from": data.get("from"), "to": data.get("to"), "reply": copy.body if copy is not None else ""}
+        detail = {"from": data.get("from"), "to": data.get("to"),
+                  "reply": copy.body if copy is not None else ""}
         if data.get("to") == Status.RESOLVED:
             planned += to_contact(ticket, MessageKind.RESOLVED, key, detail)
         elif data.get("sub_status") in MILESTONES:

@@ -57,7 +57,8 @@ def customer_copy(event: TicketEvent) -> CustomerCopy | None:
 
 
 def internal_text(event: TicketEvent) -> str:
-    """The internal words an event carries beside its body, for staff only: a status change's internal note."""
+    """The internal words an event carries beside its body, for staff only: a status change's
+    internal note."""
     return (event.data or {}).get(INTERNAL_NOTE, "")
 
 
