@@ -5,14 +5,31 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as AuthUserManager
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from serviceloop.core.models import TimeStampedModel
 
-from .roles import INTERNAL_ROLES, Role
+from .roles import INTERNAL_ROLES, STAFF_ROLES, Role
+
+
+class UserQuerySet(models.QuerySet):
+    def service_staff(self):
+        """The people work can be handed to (owner, co-handler, escalation target): the rows for which
+        `User.is_service_staff` is true — active, not a customer contact, not a system account."""
+        groups = User.groups.through.objects.filter(user_id=OuterRef("pk"))
+        person = Exists(groups.filter(group__name__in=[str(r) for r in STAFF_ROLES]))
+        system = Exists(groups.filter(group__name=str(Role.INTEGRATION)))
+        return self.filter(Q(is_superuser=True) | Q(organization__isnull=True) & person, ~system,
+                           is_active=True)
+
+
+class UserManager(AuthUserManager.from_queryset(UserQuerySet)):
+    """Django's user manager (create_user …) with the queries of UserQuerySet."""
 
 
 class User(AbstractUser):
@@ -33,6 +50,8 @@ class User(AbstractUser):
         related_name="users",
         help_text=_("Set for customer contacts only."),
     )
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -78,6 +97,12 @@ class User(AbstractUser):
         if self.organization_id is not None:
             return True
         return not (self.role_codes & {str(r) for r in INTERNAL_ROLES})
+
+    @property
+    def is_service_staff(self) -> bool:
+        """The one rule for who work can be handed to (User.objects.service_staff() is its query): an
+        active login that is not a customer contact and not a system account (inbound email's)."""
+        return self.is_active and not self.is_customer and str(Role.INTEGRATION) not in self.role_codes
 
     @property
     def is_internal(self) -> bool:

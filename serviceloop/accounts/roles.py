@@ -27,6 +27,8 @@ class Role(models.TextChoices):
 
 
 INTERNAL_ROLES = [r for r in Role if r != Role.CUSTOMER]
+# The roles of people who work on tickets: internal, but not a system account (User.is_service_staff).
+STAFF_ROLES = [r for r in INTERNAL_ROLES if r != Role.INTEGRATION]
 
 # What every internal person can do with tickets and reference data.
 _STAFF_BASE = [

@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 from ninja import Status as Created
 
 from serviceloop.core.bounds import Cursor, Date, Id, text
-from serviceloop.core.errors import InvalidInput
+from serviceloop.core.errors import known
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Organization
 
@@ -75,14 +75,9 @@ def list_products(request, organization_id: Id | None = None, serial: text(100) 
 
 @products_router.post("", response={201: CustomerProductOut, **ERRORS}, summary="Register a customer product")
 def create_product(request, payload: CustomerProductIn):
-    org = Organization.objects.visible_to(request.auth).filter(pk=payload.organization_id).first()
-    if org is None:
-        raise InvalidInput.field("organization_id", _("Unknown %(what)s: %(id)s")
-                                 % {"what": _("organisation"), "id": payload.organization_id})
-    model = ProductModel.objects.filter(pk=payload.product_model_id).first()
-    if model is None:
-        raise InvalidInput.field("product_model_id", _("Unknown %(what)s: %(id)s")
-                                 % {"what": _("product model"), "id": payload.product_model_id})
+    org = known(Organization.objects.visible_to(request.auth), payload.organization_id, "organization_id",
+                _("organisation"))
+    model = known(ProductModel, payload.product_model_id, "product_model_id", _("product model"))
     product = services.customer_product_create(
         actor=request.auth, organization=org, product_model=model,
         **payload.dict(exclude={"organization_id", "product_model_id"}))

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from serviceloop.core.models import TimeStampedModel
+from serviceloop.customers.models import OrganizationScopedQuerySet
 
 
 class ProductKind(models.TextChoices):
@@ -31,15 +32,6 @@ class ProductModel(TimeStampedModel):
         return f"{self.name} {self.code}"
 
 
-class CustomerProductQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_customer:
-            return self.filter(organization_id=user.organization_id)
-        return self
-
-
 class CustomerProduct(TimeStampedModel):
     """One unit a customer owns: serial number, firmware/software version, purchase date, order."""
 
@@ -54,7 +46,7 @@ class CustomerProduct(TimeStampedModel):
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
     order_number = models.CharField(_("order number"), max_length=64, blank=True, db_index=True)
 
-    objects = CustomerProductQuerySet.as_manager()
+    objects = OrganizationScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer product")

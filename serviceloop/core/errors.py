@@ -7,6 +7,8 @@ a state conflict, 413/415 are refused uploads, 422 is input that cannot be accep
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 
 class ServiceError(Exception):
     """Base of every error a service raises on purpose; `message` is already translated."""
@@ -38,6 +40,12 @@ class InvalidInput(ServiceError):
     def field(cls, field: str, message: str) -> InvalidInput:
         return cls(message, errors=[{"field": field, "message": str(message)}])
 
+    @classmethod
+    def unknown(cls, field: str, what: str, value) -> InvalidInput:
+        """The one message for an id the user sent that names nothing they may use: “Unknown
+        organisation: 7” on `field` (absent and not theirs look the same on purpose)."""
+        return cls.field(field, _("Unknown %(what)s: %(id)s") % {"what": what, "id": value})
+
 
 class NotFound(ServiceError):
     """Absent, or present but not visible to this user: the two look the same on purpose."""
@@ -68,3 +76,19 @@ class PayloadTooLarge(ServiceError):
 class UnsupportedMediaType(ServiceError):
     status_code = 415
     code = "unsupported_type"
+
+
+def known(model_or_qs, pk, field: str, what: str):
+    """The row `pk` of a model (or of a queryset already scoped to the user) for an id the user sent
+    in `field`; None when no id was sent; InvalidInput.unknown (422 naming the field) when none is found.
+
+    Reads with [:1], not .first(): first() adds ORDER BY pk, which a primary-key lookup does not need
+    but every create request would pay for in query composition.
+    """
+    if pk is None:
+        return None
+    qs = model_or_qs._default_manager.all() if isinstance(model_or_qs, type) else model_or_qs
+    row = next(iter(qs.filter(pk=pk)[:1]), None)
+    if row is None:
+        raise InvalidInput.unknown(field, what, pk)
+    return row

@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema
 from ninja import Status as Created
 
 from serviceloop.core.bounds import Bool, Cursor, Id, text
-from serviceloop.core.errors import InvalidInput, NotFound
+from serviceloop.core.errors import NotFound, known
 from serviceloop.core.masking import mask_phone
 from serviceloop.core.schemas import ERRORS, Strict
 
@@ -134,10 +134,8 @@ def list_contacts(request, organization_id: Id | None = None, q: text(100) = "",
 
 @contacts_router.post("", response={201: ContactOut, **ERRORS}, summary="Create a contact")
 def create_contact(request, payload: ContactIn):
-    org = Organization.objects.visible_to(request.auth).filter(pk=payload.organization_id).first()
-    if org is None:
-        raise InvalidInput.field("organization_id", _("Unknown %(what)s: %(id)s")
-                                 % {"what": _("organisation"), "id": payload.organization_id})
+    org = known(Organization.objects.visible_to(request.auth), payload.organization_id, "organization_id",
+                _("organisation"))
     contact = services.contact_create(actor=request.auth, organization=org,
                                       **payload.dict(exclude={"organization_id"}))
     return Created(201, _contact(contact, masked=False))

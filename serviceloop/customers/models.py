@@ -24,14 +24,44 @@ class Industry(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class OrganizationQuerySet(models.QuerySet):
+# What customer_scope answers for a user who may see every organisation (service staff).
+EVERY_ORGANIZATION = None
+
+
+def customer_scope(user) -> tuple[int, ...] | None:
+    """SEC-2, the one rule: the organisation ids `user` may see, or EVERY_ORGANIZATION.
+
+    Nobody logged in sees none; a customer contact sees their own organisation (none if they are tied
+    to no organisation); anyone else is service staff and sees every organisation (which of those
+    tickets they see is Ticket's own further rule, tickets/models.py).
+    """
+    if not user.is_authenticated:
+        return ()
+    if user.is_customer:
+        return () if user.organization_id is None else (user.organization_id,)
+    return EVERY_ORGANIZATION
+
+
+class OrganizationScopedQuerySet(models.QuerySet):
+    """Rows that belong to one organisation, read through `visible_to(user)` (customer_scope).
+
+    `organization_field` names the column holding the organisation's id; Organization itself uses its pk.
+    """
+
+    organization_field = "organization_id"
+
     def visible_to(self, user):
-        """Staff see every organisation; a customer contact sees only their own."""
-        if not user.is_authenticated:
+        """The rows of the organisations `user` may see (customer_scope)."""
+        scope = customer_scope(user)
+        if scope is EVERY_ORGANIZATION:
+            return self
+        if not scope:
             return self.none()
-        if user.is_customer:
-            return self.filter(pk=user.organization_id)
-        return self
+        return self.filter(**{self.organization_field: scope[0]})
+
+
+class OrganizationQuerySet(OrganizationScopedQuerySet):
+    organization_field = "pk"
 
 
 class Organization(TimeStampedModel):
@@ -58,15 +88,6 @@ class Organization(TimeStampedModel):
         return self.name
 
 
-class ContactQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_customer:
-            return self.filter(organization_id=user.organization_id)
-        return self
-
-
 class Contact(TimeStampedModel):
     """A person at a customer organisation; phone and email may be marked 客户提供 (customer-supplied)."""
 
@@ -88,7 +109,7 @@ class Contact(TimeStampedModel):
         related_name="contact",
     )
 
-    objects = ContactQuerySet.as_manager()
+    objects = OrganizationScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact")

@@ -7,7 +7,7 @@ from django.db.models import Q
 from serviceloop.core import rows
 from serviceloop.core.pagination import Page, keyset_page
 
-from .models import Contact, Organization
+from .models import EVERY_ORGANIZATION, Contact, Organization, customer_scope
 
 
 def organization_list(*, user, q: str = "", cursor: str | None, limit: int) -> Page:
@@ -18,10 +18,10 @@ def organization_list(*, user, q: str = "", cursor: str | None, limit: int) -> P
 
 
 def organization_get(*, user, pk: int) -> Organization | None:
-    """The organisation `pk` if `user` may see it, else None: the rule of `visible_to` (staff see every
-    organisation, a customer only their own), read with SQL composed once — every ticket created
-    through the API starts here."""
-    if not user.is_authenticated or (user.is_customer and pk != user.organization_id):
+    """The organisation `pk` if `user` may see it (customer_scope, the rule of `visible_to`), else None;
+    read with SQL composed once — every ticket created through the API starts here."""
+    scope = customer_scope(user)
+    if scope is not EVERY_ORGANIZATION and pk not in scope:
         return None
     return rows.get_by_pk(Organization, pk)
 

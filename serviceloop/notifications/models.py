@@ -64,13 +64,6 @@ class TemplateFormat(models.TextChoices):
     INAPP = "inapp", _("In-app")
 
 
-FORMAT_OF_CHANNEL = {
-    Channel.EMAIL: TemplateFormat.EMAIL, Channel.SMS: TemplateFormat.SMS, Channel.INAPP: TemplateFormat.INAPP,
-    Channel.WECOM: TemplateFormat.ROBOT, Channel.DINGTALK: TemplateFormat.ROBOT,
-    Channel.FEISHU: TemplateFormat.ROBOT,
-}
-
-
 class WebhookEvent(models.TextChoices):
     """USR-2: what another system may subscribe to."""
 

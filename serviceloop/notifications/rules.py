@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from serviceloop.sla.alerts import SlaAlert
 from serviceloop.tickets.choices import EventKind, Priority, Status, SubStatus, Urgency
+from serviceloop.tickets.events import customer_copy, shareable_data
 
 from .models import Channel, MessageKind, Robot, TemplateFormat, Webhook, WebhookEvent
 from .preferences import Choices
@@ -231,8 +232,10 @@ def for_ticket_event(event, ticket) -> list[Planned]:
         planned += to_staff(ticket, handlers, MessageKind.CUSTOMER_REPLIED, key, detail)
         planned += to_robots(ticket, MessageKind.CUSTOMER_REPLIED, key, detail)
     elif kind == EventKind.STATUS:
-        # COM-4: only a note the customer may see (event.body of a public status event) is quoted.
-        detail = {"from": data.get("from"), "to": data.get("to"), "reply": event.body if event.is_public else ""}
+        # COM-4: only the customer-facing copy's text (a public note given with the change) is quoted.
+        copy = customer_copy(event)
+        detail = {"from": data.get("from"), "to": data.get("to"),
+                  "reply": copy.body if copy is not None else ""}
         # 已解决 itself is told by the `resolution` event that follows (it carries the result).
         if data.get("to") != Status.RESOLVED and data.get("sub_status") in MILESTONES:
             planned += to_contact(ticket, MessageKind.MILESTONE, key, {**detail, "milestone": data["sub_status"]})
@@ -267,9 +270,8 @@ def _resolution_detail(ticket, event) -> dict:
 
 def _webhook_detail(event) -> dict:
     """What another system learns of a timeline event: its kind and structured data, never internal text."""
-    data = {k: v for k, v in (event.data or {}).items() if k != "internal_note"}
     detail = {"event_id": event.pk, "event_kind": event.kind, "occurred_at": event.created_at.isoformat(),
-              "data": data}
+              "data": shareable_data(event)}
     if event.kind in (EventKind.REPLY, EventKind.CUSTOMER_REPLY, EventKind.RESOLUTION):
         detail["reply"] = event.body
     return detail

@@ -17,7 +17,7 @@ from pydantic import AwareDatetime
 
 from serviceloop.accounts.models import User
 from serviceloop.core.bounds import Bool, Cursor, Date, Datetime, Id, IsoDate, LocalTime, text
-from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
+from serviceloop.core.errors import Forbidden, InvalidInput, NotFound, known
 from serviceloop.core.pagination import keyset_page
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.tickets import selectors as ticket_selectors
@@ -127,12 +127,7 @@ def create_version(request, policy_id: Id, payload: VersionIn):
     policy = SLAPolicy.objects.filter(pk=policy_id).first()
     if policy is None:
         raise NotFound(_("SLA policy not found."))
-    calendar = None
-    if payload.calendar_id is not None:
-        calendar = BusinessCalendar.objects.filter(pk=payload.calendar_id).first()
-        if calendar is None:
-            raise InvalidInput.field("calendar_id", _("Unknown %(what)s: %(id)s")
-                                     % {"what": _("calendar"), "id": payload.calendar_id})
+    calendar = known(BusinessCalendar, payload.calendar_id, "calendar_id", _("calendar"))
     policy_version_create(
         policy=policy, actor=request.auth, reason=payload.reason, calendar=calendar,
         pause_statuses=payload.pause_statuses, at_risk_ratio=payload.at_risk_ratio,
@@ -264,12 +259,7 @@ def escalate_ticket(request, number: str, payload: EscalateIn):
     """Escalate the ticket by hand (上报, ASN-5) to a person or a department, with a reason."""
     user = request.auth
     ticket = ticket_selectors.ticket_get(user=user, number=number)
-    to = None
-    if payload.to_user_id is not None:
-        to = User.objects.filter(pk=payload.to_user_id, is_active=True, organization__isnull=True).first()
-        if to is None:
-            raise InvalidInput.field("to_user_id", _("Unknown %(what)s: %(id)s")
-                                     % {"what": _("user"), "id": payload.to_user_id})
+    to = known(User.objects.service_staff(), payload.to_user_id, "to_user_id", _("user"))
     escalation = ticket_escalate(ticket=ticket, actor=user, reason=payload.reason, to=to,
                                           department=payload.department,
                                           expected_feedback_at=payload.expected_feedback_at)
@@ -288,10 +278,7 @@ class PolicyChoiceIn(Strict):
 def change_sla_policy(request, number: str, payload: PolicyChoiceIn):
     user = request.auth
     ticket = ticket_selectors.ticket_get(user=user, number=number)
-    policy = SLAPolicy.objects.filter(pk=payload.policy_id).first()
-    if policy is None:
-        raise InvalidInput.field("policy_id", _("Unknown %(what)s: %(id)s")
-                                 % {"what": _("SLA policy"), "id": payload.policy_id})
+    policy = known(SLAPolicy, payload.policy_id, "policy_id", _("SLA policy"))
     ticket_sla_set_policy(ticket=ticket, actor=user, policy=policy, reason=payload.reason)
     return ticket_out(ticket_selectors.ticket_get(user=user, number=number), user)
 

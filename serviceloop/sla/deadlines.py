@@ -36,7 +36,6 @@ Pause = tuple[datetime, datetime | None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _US_PER_MINUTE = 60_000_000
-_US_PER_DAY = 86_400_000_000
 _OPEN = 1 << 62  # the end of a pause still in progress: later than any real instant
 # A calendar with no working day for ten years in a row is misconfigured (every day overridden to
 # False); stop instead of walking towards the year 9999.

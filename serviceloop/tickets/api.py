@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -17,16 +16,17 @@ from pydantic import AwareDatetime
 from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
 from serviceloop.core.bounds import Bool, Cursor, Date, Datetime, FormBool, Id, text
-from serviceloop.core.errors import InvalidInput
+from serviceloop.core.errors import InvalidInput, known
 from serviceloop.core.schemas import ERRORS, Strict
 from serviceloop.customers.models import Contact
 from serviceloop.customers.selectors import organization_get
 
-from . import processing, selectors, services
+from . import events, processing, selectors, services
 from .choices import (
     Channel,
     CommunicationChannel,
     ImpactScope,
+    NoteType,
     Priority,
     Status,
     SubStatus,
@@ -43,11 +43,8 @@ categories_router = Router(tags=["categories"])
 # --- output schemas -------------------------------------------------------------------------------
 
 class Ref(Schema):
-    id: int
-    name: str
+    """A row another names: its id and its name (an organisation, group, category, contact or person)."""
 
-
-class UserRef(Schema):
     id: int
     name: str
 
@@ -70,7 +67,7 @@ class TicketListItem(Schema):
     channel: str
     expedite: bool
     organization: Ref
-    owner: UserRef | None
+    owner: Ref | None
     group: Ref | None
     category: Ref | None
     created_at: datetime
@@ -109,7 +106,7 @@ class TicketOut(TicketListItem):
     pending_until: date | None
     contact: Ref | None
     product: ProductOut | None
-    co_handlers: list[UserRef]
+    co_handlers: list[Ref]
     category_path: str | None
     accepted_at: datetime | None
     first_response_at: datetime | None
@@ -175,7 +172,7 @@ def _resolution(t: Ticket, user: User) -> dict:
 class EventOut(Schema):
     id: int
     kind: str
-    actor: UserRef | None
+    actor: Ref | None
     created_at: datetime
     is_public: bool
     body: str
@@ -188,13 +185,12 @@ class EventPage(Schema):
 
 
 def _event(e: TicketEvent, user: User) -> dict:
-    data = e.data
-    if user.is_customer:
-        data = {k: v for k, v in data.items()
-                if k in ("from", "to", "name", "attachment", "channel", "status", "warranty_months", "method",
-                         "outcome")}
+    body, data = e.body, e.data
+    if user.is_customer:  # the customer-facing copy (tickets/events.py); a customer reads public events only
+        copy = events.customer_copy(e)
+        body, data = (copy.body, copy.data) if copy is not None else ("", {})
     return {"id": e.pk, "kind": e.kind, "actor": _user_ref(e.actor), "created_at": e.created_at,
-            "is_public": e.is_public, "body": e.body, "data": data}
+            "is_public": e.is_public, "body": body, "data": data}
 
 
 class AttachmentOut(Schema):
@@ -295,7 +291,7 @@ class BodyIn(Strict):
 
 
 class NoteIn(BodyIn):
-    note_type: Literal["progress", "diagnosis", "solution", "execution"] = "progress"
+    note_type: NoteType = NoteType.PROGRESS
 
 
 class CommunicationIn(Strict):
@@ -323,24 +319,8 @@ class TicketListQuery(Schema):
 
 # --- resolving references -------------------------------------------------------------------------
 
-def _resolve(model, qs, pk: int | None, field: str, label: str):
-    """An id the user sent, turned into a row they may see; unknown → 422 naming the field."""
-    if pk is None:
-        return None
-    # [:1], not .first(): first() adds ORDER BY pk, which a primary-key lookup does not need but
-    # every create request would pay for in query composition.
-    return _known(next(iter(qs.filter(pk=pk)[:1]), None), pk, field, label)
-
-
-def _known(obj, pk: int, field: str, label: str):
-    """What was found for an id the user sent; nothing (absent or not theirs) → 422 naming the field."""
-    if obj is None:
-        raise InvalidInput.field(field, _("Unknown %(what)s: %(id)s") % {"what": label, "id": pk})
-    return obj
-
-
 def _staff(pk: int | None, field: str) -> User | None:
-    return _resolve(User, User.objects.filter(is_active=True, organization__isnull=True), pk, field, _("user"))
+    return known(User.objects.service_staff(), pk, field, _("user"))
 
 
 # --- tickets --------------------------------------------------------------------------------------
@@ -356,7 +336,9 @@ def create_ticket(request, payload: TicketCreateIn):
         org_id = payload.organization_id
     if org_id is None:
         raise InvalidInput.field("organization_id", _("Your login is not linked to an organisation."))
-    organization = _known(organization_get(user=user, pk=org_id), org_id, "organization_id", _("organisation"))
+    organization = organization_get(user=user, pk=org_id)
+    if organization is None:
+        raise InvalidInput.unknown("organization_id", _("organisation"), org_id)
     ticket = services.ticket_create(
         actor=user,
         organization=organization,
@@ -364,13 +346,13 @@ def create_ticket(request, payload: TicketCreateIn):
         description=payload.description,
         channel=payload.channel,
         ticket_type=payload.ticket_type,
-        category=_resolve(Category, Category.objects.select_related("parent__parent"), payload.category_id,
+        category=known(Category.objects.select_related("parent__parent"), payload.category_id,
                           "category_id", _("category")),
         urgency=payload.urgency,
         impact_scope=payload.impact_scope,
         expedite=payload.expedite,
-        contact=_resolve(Contact, Contact.objects.visible_to(user), payload.contact_id, "contact_id", _("contact")),
-        product=_resolve(CustomerProduct, CustomerProduct.objects.visible_to(user).select_related("product_model"),
+        contact=known(Contact.objects.visible_to(user), payload.contact_id, "contact_id", _("contact")),
+        product=known(CustomerProduct.objects.visible_to(user).select_related("product_model"),
                          payload.product_id,
                          "product_id", _("product")),
         occurred_at=payload.occurred_at,
@@ -401,13 +383,13 @@ def update_ticket(request, number: str, payload: TicketUpdateIn):
     changes = {k: v for k, v in data.items() if not k.endswith("_id")}
     org_scope = {"organization_id": ticket.organization_id}
     if "contact_id" in data:
-        changes["contact"] = _resolve(Contact, Contact.objects.filter(**org_scope), data["contact_id"],
+        changes["contact"] = known(Contact.objects.filter(**org_scope), data["contact_id"],
                                       "contact_id", _("contact"))
     if "product_id" in data:
-        changes["product"] = _resolve(CustomerProduct, CustomerProduct.objects.filter(**org_scope),
+        changes["product"] = known(CustomerProduct.objects.filter(**org_scope),
                                       data["product_id"], "product_id", _("product"))
     if "category_id" in data:
-        changes["category"] = _resolve(Category, Category.objects.all(), data["category_id"], "category_id",
+        changes["category"] = known(Category.objects.all(), data["category_id"], "category_id",
                                        _("category"))
     for key in ("title", "description"):
         if key in changes and changes[key] is None:
@@ -436,7 +418,7 @@ def transition_ticket(request, number: str, payload: TransitionIn):
 def root_cause_or_none(pk: int | None) -> RootCause | None:
     """The root cause a request names; an unknown id is a 422 on root_cause_id, none at all is the
     service's own refusal ("choose the root cause")."""
-    return _resolve(RootCause, RootCause.objects.all(), pk, "root_cause_id", _("root cause"))
+    return known(RootCause, pk, "root_cause_id", _("root cause"))
 
 
 @tickets_router.post("/{number}/accept", response={200: TicketOut, **ERRORS}, summary="Acknowledge (确认接收)")
@@ -454,7 +436,7 @@ def assign_ticket(request, number: str, payload: AssignIn):
     data = payload.dict(exclude_unset=True)
     # Every id is checked before anything is written, and both changes commit together or not at all.
     owner = _staff(payload.owner_id, "owner_id") if "owner_id" in data else ticket.owner
-    group = _resolve(Team, Team.objects.all(), payload.group_id, "group_id", _("group"))
+    group = known(Team.objects.all(), payload.group_id, "group_id", _("group"))
     users = None
     if payload.co_handler_ids is not None:
         users = [_staff(pk, "co_handler_ids") for pk in payload.co_handler_ids]

@@ -6,15 +6,17 @@ Thin handlers like api.py's: parse with the bounded types, call one service of p
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Created
 
 from serviceloop.accounts.models import User
 from serviceloop.core.bounds import Bool, Datetime, Id, text
+from serviceloop.core.errors import known
 from serviceloop.core.schemas import ERRORS, Strict
 
 from . import processing, selectors
-from .api import EventOut, TicketOut, _event, _resolve, root_cause_or_none, ticket_out
+from .api import EventOut, TicketOut, _event, root_cause_or_none, ticket_out
 from .choices import SubStatus, TicketType
 
 router = Router(tags=["tickets"])
@@ -82,8 +84,7 @@ def record_execution(request, number: str, payload: ExecutionIn):
     ticket = selectors.ticket_get(user=user, number=number)
     operator = None
     if payload.operator_id is not None:
-        operator = _resolve(User, User.objects.filter(is_active=True, organization__isnull=True),
-                            payload.operator_id, "operator_id", "operator")
+        operator = known(User.objects.service_staff(), payload.operator_id, "operator_id", _("operator"))
     event = processing.ticket_record_execution(ticket=ticket, actor=user, text=payload.text,
                                                performed_at=payload.performed_at, operator=operator,
                                                customer_feedback=payload.customer_feedback)

@@ -51,9 +51,6 @@ class Priority(models.TextChoices):
     LOW = "low", _("Low")
 
 
-PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
-
-
 class Status(models.TextChoices):
     """PRG-1: the default status flow."""
 
@@ -97,7 +94,9 @@ CUSTOMER_TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.RESOLVED: (Status.CLOSED, Status.REOPENED),
 }
 
-OPEN_STATUSES = tuple(s for s in Status if s not in (Status.RESOLVED, Status.CLOSED))
+# The work is done (the resolution clock has stopped); every other status is open.
+FINISHED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+OPEN_STATUSES = tuple(s for s in Status if s not in FINISHED_STATUSES)
 # Sub-states only make sense while work is going on.
 SUB_STATUS_ALLOWED_IN = (Status.IN_PROGRESS, Status.REOPENED, Status.ESCALATED)
 
@@ -160,6 +159,15 @@ class ConfirmationMethod(models.TextChoices):
 class ConfirmationOutcome(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed as fixed")
     NOT_FIXED = "not_fixed", _("Not fixed")
+
+
+class NoteType(models.TextChoices):
+    """PRG-2: what an internal note records."""
+
+    PROGRESS = "progress", _("Progress")
+    DIAGNOSIS = "diagnosis", _("Diagnosis")
+    SOLUTION = "solution", _("Solution")
+    EXECUTION = "execution", _("Execution record")
 
 
 class CommunicationChannel(models.TextChoices):

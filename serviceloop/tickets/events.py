@@ -13,6 +13,7 @@ announced: a bulk loader writes the state those reactions would have produced it
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
@@ -28,6 +29,46 @@ BULK_FIELDS = ("id", "ticket_id", "kind", "actor_id", "created_at", "is_public",
 
 # Called as recorded(event=…, ticket=…) after each event row is written; receivers connect in ready().
 recorded = Hook("tickets.events.recorded")
+
+# --- what each reader may see of an event (COM-4) ---------------------------------------------------
+# The key of a status event's data holding a note given with the change that the customer must not
+# see; the event's `body` holds a public note. Staff read it with internal_text().
+INTERNAL_NOTE = "internal_note"
+# The keys of an event's data a customer may read (the API's timeline for a customer contact).
+CUSTOMER_DATA_KEYS = ("from", "to", "name", "attachment", "channel", "status", "warranty_months", "method",
+                      "outcome")
+
+
+@dataclass(frozen=True)
+class CustomerCopy:
+    """What a customer may know of one public event: its kind, time, public text and shareable facts."""
+
+    kind: str
+    at: datetime
+    body: str
+    data: dict
+
+
+def customer_copy(event: TicketEvent) -> CustomerCopy | None:
+    """The customer-facing copy of `event` (the portal, the API, /track/, messages to the contact);
+    None for an internal event. A public event's `body` is public by construction (status_changed
+    keeps an internal note in data), so the copy's text is the body and its data the allowed keys."""
+    if not event.is_public:
+        return None
+    data = event.data or {}
+    return CustomerCopy(kind=event.kind, at=event.created_at, body=event.body,
+                        data={k: v for k, v in data.items() if k in CUSTOMER_DATA_KEYS})
+
+
+def internal_text(event: TicketEvent) -> str:
+    """The internal words an event carries beside its body, for staff only: a status change's
+    internal note."""
+    return (event.data or {}).get(INTERNAL_NOTE, "")
+
+
+def shareable_data(event: TicketEvent) -> dict:
+    """An event's structured data without its internal text: what another system (a webhook) may learn."""
+    return {k: v for k, v in (event.data or {}).items() if k != INTERNAL_NOTE}
 
 
 def _write(ticket: Ticket, kind: str, actor, *, public: bool, body: str = "", data: dict | None = None,
@@ -70,7 +111,7 @@ def status_changed(ticket: Ticket, actor, *, old: str, new: str, sub_status: str
     # The status itself is public (customers follow progress); a note given with it may be internal.
     return _write(ticket, EventKind.STATUS, actor, public=True, body=note if public_note else "",
                   data={"from": old, "to": new, "sub_status": sub_status,
-                        **({"internal_note": note} if note and not public_note else {}),
+                        **({INTERNAL_NOTE: note} if note and not public_note else {}),
                         **({"acknowledged": True} if acknowledged else {})},
                   at=at, record=record)
 
@@ -201,7 +242,7 @@ def resolution(ticket: Ticket, actor, *, root_cause, result: str, internal_note:
     return _write(ticket, EventKind.RESOLUTION, actor, public=True, body=result,
                   data={"root_cause": root_cause.pk, "root_cause_path": root_cause.path("zh-hans"),
                         "ticket_type": ticket.ticket_type, "warranty_months": warranty_months,
-                        **({"internal_note": internal_note} if internal_note else {})},
+                        **({INTERNAL_NOTE: internal_note} if internal_note else {})},
                   at=at, record=record)
 
 

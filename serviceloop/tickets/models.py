@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.customers.models import EVERY_ORGANIZATION, OrganizationScopedQuerySet, customer_scope
+
 from .choices import (
     AttachmentSource,
     Channel,
@@ -88,15 +90,12 @@ class RootCause(models.Model):
         return " › ".join(reversed(names))
 
 
-class TicketQuerySet(models.QuerySet):
+class TicketQuerySet(OrganizationScopedQuerySet):
     def visible_to(self, user) -> TicketQuerySet:
-        """SEC-2: staff with view_all_tickets see every ticket; a customer only their organisation's."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_customer:
-            if user.organization_id is None:
-                return self.none()
-            return self.filter(organization_id=user.organization_id)
+        """SEC-2: a customer sees their organisation's tickets (customer_scope); staff with
+        view_all_tickets see every ticket, other staff the ones they own or help with."""
+        if customer_scope(user) is not EVERY_ORGANIZATION:
+            return super().visible_to(user)
         if user.has_perm("tickets.view_all_tickets"):
             return self
         return self.filter(models.Q(owner=user) | models.Q(co_handlers=user)).distinct()

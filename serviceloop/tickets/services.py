@@ -35,6 +35,7 @@ from serviceloop.core.errors import (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    ServiceError,
     UnsupportedMediaType,
 )
 from serviceloop.core.hooks import Hook
@@ -49,6 +50,7 @@ from .choices import (
     CommunicationChannel,
     ConfirmationMethod,
     ImpactScope,
+    NoteType,
     Priority,
     Status,
     SubStatus,
@@ -299,7 +301,7 @@ def ticket_assign(*, ticket: Ticket, actor: User, owner: User | None, group: Tea
                   note: str = "", clear_group: bool = False) -> Ticket:
     """Set the primary owner (主责任人, ASN-2) and optionally the group; a new owner must acknowledge again."""
     _require(actor, "tickets.assign_ticket")
-    if owner is not None and (owner.is_customer or not owner.is_active):
+    if owner is not None and not owner.is_service_staff:
         raise InvalidInput.field("owner", _("Tickets can only be assigned to active service staff."))
     ticket = _locked(ticket)
     if ticket.status == Status.CLOSED:
@@ -326,7 +328,7 @@ def ticket_set_co_handlers(*, ticket: Ticket, actor: User, users: list[User]) ->
     """Replace the co-handlers (协办人, ASN-2)."""
     _require(actor, "tickets.assign_ticket")
     for user in users:
-        if user.is_customer or not user.is_active:
+        if not user.is_service_staff:
             raise InvalidInput.field("co_handlers", _("Co-handlers must be active service staff."))
     ticket = _locked(ticket)
     old = sorted(ticket.co_handlers.values_list("pk", flat=True))
@@ -418,9 +420,6 @@ def ticket_update(*, ticket: Ticket, actor: User, changes: dict) -> Ticket:
     return ticket
 
 
-NOTE_TYPES = ("progress", "diagnosis", "solution", "execution")
-
-
 # --- conversation -------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -463,13 +462,14 @@ def ticket_add_customer_reply(*, ticket: Ticket, contact: Contact | None, body: 
 
 
 @transaction.atomic
-def ticket_add_internal_note(*, ticket: Ticket, actor: User, body: str, note_type: str = "progress") -> TicketEvent:
+def ticket_add_internal_note(*, ticket: Ticket, actor: User, body: str,
+                             note_type: str = NoteType.PROGRESS) -> TicketEvent:
     """An internal note (progress, diagnosis, solution …; PRG-2). Never shown to the customer (COM-4)."""
     _require_staff(actor)
     _require(actor, "tickets.add_internal_note")
-    if note_type not in NOTE_TYPES:
+    if note_type not in NoteType.values:
         raise InvalidInput.field("note_type", _("Unknown note type. Allowed: %(allowed)s")
-                                 % {"allowed": ", ".join(NOTE_TYPES)})
+                                 % {"allowed": ", ".join(NoteType.values)})
     body = _check_text("body", body, required=True)
     ticket = _locked(ticket)
     _touch(ticket, timezone.now(), [])
@@ -563,6 +563,32 @@ def attachment_add(*, ticket: Ticket, actor: User, upload, internal: bool = Fals
         default_storage.delete(stored)
         raise
     return attachment
+
+
+def attachments_add(*, ticket: Ticket, actor: User, uploads, internal: bool = False,
+                    source: str = AttachmentSource.UPLOAD) -> list[Attachment]:
+    """Several files on a ticket in one transaction (INT-5): all of them are added, or none.
+
+    Each goes through `attachment_add` (size, content type, its timeline event). A refused file refuses
+    the others: the rows roll back and every file already written to storage is removed again, so no
+    file outlives its row; the error names the refused upload in `refused_name` (the ticket page says
+    which file it was). When the caller has opened a transaction around it (the portal: the ticket and
+    its files), the files are removed with the rows if this call fails; call it last in that transaction.
+    """
+    added: list[Attachment] = []
+    upload = None
+    try:
+        with transaction.atomic():
+            for upload in uploads:
+                added.append(attachment_add(ticket=ticket, actor=actor, upload=upload, internal=internal,
+                                            source=source))
+    except BaseException as exc:
+        for attachment in added:  # their rows rolled back: their files go too
+            default_storage.delete(attachment.file.name)
+        if isinstance(exc, ServiceError) and upload is not None:
+            exc.refused_name = upload.name
+        raise
+    return added
 
 
 # --- saved list filters ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from .choices import PUBLIC_EVENT_KINDS, ConfirmationMethod, ConfirmationOutcome, EventKind, Status, SubStatus
+from .events import customer_copy
 from .models import Ticket, TicketEvent
 
 # What a visitor sees of the timeline: the service team's public replies and the status changes.
@@ -93,15 +94,16 @@ def _event(event: TicketEvent) -> TrackedEvent:
                  else _("Confirmed as fixed"))
         # The reason for "not fixed" is the customer's own words: they stay behind a login, like their replies.
         return TrackedEvent(kind=event.kind, label=label, at=event.created_at)
+    # The customer-facing copy (tickets/events.py): the public text, never an internal note. The
+    # sub-status is read from the event itself: the copy's data is the API's, and the label is ours.
+    copy = customer_copy(event)
     if event.kind == EventKind.STATUS:
-        label = _("Status changed to %(status)s") % {"status": _label(Status, event.data.get("to", ""))}
+        label = _("Status changed to %(status)s") % {"status": _label(Status, copy.data.get("to", ""))}
         sub_status = event.data.get("sub_status") or ""
         if sub_status:
             label = f"{label} · {_label(SubStatus, sub_status)}"
-        # `body` of a status event is the public note; an internal one lives in data and is never read here.
-        return TrackedEvent(kind=event.kind, label=label, at=event.created_at, text=event.body)
-    return TrackedEvent(kind=event.kind, label=_("Reply from our service team"), at=event.created_at,
-                        text=event.body)
+        return TrackedEvent(kind=copy.kind, label=label, at=copy.at, text=copy.body)
+    return TrackedEvent(kind=copy.kind, label=_("Reply from our service team"), at=copy.at, text=copy.body)
 
 
 def ticket_track(*, number: str, phone: str) -> TrackedTicket | None:
@@ -121,7 +123,7 @@ def ticket_track(*, number: str, phone: str) -> TrackedTicket | None:
     if not (wanted and on_file and hmac.compare_digest(wanted, on_file)):
         return None
     events = (TicketEvent.objects.filter(ticket=ticket, is_public=True, kind__in=TRACKED_EVENT_KINDS)
-              .only("kind", "created_at", "body", "data").order_by("created_at", "id"))
+              .only("kind", "is_public", "created_at", "body", "data").order_by("created_at", "id"))
     clock = getattr(ticket, "sla", None)  # joined above; TicketSLA.summary is the SLA app's own read
     sla = clock.summary() if clock is not None else None
     respond_by = resolve_by = None

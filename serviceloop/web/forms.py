@@ -3,9 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.accounts.models import User
 from serviceloop.core import bounds
 from serviceloop.core.errors import ServiceError
-from serviceloop.tickets.choices import CommunicationChannel, Status, SubStatus
+from serviceloop.tickets.choices import CommunicationChannel, NoteType, Status, SubStatus
 from serviceloop.tickets.models import AFFECTED_USERS_MAX
 
 
@@ -23,9 +24,7 @@ class ReplyForm(forms.Form):
 
 class NoteForm(forms.Form):
     prefix = "note"  # several forms share the ticket page: field ids must not clash
-    NOTE_TYPES = [("progress", _("Progress")), ("diagnosis", _("Diagnosis")), ("solution", _("Solution")),
-                  ("execution", _("Execution record"))]
-    note_type = forms.ChoiceField(label=_("Kind of note"), choices=NOTE_TYPES)
+    note_type = forms.ChoiceField(label=_("Kind of note"), choices=NoteType.choices)
     body = forms.CharField(label=_("Internal note"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -146,12 +145,8 @@ class NotFixedForm(forms.Form):
 
 
 def service_staff():
-    """The people work can be handed to: active logins outside any customer organisation (system
-    accounts, such as inbound email's, are not people)."""
-    from serviceloop.accounts.models import User
-
-    return User.objects.filter(is_active=True, organization__isnull=True).exclude(
-        groups__name__in=("customer", "integration")).order_by("display_name", "username")
+    """The people work can be handed to (User.objects.service_staff()), by name."""
+    return User.objects.service_staff().order_by("display_name", "username")
 
 
 class AssignForm(forms.Form):
@@ -326,7 +321,6 @@ class TicketFilterForm(forms.Form):
     NARROWING = ("status", "priority", "type", "category", "organization", "owner", "created_from", "created_to")
 
     def __init__(self, *args, customer: bool = False, **kwargs):
-        from serviceloop.accounts.models import User
         from serviceloop.customers.models import Organization
         from serviceloop.tickets.choices import Priority, TicketType
         from serviceloop.tickets.models import Category
@@ -342,8 +336,7 @@ class TicketFilterForm(forms.Form):
                 del self.fields[name]
         else:
             self.fields["organization"].queryset = Organization.objects.order_by("name")
-            self.fields["owner"].queryset = User.objects.filter(
-                is_active=True, organization__isnull=True).order_by("username")
+            self.fields["owner"].queryset = User.objects.service_staff().order_by("username")
 
     def clean(self):
         data = super().clean()

@@ -19,7 +19,7 @@ from serviceloop.accounts.models import User
 from serviceloop.core import rows
 from serviceloop.core.errors import Forbidden, InvalidInput
 from serviceloop.tickets import events
-from serviceloop.tickets.choices import OPEN_STATUSES, Status
+from serviceloop.tickets.choices import FINISHED_STATUSES, OPEN_STATUSES, Status
 from serviceloop.tickets.models import Ticket
 
 from .. import deadlines
@@ -93,7 +93,7 @@ def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = Non
                                                  [p for p in pauses if p[1] is None or p[1] > ack_from])
     done_ack = ticket.accepted_at is not None
     done_response = ticket.first_response_at is not None
-    done_resolution = ticket.status in (Status.RESOLVED, Status.CLOSED)
+    done_resolution = ticket.status in FINISHED_STATUSES
     handled: set[str] = set()
     if not fresh:
         handled = set(Breach.objects.filter(ticket_id=ticket.pk, recorded_at__gte=start)
@@ -153,7 +153,7 @@ def _refresh_next_deadline(sla: TicketSLA, ticket) -> None:
     A deadline the sweeper already claimed (a breach not yet put right) is no longer known here, so
     it drops out until the next full recomputation; its breach is recorded and shown all the same.
     """
-    if sla.paused_since is not None or ticket.status in (Status.RESOLVED, Status.CLOSED):
+    if sla.paused_since is not None or ticket.status in FINISHED_STATUSES:
         sla.next_deadline = None
         return
     candidates = (sla.acknowledge_due, sla.first_response_due, sla.resolution_due or sla.resolution_deadline)
@@ -223,7 +223,7 @@ def _sla_for_update(ticket) -> TicketSLA | None:
 
 def ticket_sla_recompute(*, ticket) -> TicketSLA | None:
     """Recompute after a priority, tier or contract change; the policy version stays the ticket's own."""
-    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+    if ticket.status in FINISHED_STATUSES:
         return None  # nothing is pending on a finished ticket; recomputing would re-arm its targets
     sla = _sla_for_update(ticket)
     if sla is None:
@@ -255,7 +255,7 @@ def ticket_sla_set_policy(*, ticket, actor: User, policy: SLAPolicy, reason: str
     else:
         old = sla.version
         sla.version = version
-        if sla.paused_since is None and ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        if sla.paused_since is None and ticket.status not in FINISHED_STATUSES:
             _compute(sla, ticket, now=timezone.now())
         sla.save(update_fields=_SLA_FIELDS)
         # A `fields` event without "priority": the clock's receiver leaves it alone (no loop back).
@@ -297,11 +297,11 @@ def ticket_sla_status_changed(*, ticket, old_status: str, actor) -> TicketSLA | 
         PauseInterval.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)
         sla.paused_since = None
         _compute(sla, ticket, now=now)
-    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+    if ticket.status in FINISHED_STATUSES:
         if ticket.status == Status.RESOLVED:
             meet(sla, ticket, Metric.RESOLUTION, sla.resolution_deadline, now)
         _clear_dues(sla)
-    elif ticket.status == Status.REOPENED and old_status in (Status.RESOLVED, Status.CLOSED):
+    elif ticket.status == Status.REOPENED and old_status in FINISHED_STATUSES:
         # Second processing: a fresh resolution clock from now, under the same version.
         sla.started_at = now
         sla.save(update_fields=["started_at"])
@@ -329,7 +329,7 @@ def ticket_sla_acknowledged(*, ticket) -> None:
 def ticket_sla_reassigned(*, ticket) -> None:
     """A new owner must acknowledge within the acknowledgement target, counted from now."""
     sla = _sla_for_update(ticket)
-    if sla is None or sla.paused_since is not None or ticket.status in (Status.RESOLVED, Status.CLOSED):
+    if sla is None or sla.paused_since is not None or ticket.status in FINISHED_STATUSES:
         return
     org = ticket.organization
     target = targets_for(sla.version, priority=ticket.priority, tier=org.tier,
@@ -359,7 +359,7 @@ def ticket_sla_customer_updated(*, ticket, first_response: bool) -> None:
         _set_at_risk(sla)
         _refresh_next_deadline(sla, ticket)
         fields += ["first_response_due", "breached", "at_risk_at", "next_deadline"]
-    if sla.paused_since is None and ticket.status not in (Status.RESOLVED, Status.CLOSED):
+    if sla.paused_since is None and ticket.status not in FINISHED_STATUSES:
         org = ticket.organization
         update = targets_for(sla.version, priority=ticket.priority, tier=org.tier,
                              contract_level=org.contract_level).get(Metric.UPDATE)

@@ -42,7 +42,7 @@ def ticket_escalate(*, ticket, actor: User, reason: str, to: User | None = None,
         raise InvalidInput.field("reason", _("This field is required."))
     if to is None and not department.strip():
         raise InvalidInput.field("to", _("Name a person or a department to escalate to."))
-    if to is not None and (to.is_customer or not to.is_active):
+    if to is not None and not to.is_service_staff:
         raise InvalidInput.field("to", _("Escalate only to active service staff."))
     if expected_feedback_at is not None and expected_feedback_at <= timezone.now():
         raise InvalidInput.field("expected_feedback_at",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -50,7 +49,6 @@ def submit_problem(request):
         description = data["description"]
         if data["product_details"]:
             description = f"{description}\n\n{_('Product')}: {data['product_details']}"
-        stored = []
         try:
             with transaction.atomic():
                 ticket = services.ticket_create(
@@ -58,13 +56,11 @@ def submit_problem(request):
                     channel="portal", product=data["product"], occurred_at=data["occurred_at"],
                     expedite=data["expedite"],
                     details={"error_code": data["error_code"], "tried_steps": data["tried_steps"]})
-                for upload in data["attachments"]:
-                    stored.append(services.attachment_add(ticket=ticket, actor=user, upload=upload).file.name)
                 # A suggested article "solved it" earlier, yet the problem is submitted: nothing was avoided.
                 deflection_withdraw(user=user, deflection_id=request.session.get("kb_deflection"), ticket=ticket)
+                # Last in the transaction: a refused file rolls the ticket back and removes the files stored.
+                services.attachments_add(ticket=ticket, actor=user, uploads=data["attachments"])
         except ServiceError as exc:
-            for name in stored:  # the rows rolled back; their files must go too
-                default_storage.delete(name)
             show_service_error(form, exc, upload_field="attachments")
         else:
             request.session.pop("kb_deflection", None)

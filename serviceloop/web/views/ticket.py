@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -37,11 +36,13 @@ from serviceloop.tickets.choices import (
     ConfirmationMethod,
     ConfirmationOutcome,
     EventKind,
+    NoteType,
     Priority,
     Status,
     SubStatus,
     allowed_next,
 )
+from serviceloop.tickets.events import internal_text
 from serviceloop.tickets.models import Attachment, Category, Ticket, TicketEvent
 from serviceloop.web.forms import (
     AssignForm,
@@ -204,7 +205,7 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
             if data.get("sub_status"):
                 entry.facts.append((_("Sub-status"), _label(SubStatus, data["sub_status"])))
             if staff:
-                entry.internal_text = data.get("internal_note", "")
+                entry.internal_text = internal_text(e)
         elif e.kind == EventKind.ASSIGNED:
             entry.changes.append((_("Owner"), names["user"].get(data.get("from"), "—"),
                                   names["user"].get(data.get("to"), "—")))
@@ -221,9 +222,8 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
                 entry.changes.append((_field_label(name), _field_value(name, old, names),
                                       _field_value(name, new, names)))
         elif e.kind == EventKind.NOTE:
-            kinds = dict(NoteForm.NOTE_TYPES)
-            if data.get("note_type") in kinds:
-                entry.title = f"{entry.title} · {kinds[data['note_type']]}"
+            if data.get("note_type") in NoteType.values:
+                entry.title = f"{entry.title} · {NoteType(data['note_type']).label}"
         elif e.kind == EventKind.COMMUNICATION:
             entry.facts += [(_("Channel"), _label(CommunicationChannel, data.get("channel"))),
                             (_("Time"), _when(data["happened_at"]) if data.get("happened_at") else "—"),
@@ -248,7 +248,7 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
                     "%(n)d month", "%(n)d months", data["warranty_months"]) % {"n": data["warranty_months"]}))
             if staff:
                 entry.facts.append((_("Root cause"), data.get("root_cause_path") or "—"))
-                entry.internal_text = data.get("internal_note", "")
+                entry.internal_text = internal_text(e)
         elif e.kind == EventKind.CONFIRMATION:
             entry.facts.append((_("Answer"), _label(ConfirmationOutcome, data.get("outcome"))))
             entry.facts.append((_("How"), _label(ConfirmationMethod, data.get("method"))))
@@ -526,24 +526,17 @@ def ticket_attach(request, number: str):
 
 def _attach(request, number: str, ticket: Ticket):
     def perform(ticket, data):
-        # All the files are one transaction: a refused file refuses the others. attachment_add writes
-        # each file before its rows and removes it if its own rows fail; files of rows that the outer
-        # rollback undoes are removed here, so no file outlives its row.
-        stored: list[str] = []
-        upload = None
+        # All the files are one transaction (attachments_add): a refused file refuses the others.
         try:
-            with transaction.atomic():
-                for upload in data["files"]:
-                    stored.append(services.attachment_add(ticket=ticket, actor=request.user, upload=upload,
-                                                          internal=data["internal"]).file.name)
-        except Exception as exc:
-            for name in stored:
-                default_storage.delete(name)
-            if isinstance(exc, ServiceError) and upload is not None:
+            added = services.attachments_add(ticket=ticket, actor=request.user, uploads=data["files"],
+                                             internal=data["internal"])
+        except ServiceError as exc:
+            name = getattr(exc, "refused_name", None)
+            if name is not None:
                 # Say which file it was: the service's reason does not always name it.
                 raise type(exc)(_("“%(name)s” was refused, so no file was saved: %(error)s")
-                                % {"name": upload.name, "error": exc.message}, errors=exc.errors) from exc
+                                % {"name": name, "error": exc.message}, errors=exc.errors) from exc
             raise
-        return ngettext("%(count)d file added.", "%(count)d files added.", len(stored)) % {"count": len(stored)}
+        return ngettext("%(count)d file added.", "%(count)d files added.", len(added)) % {"count": len(added)}
 
     return _act(request, number, AttachForm, perform, ticket=ticket)
