@@ -38,6 +38,8 @@ from email.message import Message
 from email.parser import BytesParser
 from html.parser import HTMLParser
 
+from serviceloop.core.bounds import datetime_in_range
+
 # --- charsets ---------------------------------------------------------------------------------------
 
 _ALIASES = {
@@ -258,6 +260,9 @@ def normalise_message_id(value: str | None) -> str:
 
 
 def _parse_date(value: str) -> datetime | None:
+    """The Date header as an aware datetime, or None when it is missing, unreadable or outside the input
+    years (core/bounds.py): `Fri, 31 Dec 9999 23:59:59 -1400` is a well-formed date after year 9999 in UTC,
+    which SQLite's adapter cannot convert (OverflowError) and psycopg cannot read back from PostgreSQL."""
     if not value:
         return None
     try:
@@ -266,7 +271,10 @@ def _parse_date(value: str) -> datetime | None:
         return None
     if moment is None or moment.tzinfo is None:
         return None
-    return moment
+    try:
+        return moment if datetime_in_range(moment) else None
+    except OverflowError:
+        return None
 
 
 # --- HTML → text ----------------------------------------------------------------------------------

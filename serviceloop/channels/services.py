@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -180,6 +180,20 @@ def inbound_message_store(*, mailbox: Mailbox, uidvalidity: int, uid: int, raw: 
             return InboundMessage.objects.create(**fields), True
     except IntegrityError:
         pass
+    except (DataError, ValueError, OverflowError) as exc:
+        # A header value the database refuses (a check this code does not know of yet): the message is
+        # kept all the same, with no decoded headers but its Message-ID, and processing reads the .eml
+        # again. Raising here would leave the UID unstored and the mailbox stuck on it for ever.
+        logger.warning("inbound message %s/%s/%s: headers not stored (%s: %s)", mailbox.pk, uidvalidity, uid,
+                       type(exc).__name__, exc)
+        bare = {name: fields[name] for name in ("mailbox", "uidvalidity", "uid", "message_id", "raw", "raw_size",
+                                                 "raw_sha256", "headers_only", "received_at")}
+        bare["error"] = _clean(f"headers not stored: {type(exc).__name__}: {exc}", 2000)
+        try:
+            with transaction.atomic():
+                return InboundMessage.objects.create(**bare), True
+        except IntegrityError:
+            fields = bare
     existing = InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid).first()
     if existing is not None:  # another worker stored this very UID a moment ago
         if existing.raw.name != fields["raw"]:
@@ -516,6 +530,11 @@ def fetch_claimed(mailbox: Mailbox, *, limit: int, lease: _Lease | None = None) 
         result.error = str(exc)
         logger.warning("mailbox %s: %s", mailbox.name, exc)
         Mailbox.objects.filter(pk=mailbox.pk).update(last_fetch_at=timezone.now(), last_error=_clean(str(exc), 2000))
+    except Exception as exc:  # noqa: BLE001 - a bug or a database failure: shown on the mailbox, the others go on
+        result.error = f"{type(exc).__name__}: {exc}"
+        logger.exception("mailbox %s: the fetch failed", mailbox.name)
+        Mailbox.objects.filter(pk=mailbox.pk).update(last_fetch_at=timezone.now(),
+                                                     last_error=_clean(result.error, 2000))
     return result
 
 

@@ -193,6 +193,29 @@ def test_storing_the_same_uid_again_gives_back_the_stored_row(world, box):
     assert Ticket.objects.count() == 1
 
 
+def test_a_header_value_the_database_refuses_still_stores_the_message_and_it_is_processed(
+        world, box, monkeypatch):
+    from django.db import DataError
+
+    real = InboundMessage.objects.create
+    refused = []
+
+    def create(**fields):
+        if fields.get("subject") and not refused:  # the first insert, with the decoded headers
+            refused.append(fields["subject"])
+            raise DataError("value too long for type character varying(500)")
+        return real(**fields)
+
+    monkeypatch.setattr(InboundMessage.objects, "create", create)
+    message, created = services.inbound_message_store(mailbox=box, uidvalidity=7, uid=43,
+                                                      raw=mails.gbk_mail(subject="头部无法保存"))
+
+    assert created and refused == ["头部无法保存"]
+    assert message.subject == "" and "DataError" in message.error and message.raw.read().startswith(b"From")
+    message = services.inbound_message_process(message=message)
+    assert message.status == MessageStatus.PROCESSED and message.ticket.title == "头部无法保存"
+
+
 # --- attachments -----------------------------------------------------------------------------------
 
 def test_attachments_are_content_checked_and_a_refused_one_is_noted_without_blocking_the_rest(world, box):
