@@ -24,6 +24,7 @@ so nobody logs in as it). A customer's reply is written as the contact (their lo
 from __future__ import annotations
 
 import ctypes
+import email.utils
 import hashlib
 import logging
 import re
@@ -107,8 +108,13 @@ def unassigned_organization(mailbox: Mailbox) -> Organization:
 
 
 def own_addresses() -> set[str]:
-    """Our own addresses: mail from them is a loop (our outbox writing to our inbox)."""
-    addresses = {settings.DEFAULT_FROM_EMAIL.lower(), (settings.EMAIL_HOST_USER or "").lower()}
+    """Our own addresses: mail from them is a loop (our outbox writing to our inbox). Every address we send
+    from or ask answers to: the mailboxes', and the settings' (NOTIFY_EMAIL_FROM, NOTIFY_EMAIL_REPLY_TO,
+    DEFAULT_FROM_EMAIL, SERVER_EMAIL), which may carry a display name ("服务闭环 <notice@…>") or be a list."""
+    configured = [settings.DEFAULT_FROM_EMAIL, settings.NOTIFY_EMAIL_FROM, settings.NOTIFY_EMAIL_REPLY_TO,
+                  getattr(settings, "SERVER_EMAIL", ""), settings.EMAIL_HOST_USER]
+    addresses = {address.strip().lower() for _name, address in email.utils.getaddresses(
+        [value for value in configured if value])}
     for address, reply_to in Mailbox.objects.values_list("address", "reply_to"):
         addresses.update({address.lower(), reply_to.lower()})
     return {a for a in addresses if "@" in a}

@@ -301,6 +301,19 @@ def test_mail_from_our_own_address_and_from_mailer_daemon_is_a_loop(world, box):
     assert not Ticket.objects.exists()
 
 
+def test_mail_from_any_address_the_outbox_sends_from_or_asks_answers_to_is_a_loop(world, box, settings):
+    settings.NOTIFY_EMAIL_FROM = "服务闭环 <Notice@Service.example.cn>"
+    settings.NOTIFY_EMAIL_REPLY_TO = "help@service.example.cn, 客服台 <desk@service.example.cn>"
+    settings.SERVER_EMAIL = "ServiceLoop <alerts@service.example.cn>"
+
+    looped = [receive(box, mails.utf8_mail(sender=sender, subject="您的工单已受理"))
+              for sender in ("notice@service.example.cn", "服务闭环 <desk@service.example.cn>",
+                             "help@service.example.cn", "alerts@service.example.cn")]
+
+    assert {(m.status, m.loop_reason) for m in looped} == {(MessageStatus.IGNORED, LoopReason.OWN_ADDRESS)}
+    assert not Ticket.objects.exists()
+
+
 def test_a_bounce_is_recorded_against_the_address_and_creates_nothing(world, box):
     message = receive(box, mails.dsn_bounce(recipient="Wang@Example.cn", status="5.1.1"))
 
