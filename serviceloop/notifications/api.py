@@ -168,7 +168,7 @@ def list_deliveries(request, status: DeliveryStatus | None = None, channel: Chan
 
 @router.get("/deliveries/{delivery_id}", response={200: DeliveryDetailOut, **ERRORS},
             summary="One delivery with every attempt (response codes, errors)")
-def get_delivery(request, delivery_id: int):
+def get_delivery(request, delivery_id: Id):
     _require(request.auth, "notifications.view_delivery")
     delivery = Delivery.objects.select_related("ticket", "robot", "webhook").filter(pk=delivery_id).first()
     if delivery is None:
@@ -182,7 +182,7 @@ def get_delivery(request, delivery_id: int):
 
 @router.post("/deliveries/{delivery_id}/resend", response={200: MarkedOut, **ERRORS},
              summary="Send a failed or given-up delivery again (the same row: never a duplicate)")
-def resend_delivery(request, delivery_id: int):
+def resend_delivery(request, delivery_id: Id):
     _require(request.auth, "notifications.resend_delivery")
     if not Delivery.objects.filter(pk=delivery_id).exists():
         raise NotFound(_("Not found."))
@@ -264,7 +264,7 @@ def create_robot(request, payload: RobotIn):
 
 
 @router.patch("/robots/{robot_id}", response={200: RobotOut, **ERRORS}, summary="Change a group robot")
-def update_robot(request, robot_id: int, payload: RobotIn):
+def update_robot(request, robot_id: Id, payload: RobotIn):
     return _endpoint(services.endpoint_save(model=Robot, actor=request.auth, endpoint_id=robot_id,
                                             **_values(payload, "kinds")))
 
@@ -282,6 +282,6 @@ def create_webhook(request, payload: WebhookIn):
 
 
 @router.patch("/webhooks/{webhook_id}", response={200: WebhookOut, **ERRORS}, summary="Change an outgoing webhook")
-def update_webhook(request, webhook_id: int, payload: WebhookIn):
+def update_webhook(request, webhook_id: Id, payload: WebhookIn):
     return _endpoint(services.endpoint_save(model=Webhook, actor=request.auth, endpoint_id=webhook_id,
                                             **_values(payload, "events")))

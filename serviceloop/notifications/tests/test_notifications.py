@@ -99,3 +99,16 @@ def test_the_failure_recorder_keeps_what_an_administrator_needs(db):
         Task.name, Task.id, "(42,)", "OSError: timed out", 3)
 
 
+
+
+# --- ids in the path ------------------------------------------------------------------------------------
+
+def test_an_id_in_the_path_beyond_any_column_is_refused_like_everywhere_else(world, api_as):
+    api, huge = api_as("adam"), 10**25
+    for response in (api.get(f"notifications/deliveries/{huge}"),
+                     api.post(f"notifications/deliveries/{huge}/resend", {}),
+                     api.patch(f"notifications/robots/{huge}", {"name": "x"}),
+                     api.patch(f"notifications/webhooks/{huge}", {"name": "x"}),
+                     api.get(f"email/messages/{huge}/original")):
+        assert response.status_code == 422, response.content
+        assert response.json()["code"] == "invalid"
