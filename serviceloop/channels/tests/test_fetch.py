@@ -129,6 +129,28 @@ def test_a_wrong_password_is_reported_on_the_mailbox_and_fetches_nothing(world, 
     assert mailbox.claimed_until is None
 
 
+def test_a_password_in_chinese_logs_in(world, mailbox, dovecot, monkeypatch):
+    # imaplib's LOGIN refused it before a byte was sent (UnicodeEncodeError): AUTHENTICATE PLAIN carries UTF-8.
+    import pwd
+    import time
+
+    nobody = pwd.getpwnam("nobody")
+    with (dovecot.root / "users").open("a") as users:
+        users.write(f"after-sales:{{PLAIN}}客服密码2026:{nobody.pw_uid}:{nobody.pw_gid}::{dovecot.root / 'mail' / 'after-sales'}\n")
+    time.sleep(1.1)  # Dovecot re-reads the file when its mtime, in whole seconds, is newer than its copy
+    mailbox.username = "after-sales"  # Dovecot allows only ASCII user names (auth_username_chars)
+    mailbox.folder = "INBOX"
+    mailbox.save()
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "客服密码2026")
+
+    result = services.mailbox_fetch(mailbox=mailbox)
+
+    assert result.error == "" and result.fetched == 0, result.error
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "错误的密码")
+    wrong = services.mailbox_fetch(mailbox=mailbox)
+    assert "UnicodeEncodeError" not in wrong.error and ("log in" in wrong.error.lower() or "登录" in wrong.error)
+
+
 def test_unencrypted_imap_to_another_machine_is_refused(world, mailbox):
     mailbox.host = "imap.example.com"
     mailbox.save()
