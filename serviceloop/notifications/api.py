@@ -11,8 +11,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Created
+from pydantic import Field
 
-from serviceloop.core.bounds import Cursor, Id
+from serviceloop.core.bounds import Bool, Cursor, Id, text
 from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
 from serviceloop.core.pagination import keyset_page
 from serviceloop.core.schemas import ERRORS, Strict
@@ -210,22 +211,28 @@ class WebhookOut(EndpointOut):
     events: list[str]
 
 
+# The admin form's limits (admin.py SealedEndpointForm): the name's column, a URL and a secret that fit sealed.
+EndpointName = text(100)
+EndpointUrl = text(2000)
+EndpointSecret = text(500)
+
+
 class RobotIn(Strict):
-    name: str | None = None
+    name: EndpointName | None = None
     kind: Literal["wecom", "dingtalk", "feishu"] | None = None
-    url: str | None = None
-    secret: str | None = None
-    is_active: bool | None = None
-    team_ids: list[int] | None = None
+    url: EndpointUrl | None = None
+    secret: EndpointSecret | None = None
+    is_active: Bool | None = None
+    team_ids: list[Id] | None = Field(None, max_length=500)
     kinds: list[MessageKind] | None = None
     language: Literal["zh-hans", "en"] | None = None
 
 
 class WebhookIn(Strict):
-    name: str | None = None
-    url: str | None = None
-    secret: str | None = None
-    is_active: bool | None = None
+    name: EndpointName | None = None
+    url: EndpointUrl | None = None
+    secret: EndpointSecret | None = None
+    is_active: Bool | None = None
     events: list[WebhookEvent] | None = None
 
 
