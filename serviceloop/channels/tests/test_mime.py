@@ -146,9 +146,11 @@ def test_a_big_attachment_is_cut_out_before_parsing_and_decoded_only_on_request(
     big = mails.PDF + bytes(range(256)) * (40 * 1024 * 4)  # 40 MB
     raw = mails.with_attachments([("大文件.pdf", big, "application/pdf")])
 
-    started = time.monotonic()
+    # CPU time of this thread, not the wall clock: on a machine shared with other work the clock measures
+    # the others too (4.6 s at a load average of 20, for 0.5 s of work).
+    started = time.thread_time()
     mail = mime.parse(raw)
-    parsed_in = time.monotonic() - started
+    parsed_in = time.thread_time() - started
 
     (attachment,) = mail.attachments
     assert abs(attachment.size - len(big)) <= 3 and attachment.filename == "大文件.pdf"
