@@ -5,8 +5,6 @@ robot that answers 500 or hangs does to the rest: recorded, retried, never block
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from serviceloop.accounts.models import Team
@@ -142,11 +140,10 @@ def test_a_robot_that_hangs_times_out_and_never_holds_back_the_other_deliveries(
     robot(recorder, "feishu", secret=FEISHU_SECRET)
     recorder.on("/wecom", hang_seconds=2)
     tickets = [created(world) for _ in range(3)]
-    started = time.monotonic()
     report = outbox.send_due()
-    elapsed = time.monotonic() - started
-    # One timeout, then WeCom's other two wait for the next try instead of costing two more timeouts.
-    assert elapsed < 1.9, elapsed
+    # One timeout, then WeCom's other two wait for the next try instead of costing two more timeouts: one
+    # request reached the hanging robot. (Counted, not timed: a wall clock also measures the machine's load.)
+    assert len(recorder.to("/wecom")) == 1
     assert report.sent == 3 * 3  # feishu, email and in-app for each ticket
     assert report.failed == 1 and report.deferred == 2
     hung = Delivery.objects.filter(channel="wecom")
