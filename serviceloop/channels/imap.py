@@ -90,7 +90,7 @@ class ImapSession:
                 self.imap = imaplib.IMAP4(box.host, box.port, timeout=self.timeout)
                 if box.security == Security.STARTTLS:
                     self.imap.starttls(ssl_context=ssl.create_default_context())
-            self.imap.login(box.username, self.password)
+            self._login(box.username, self.password)
             typ, data = self.imap.capability()
             if typ == "OK" and data:
                 self.capabilities = {c.upper() for c in data[-1].decode("ascii", "replace").split()}
@@ -101,6 +101,18 @@ class ImapSession:
             self.close()
             raise ImapError(_("Cannot log in to %(host)s:%(port)s: %(error)s")
                             % {"host": box.host, "port": box.port, "error": exc}) from exc
+
+    def _login(self, username: str, password: str) -> None:
+        """LOGIN takes ASCII only (imaplib refuses anything else before sending it); a user name or password
+        with other characters (密码, ü) goes by AUTHENTICATE PLAIN, which carries UTF-8 (RFC 4616)."""
+        if username.isascii() and password.isascii():
+            self.imap.login(username, password)
+            return
+        if "AUTH=PLAIN" not in {c.upper() for c in self.imap.capabilities}:
+            raise ImapError(_("The server %(host)s accepts only ASCII user names and passwords (it offers no "
+                              "AUTHENTICATE PLAIN).") % {"host": self.mailbox.host})
+        credentials = f"\0{username}\0{password}".encode()
+        self.imap.authenticate("PLAIN", lambda _challenge: credentials)
 
     def close(self) -> None:
         if self.imap is None:

@@ -36,6 +36,8 @@ from email.header import ecre
 from email.message import Message
 from email.parser import BytesParser
 
+from serviceloop.core.bounds import datetime_in_range
+
 from .htmltext import html_to_text
 
 # --- charsets ---------------------------------------------------------------------------------------
@@ -253,6 +255,9 @@ def normalise_message_id(value: str | None) -> str:
 
 
 def _parse_date(value: str) -> datetime | None:
+    """The Date header as an aware datetime, or None when it is missing, unreadable or outside the input
+    years (core/bounds.py): `Fri, 31 Dec 9999 23:59:59 -1400` is a well-formed date after year 9999 in UTC,
+    which SQLite's adapter cannot convert (OverflowError) and psycopg cannot read back from PostgreSQL."""
     if not value:
         return None
     try:
@@ -261,7 +266,10 @@ def _parse_date(value: str) -> datetime | None:
         return None
     if moment is None or moment.tzinfo is None:
         return None
-    return moment
+    try:
+        return moment if datetime_in_range(moment) else None
+    except OverflowError:
+        return None
 
 
 # --- big base64 blocks ----------------------------------------------------------------------------

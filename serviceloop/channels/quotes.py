@@ -32,6 +32,19 @@ _SIGNATURE_DELIMITER = re.compile(r"^--\s?$")
 _MOBILE_SIGNATURE = re.compile(
     r"^\s*((发自|来自|送自)\s*(我的)?\s*\S{0,20}\s*(手机|iPhone|iPad|Android|设备|平板)?\S{0,10}"
     r"|Sent from (my )?\S.{0,40}|Get Outlook for \S.{0,20}|从我的\s*\S{0,20}发送)\s*$", re.I)
+# A Chinese "发自 / 来自 …" line is a client's signature only when it names a device or a mail app: "来自上海分公司"
+# or "发自内心的感谢" at the end of a mail is the customer's own text.
+_SIGNATURE_NAMES_A_DEVICE = re.compile(
+    r"我的|手机|iPhone|iPad|Android|设备|平板|邮箱|邮件|Mail|客户端|Outlook|Watch|华为|小米|荣耀|OPPO|vivo|"
+    r"三星|魅族|一加|HUAWEI|Xiaomi|Samsung", re.I)
+
+
+def _is_mobile_signature(line: str) -> bool:
+    if not _MOBILE_SIGNATURE.match(line):
+        return False
+    if re.match(r"^\s*(发自|来自|送自)", line):
+        return bool(_SIGNATURE_NAMES_A_DEVICE.search(line))
+    return True
 _FORWARD = re.compile(r"^\s*(fwd?|转发|fw)\s*[:：]", re.I)
 
 
@@ -62,7 +75,7 @@ def _strip_signature(lines: list[str]) -> list[str]:
             break
     while lines:
         last = lines[-1]
-        if not last.strip() or _MOBILE_SIGNATURE.match(last):
+        if not last.strip() or _is_mobile_signature(last):
             lines = lines[:-1]
         else:
             break

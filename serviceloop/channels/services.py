@@ -24,6 +24,7 @@ so nobody logs in as it). A customer's reply is written as the contact (their lo
 from __future__ import annotations
 
 import ctypes
+import email.utils
 import hashlib
 import logging
 import re
@@ -35,7 +36,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -107,8 +108,13 @@ def unassigned_organization(mailbox: Mailbox) -> Organization:
 
 
 def own_addresses() -> set[str]:
-    """Our own addresses: mail from them is a loop (our outbox writing to our inbox)."""
-    addresses = {settings.DEFAULT_FROM_EMAIL.lower(), (settings.EMAIL_HOST_USER or "").lower()}
+    """Our own addresses: mail from them is a loop (our outbox writing to our inbox). Every address we send
+    from or ask answers to: the mailboxes', and the settings' (NOTIFY_EMAIL_FROM, NOTIFY_EMAIL_REPLY_TO,
+    DEFAULT_FROM_EMAIL, SERVER_EMAIL), which may carry a display name ("服务闭环 <notice@…>") or be a list."""
+    configured = [settings.DEFAULT_FROM_EMAIL, settings.NOTIFY_EMAIL_FROM, settings.NOTIFY_EMAIL_REPLY_TO,
+                  getattr(settings, "SERVER_EMAIL", ""), settings.EMAIL_HOST_USER]
+    addresses = {address.strip().lower() for _name, address in email.utils.getaddresses(
+        [value for value in configured if value])}
     for address, reply_to in Mailbox.objects.values_list("address", "reply_to"):
         addresses.update({address.lower(), reply_to.lower()})
     return {a for a in addresses if "@" in a}
@@ -180,6 +186,20 @@ def inbound_message_store(*, mailbox: Mailbox, uidvalidity: int, uid: int, raw: 
             return InboundMessage.objects.create(**fields), True
     except IntegrityError:
         pass
+    except (DataError, ValueError, OverflowError) as exc:
+        # A header value the database refuses (a check this code does not know of yet): the message is
+        # kept all the same, with no decoded headers but its Message-ID, and processing reads the .eml
+        # again. Raising here would leave the UID unstored and the mailbox stuck on it for ever.
+        logger.warning("inbound message %s/%s/%s: headers not stored (%s: %s)", mailbox.pk, uidvalidity, uid,
+                       type(exc).__name__, exc)
+        bare = {name: fields[name] for name in ("mailbox", "uidvalidity", "uid", "message_id", "raw", "raw_size",
+                                                 "raw_sha256", "headers_only", "received_at")}
+        bare["error"] = _clean(f"headers not stored: {type(exc).__name__}: {exc}", 2000)
+        try:
+            with transaction.atomic():
+                return InboundMessage.objects.create(**bare), True
+        except IntegrityError:
+            fields = bare
     existing = InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid).first()
     if existing is not None:  # another worker stored this very UID a moment ago
         if existing.raw.name != fields["raw"]:
@@ -516,6 +536,11 @@ def fetch_claimed(mailbox: Mailbox, *, limit: int, lease: _Lease | None = None) 
         result.error = str(exc)
         logger.warning("mailbox %s: %s", mailbox.name, exc)
         Mailbox.objects.filter(pk=mailbox.pk).update(last_fetch_at=timezone.now(), last_error=_clean(str(exc), 2000))
+    except Exception as exc:  # noqa: BLE001 - a bug or a database failure: shown on the mailbox, the others go on
+        result.error = f"{type(exc).__name__}: {exc}"
+        logger.exception("mailbox %s: the fetch failed", mailbox.name)
+        Mailbox.objects.filter(pk=mailbox.pk).update(last_fetch_at=timezone.now(),
+                                                     last_error=_clean(result.error, 2000))
     return result
 
 

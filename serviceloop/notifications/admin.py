@@ -7,8 +7,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -271,7 +272,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
                     if (kind.value, fmt.value, language) not in existing:
                         query = urlencode({"kind": kind.value, "format": fmt.value, "language": language})
                         defaults.append((f"{add}?{query}", f"{kind.label} · {fmt.label} · {language_name}"))
-        links = format_html_join(format_html("<br>"), '<a href="{}">{}</a>', defaults)
+        links = format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', defaults)
         return super().changelist_view(request, {**(extra_context or {}), "default_links": links})
 
 

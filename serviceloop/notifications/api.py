@@ -11,8 +11,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Created
+from pydantic import Field
 
-from serviceloop.core.bounds import Cursor, Id
+from serviceloop.core.bounds import Bool, Cursor, Id, text
 from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
 from serviceloop.core.pagination import keyset_page
 from serviceloop.core.schemas import ERRORS, Strict
@@ -168,7 +169,7 @@ def list_deliveries(request, status: DeliveryStatus | None = None, channel: Chan
 
 @router.get("/deliveries/{delivery_id}", response={200: DeliveryDetailOut, **ERRORS},
             summary="One delivery with every attempt (response codes, errors)")
-def get_delivery(request, delivery_id: int):
+def get_delivery(request, delivery_id: Id):
     _require(request.auth, "notifications.view_delivery")
     delivery = Delivery.objects.select_related("ticket", "robot", "webhook").filter(pk=delivery_id).first()
     if delivery is None:
@@ -182,7 +183,7 @@ def get_delivery(request, delivery_id: int):
 
 @router.post("/deliveries/{delivery_id}/resend", response={200: MarkedOut, **ERRORS},
              summary="Send a failed or given-up delivery again (the same row: never a duplicate)")
-def resend_delivery(request, delivery_id: int):
+def resend_delivery(request, delivery_id: Id):
     _require(request.auth, "notifications.resend_delivery")
     if not Delivery.objects.filter(pk=delivery_id).exists():
         raise NotFound(_("Not found."))
@@ -210,22 +211,28 @@ class WebhookOut(EndpointOut):
     events: list[str]
 
 
+# The admin form's limits (admin.py SealedEndpointForm): the name's column, a URL and a secret that fit sealed.
+EndpointName = text(100)
+EndpointUrl = text(2000)
+EndpointSecret = text(500)
+
+
 class RobotIn(Strict):
-    name: str | None = None
+    name: EndpointName | None = None
     kind: Literal["wecom", "dingtalk", "feishu"] | None = None
-    url: str | None = None
-    secret: str | None = None
-    is_active: bool | None = None
-    team_ids: list[int] | None = None
+    url: EndpointUrl | None = None
+    secret: EndpointSecret | None = None
+    is_active: Bool | None = None
+    team_ids: list[Id] | None = Field(None, max_length=500)
     kinds: list[MessageKind] | None = None
     language: Literal["zh-hans", "en"] | None = None
 
 
 class WebhookIn(Strict):
-    name: str | None = None
-    url: str | None = None
-    secret: str | None = None
-    is_active: bool | None = None
+    name: EndpointName | None = None
+    url: EndpointUrl | None = None
+    secret: EndpointSecret | None = None
+    is_active: Bool | None = None
     events: list[WebhookEvent] | None = None
 
 
@@ -264,7 +271,7 @@ def create_robot(request, payload: RobotIn):
 
 
 @router.patch("/robots/{robot_id}", response={200: RobotOut, **ERRORS}, summary="Change a group robot")
-def update_robot(request, robot_id: int, payload: RobotIn):
+def update_robot(request, robot_id: Id, payload: RobotIn):
     return _endpoint(services.endpoint_save(model=Robot, actor=request.auth, endpoint_id=robot_id,
                                             **_values(payload, "kinds")))
 
@@ -282,6 +289,6 @@ def create_webhook(request, payload: WebhookIn):
 
 
 @router.patch("/webhooks/{webhook_id}", response={200: WebhookOut, **ERRORS}, summary="Change an outgoing webhook")
-def update_webhook(request, webhook_id: int, payload: WebhookIn):
+def update_webhook(request, webhook_id: Id, payload: WebhookIn):
     return _endpoint(services.endpoint_save(model=Webhook, actor=request.auth, endpoint_id=webhook_id,
                                             **_values(payload, "events")))

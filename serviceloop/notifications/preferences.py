@@ -25,6 +25,7 @@ CUSTOMER_DEFAULTS: dict[str, frozenset[str]] = {
     K.SURVEY: frozenset({C.EMAIL, C.SMS}),
 }
 STAFF_DEFAULTS: dict[str, frozenset[str]] = {
+    K.CREATED: frozenset(),  # every new ticket (the dispatchers' news): off unless chosen (rules.py)
     K.ASSIGNED: frozenset({C.INAPP, C.EMAIL}),
     K.CUSTOMER_REPLIED: frozenset({C.INAPP, C.EMAIL}),
     K.ESCALATED: frozenset({C.INAPP, C.EMAIL, C.SMS}),  # SMS only when the ticket is critical (rules.py)
@@ -85,4 +86,11 @@ def preferences_set(*, user, choices: dict[str, dict[str, bool]]) -> list[dict]:
             exact |= Q(kind=row.kind, channel=row.channel)
         Preference.objects.filter(exact, user=user).delete()
         Preference.objects.bulk_create(rows)
+        if any(row.kind == K.CREATED for row in rows):
+            from .rules import clear_endpoint_cache
+
+            # Who watches new tickets is cached (rules.py): forgotten now, and again once this is committed
+            # (a send in between would have cached the rows as they were).
+            clear_endpoint_cache()
+            transaction.on_commit(clear_endpoint_cache)
     return preference_grid(user)

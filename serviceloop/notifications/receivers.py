@@ -1,9 +1,11 @@
-"""What the rest of the product calls: functions that turn an event into deliveries in the caller's
-transaction. The lead connects them to the hooks when merging (tickets' "event recorded" hook and sla's
-alert hook); until then the tests call them directly with real events written by the real services.
+"""What the apps below announce, turned into deliveries in the announcer's transaction (so a delivery row
+commits or rolls back with the event that causes it). Connected to the hooks in apps.py ready():
 
-    events.recorded.connect(receivers.ticket_event_recorded)     # (event, ticket)
-    sla alert hook .connect(receivers.sla_alert)                  # (kind, ticket, *, recipients, escalation, breach, …)
+    events.recorded.connect(receivers.ticket_event_recorded)     # tickets/events.py: (event, ticket)
+    sla.alerts.alerted.connect(receivers.sla_alert)              # (kind, ticket, *, recipients, escalation, breach, …)
+
+`survey_invitation` waits for the satisfaction survey (CSAT-1, not built yet): its message kind, wording
+and SMS template are ready, nothing calls it so far.
 
 A rule that fails (a bug) is logged and sends nothing rather than undoing the ticket change that caused it;
 a failure to write the rows (the database) fails the caller's transaction, so nothing half-written stays.

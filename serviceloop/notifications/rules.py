@@ -6,6 +6,7 @@ enqueue (`Planned`); receivers.py hands them to the outbox. The rules in one tab
 | cause | who | kind | channels |
 |---|---|---|---|
 | ticket created | the contact | acknowledged (INT-7) | email, SMS (if configured), in-app |
+|  | staff who chose "new ticket" (off by default), not its creator | created | their choice |
 |  | robots, webhooks | created | robot card; webhook `created` |
 | staff public reply | the contact | replied (COM-2) | email (threaded), in-app |
 | customer reply | owner and co-handlers (else the group's supervisor) | customer_replied | their choice; robots |
@@ -36,7 +37,7 @@ from serviceloop.sla.alerts import SlaAlert
 from serviceloop.tickets.choices import EventKind, Priority, Status, SubStatus, Urgency
 from serviceloop.tickets.events import customer_copy, shareable_data
 
-from .models import Channel, MessageKind, Robot, TemplateFormat, Webhook, WebhookEvent
+from .models import Channel, MessageKind, Preference, Robot, TemplateFormat, Webhook, WebhookEvent
 from .preferences import Choices
 from .templates import has_default
 from .transports.sms import normalize_phone, sms_enabled
@@ -74,7 +75,8 @@ _endpoints: dict[str, tuple[float, list]] = {}
 
 def clear_endpoint_cache() -> None:
     """Robots and webhooks change a few times a year; every ticket event asks for them. A save or delete
-    of either clears this process's copy at once (models call it), other processes within 30 seconds."""
+    of either clears this process's copy at once (models call it), other processes within 30 seconds. The
+    same holds for who watches new tickets (preferences_set clears it)."""
     _endpoints.clear()
 
 
@@ -86,10 +88,19 @@ def _active(name: str) -> list:
         rows = list(Robot.objects.filter(is_active=True).prefetch_related("teams"))
         for robot in rows:
             robot.team_ids = frozenset(t.pk for t in robot.teams.all())
+    elif name == "new_ticket_watchers":
+        rows = _new_ticket_watchers()
     else:
         rows = list(Webhook.objects.filter(is_active=True))
     _endpoints[name] = (time.monotonic(), rows)
     return rows
+
+
+def _new_ticket_watchers() -> list[int]:
+    """Staff who chose to hear of every new ticket by some channel (off by default, so usually nobody: a
+    create then costs no query at all, the list being cached like the endpoints)."""
+    return sorted(set(Preference.objects.filter(kind=MessageKind.CREATED, enabled=True, user__is_active=True)
+                      .values_list("user_id", flat=True)))
 
 
 # --- building blocks -----------------------------------------------------------------------------
@@ -182,6 +193,17 @@ def to_webhooks(ticket, event: str, key: str, detail: dict) -> list[Planned]:
             for hook in _active("webhooks") if hook.hears(event)]
 
 
+def _watching_new_tickets(ticket, *, actor_id=None) -> list:
+    """The staff to tell of a new ticket (it has no group or owner yet: the dispatchers' news): those who
+    chose to hear of new tickets, never the person who created it."""
+    ids = [pk for pk in _active("new_ticket_watchers") if pk != actor_id]
+    if not ids:
+        return []
+    from serviceloop.accounts.models import User
+
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("id"))
+
+
 def _supervisor(ticket):
     return ticket.group.supervisor if ticket.group_id and ticket.group.supervisor_id else None
 
@@ -220,6 +242,8 @@ def for_ticket_event(event, ticket) -> list[Planned]:
     if kind == EventKind.CREATED:
         planned += to_contact(ticket, MessageKind.ACKNOWLEDGED, key, {},
                               channels=(Channel.EMAIL, Channel.SMS, Channel.INAPP))
+        planned += to_staff(ticket, _watching_new_tickets(ticket, actor_id=event.actor_id), MessageKind.CREATED,
+                            key, {})
         planned += to_robots(ticket, MessageKind.CREATED, key, {})
     elif kind == EventKind.REPLY:
         planned += to_contact(ticket, MessageKind.REPLIED, key,

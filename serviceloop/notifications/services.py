@@ -63,6 +63,14 @@ def endpoint_save(*, model, actor, endpoint_id: int | None = None, **fields):
         row.url = url
     if secret is not None:
         row.secret = secret
+    if teams is not None:
+        from serviceloop.accounts.models import Team
+
+        teams = sorted(set(teams))
+        known = set(Team.objects.filter(pk__in=teams).values_list("pk", flat=True))
+        if len(known) != len(teams):
+            raise InvalidInput.field("team_ids", _("Unknown support group: %(ids)s.")
+                                     % {"ids": ", ".join(str(pk) for pk in teams if pk not in known)})
     row.save()
     if teams is not None:
         row.teams.set(teams)

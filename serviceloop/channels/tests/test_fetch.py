@@ -129,6 +129,28 @@ def test_a_wrong_password_is_reported_on_the_mailbox_and_fetches_nothing(world, 
     assert mailbox.claimed_until is None
 
 
+def test_a_password_in_chinese_logs_in(world, mailbox, dovecot, monkeypatch):
+    # imaplib's LOGIN refused it before a byte was sent (UnicodeEncodeError): AUTHENTICATE PLAIN carries UTF-8.
+    import pwd
+    import time
+
+    nobody = pwd.getpwnam("nobody")
+    with (dovecot.root / "users").open("a") as users:
+        users.write(f"after-sales:{{PLAIN}}客服密码2026:{nobody.pw_uid}:{nobody.pw_gid}::{dovecot.root / 'mail' / 'after-sales'}\n")
+    time.sleep(1.1)  # Dovecot re-reads the file when its mtime, in whole seconds, is newer than its copy
+    mailbox.username = "after-sales"  # Dovecot allows only ASCII user names (auth_username_chars)
+    mailbox.folder = "INBOX"
+    mailbox.save()
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "客服密码2026")
+
+    result = services.mailbox_fetch(mailbox=mailbox)
+
+    assert result.error == "" and result.fetched == 0, result.error
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "错误的密码")
+    wrong = services.mailbox_fetch(mailbox=mailbox)
+    assert "UnicodeEncodeError" not in wrong.error and ("log in" in wrong.error.lower() or "登录" in wrong.error)
+
+
 def test_unencrypted_imap_to_another_machine_is_refused(world, mailbox):
     mailbox.host = "imap.example.com"
     mailbox.save()
@@ -209,6 +231,49 @@ def test_malformed_mail_and_an_unknown_charset_are_read_as_far_as_they_can_be(wo
     broken = InboundMessage.objects.get(from_address="li志@example.cn")
     assert broken.message_id.startswith("sha256:") and "设备故障，请处理" in broken.ticket.description
     assert Ticket.objects.filter(title="之后的邮件").exists()
+
+
+def test_a_date_beyond_any_year_the_database_takes_neither_stops_the_message_nor_the_mailbox(world, mailbox, dovecot):
+    # Well-formed (RFC 5322), but after year 9999 in UTC: SQLite's adapter overflowed and the UID was never
+    # stored, so every fetch stopped at it; on PostgreSQL the row could not be read back.
+    late = mails.gbk_mail(subject="时间错乱的邮件").replace(mails._date(), b"Fri, 31 Dec 9999 23:59:59 -1400")
+    early = mails.gbk_mail(subject="很早的邮件").replace(mails._date(), b"Mon, 01 Jan 1000 00:00:00 +1400")
+    dovecot.append(mailbox.folder, late, early, mails.gbk_mail(subject="之后的邮件"))
+
+    result = services.mailbox_fetch(mailbox=mailbox)
+
+    assert (result.fetched, result.processed, result.failed, result.error) == (3, 3, 0, "")
+    assert sorted(Ticket.objects.values_list("title", flat=True)) == ["之后的邮件", "很早的邮件", "时间错乱的邮件"]
+    assert [m.sent_at for m in InboundMessage.objects.order_by("uid")][:2] == [None, None]
+    assert len(list(InboundMessage.objects.all())) == 3  # every row reads back
+    assert all("\\Seen" in m["flags"] for m in dovecot.messages(mailbox.folder).values())
+
+
+def test_a_mailbox_that_fails_unexpectedly_is_reported_and_the_next_mailbox_is_still_fetched(
+        world, mailbox, dovecot, monkeypatch):
+    folder = dovecot.folder(f"{mailbox.folder}-second")
+    other = Mailbox.objects.create(name="二号邮箱", address="second@service.example.cn", host=dovecot.host,
+                                   port=dovecot.port, security=mailbox.security, username=dovecot.user,
+                                   folder=folder, credential_source=mailbox.credential_source,
+                                   password_env=mailbox.password_env)
+    dovecot.append(mailbox.folder, mails.gbk_mail(subject="第一个邮箱的邮件"))
+    dovecot.append(folder, mails.gbk_mail(subject="照常处理"))
+    real = services.mailbox_password
+
+    def password(box):
+        if box.pk == mailbox.pk:  # the first mailbox fetched (by id)
+            raise KeyError("a bug in one mailbox's configuration")
+        return real(box)
+
+    monkeypatch.setattr(services, "mailbox_password", password)
+
+    services.mailboxes_fetch(time_budget=30)
+
+    mailbox.refresh_from_db()
+    assert "KeyError" in mailbox.last_error and mailbox.claimed_until is None
+    assert list(Ticket.objects.values_list("title", flat=True)) == ["照常处理"]
+    other.refresh_from_db()
+    assert other.last_error == ""
 
 
 def test_a_burst_of_a_thousand_auto_replies_creates_nothing(world, mailbox, dovecot, settings):

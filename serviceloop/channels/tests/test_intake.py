@@ -193,6 +193,29 @@ def test_storing_the_same_uid_again_gives_back_the_stored_row(world, box):
     assert Ticket.objects.count() == 1
 
 
+def test_a_header_value_the_database_refuses_still_stores_the_message_and_it_is_processed(
+        world, box, monkeypatch):
+    from django.db import DataError
+
+    real = InboundMessage.objects.create
+    refused = []
+
+    def create(**fields):
+        if fields.get("subject") and not refused:  # the first insert, with the decoded headers
+            refused.append(fields["subject"])
+            raise DataError("value too long for type character varying(500)")
+        return real(**fields)
+
+    monkeypatch.setattr(InboundMessage.objects, "create", create)
+    message, created = services.inbound_message_store(mailbox=box, uidvalidity=7, uid=43,
+                                                      raw=mails.gbk_mail(subject="头部无法保存"))
+
+    assert created and refused == ["头部无法保存"]
+    assert message.subject == "" and "DataError" in message.error and message.raw.read().startswith(b"From")
+    message = services.inbound_message_process(message=message)
+    assert message.status == MessageStatus.PROCESSED and message.ticket.title == "头部无法保存"
+
+
 # --- attachments -----------------------------------------------------------------------------------
 
 def test_attachments_are_content_checked_and_a_refused_one_is_noted_without_blocking_the_rest(world, box):
@@ -275,6 +298,19 @@ def test_mail_from_our_own_address_and_from_mailer_daemon_is_a_loop(world, box):
 
     assert (own.status, own.loop_reason) == (MessageStatus.IGNORED, LoopReason.OWN_ADDRESS)
     assert (daemon.status, daemon.loop_reason) == (MessageStatus.IGNORED, LoopReason.MAILER_DAEMON)
+    assert not Ticket.objects.exists()
+
+
+def test_mail_from_any_address_the_outbox_sends_from_or_asks_answers_to_is_a_loop(world, box, settings):
+    settings.NOTIFY_EMAIL_FROM = "服务闭环 <Notice@Service.example.cn>"
+    settings.NOTIFY_EMAIL_REPLY_TO = "help@service.example.cn, 客服台 <desk@service.example.cn>"
+    settings.SERVER_EMAIL = "ServiceLoop <alerts@service.example.cn>"
+
+    looped = [receive(box, mails.utf8_mail(sender=sender, subject="您的工单已受理"))
+              for sender in ("notice@service.example.cn", "服务闭环 <desk@service.example.cn>",
+                             "help@service.example.cn", "alerts@service.example.cn")]
+
+    assert {(m.status, m.loop_reason) for m in looped} == {(MessageStatus.IGNORED, LoopReason.OWN_ADDRESS)}
     assert not Ticket.objects.exists()
 
 

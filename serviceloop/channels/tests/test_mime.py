@@ -175,3 +175,11 @@ def test_folder_names_are_sent_in_modified_utf7():
     # RFC 3501 5.1.3's own example: 台北 and 日本語.
     assert encode_folder("~peter/mail/台北/日本語") == '"~peter/mail/&U,BTFw-/&ZeVnLIqe-"'
     assert encode_folder("A&B") == '"A&-B"'
+
+
+def test_a_date_outside_the_input_years_is_no_date():
+    late = mails.utf8_mail().replace(mails._date(), b"Fri, 31 Dec 9999 23:59:59 -1400")
+    early = mails.utf8_mail().replace(mails._date(), b"Thu, 01 Jan 1960 00:00:00 +0000")
+
+    assert mime.parse(late).date is None and mime.parse(early).date is None
+    assert mime.parse(mails.utf8_mail()).date.year == 2026

@@ -149,3 +149,26 @@ def test_the_ticket_page_shows_an_emailed_reply_with_its_sender(world, offline_m
 
     assert "重启后还是不行。" in page and "wang@example.cn" in page and "发件人" in page
     assert "您好，我们已收到您的问题" not in page  # the quoted history is not shown
+
+
+def test_a_date_stored_before_it_was_bounded_is_repaired_and_the_admin_lists_the_message_again(
+        world, offline_mailbox):
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    message = _received(offline_mailbox, mails.gbk_mail(subject="年份一万"))
+    # What the unbounded Date header wrote: PostgreSQL keeps an instant in year 10000 (and psycopg cannot read
+    # it back); SQLite keeps the text.
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {InboundMessage._meta.db_table} SET sent_at = %s WHERE id = %s",  # noqa: S608
+                       ["9999-12-31T23:59:59-14:00" if connection.vendor == "postgresql" else "10000-01-01 13:59:59",
+                        message.pk])
+
+    importlib.import_module("serviceloop.channels.migrations.0002_repair_out_of_range_sent_at").repair(
+        apps, connection.schema_editor())
+
+    assert InboundMessage.objects.get(pk=message.pk).sent_at is None
+    page = _admin_client(world).get("/admin/channels/inboundmessage/")
+    assert page.status_code == 200 and "年份一万" in page.content.decode()

@@ -42,6 +42,13 @@ def test_the_signature_is_cut(signature):
     assert shown_text(NEW + signature) == NEW
 
 
+@pytest.mark.parametrize("last_line", ["来自上海分公司售后科", "发自内心地感谢各位工程师", "来自：王女士"])
+def test_a_last_line_that_names_no_device_is_the_customers_own_text(last_line):
+    text = f"{NEW}\n{last_line}"
+
+    assert shown_text(text) == text
+
+
 def test_inline_answers_between_quotes_are_kept():
     text = "> 请问设备型号？\n型号 X-3000\n> 固件版本？\nv2.3.1"
 

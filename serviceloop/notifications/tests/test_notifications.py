@@ -99,3 +99,42 @@ def test_the_failure_recorder_keeps_what_an_administrator_needs(db):
         Task.name, Task.id, "(42,)", "OSError: timed out", 3)
 
 
+
+
+# --- ids in the path ------------------------------------------------------------------------------------
+
+def test_an_id_in_the_path_beyond_any_column_is_refused_like_everywhere_else(world, api_as):
+    api, huge = api_as("adam"), 10**25
+    for response in (api.get(f"notifications/deliveries/{huge}"),
+                     api.post(f"notifications/deliveries/{huge}/resend", {}),
+                     api.patch(f"notifications/robots/{huge}", {"name": "x"}),
+                     api.patch(f"notifications/webhooks/{huge}", {"name": "x"}),
+                     api.get(f"email/messages/{huge}/original")):
+        assert response.status_code == 422, response.content
+        assert response.json()["code"] == "invalid"
+
+
+# --- robots and webhooks through the API: bad input -------------------------------------------------------
+
+def test_a_robot_or_webhook_that_could_not_be_stored_is_refused_naming_the_field(world, api_as):
+    # On PostgreSQL each of these was a 500 (NUL, a name longer than its column, an id beyond bigint, a group
+    # that does not exist failing at commit); on SQLite a too-long name was stored.
+    api = api_as("adam", "zh-hans")
+    url = "https://oapi.dingtalk.com/robot/send?access_token=abc"
+    cases = [
+        ("robots", {"name": "值班\x00群", "url": url, "kind": "dingtalk"}, "name"),
+        ("robots", {"name": "群" * 101, "url": url, "kind": "dingtalk"}, "name"),
+        ("robots", {"name": "值班群", "url": url, "kind": "dingtalk", "team_ids": [10**25]}, "team_ids[0]"),
+        ("robots", {"name": "值班群", "url": url, "kind": "dingtalk", "team_ids": [987654]}, "team_ids"),
+        ("robots", {"name": "值班群", "url": url, "kind": "dingtalk", "is_active": "yes"}, "is_active"),
+        ("webhooks", {"name": "ERP\x00", "url": "https://erp.example.cn/hook"}, "name"),
+        ("webhooks", {"name": "ERP", "url": "https://erp.example.cn/hook", "secret": "s" * 501}, "secret"),
+    ]
+    for path, body, field in cases:
+        response = api.post(f"notifications/{path}", body)
+        assert response.status_code == 422, (body, response.content)
+        assert field in [e["field"] for e in response.json()["errors"]], (body, response.json())
+    assert api.post("notifications/robots", {"name": "值班群", "url": url, "kind": "dingtalk"}).status_code == 201
+    from serviceloop.notifications.models import Robot, Webhook
+
+    assert Robot.objects.count() == 1 and not Webhook.objects.exists()

@@ -155,3 +155,29 @@ def test_a_customer_may_turn_email_off_and_keep_in_app(world, api_as):
     refused = api_as("carol").put("notifications/preferences", {"choices": {"assigned": {"email": True}}})
     assert refused.status_code == 422  # not a kind that reaches a customer
     assert api_as("carol").put("notifications/preferences", {"choices": {"replied": {"fax": True}}}).status_code == 422
+
+
+def test_staff_who_chose_to_hear_of_new_tickets_hear_of_each_and_nobody_else_does(
+        world, django_capture_on_commit_callbacks):
+    from serviceloop.notifications.preferences import preference_grid, preferences_set
+
+    quiet = world.ticket(contact=world.contact_a)
+    assert [d for d in deliveries(quiet) if d[0] == "created"] == []  # off by default
+    offered = preference_grid(world.sam)[0]
+    assert (offered["kind"], offered["channels"]) == ("created", {"inapp": False, "email": False, "sms": False})
+    world.sam.email = "sam@example.cn"
+    world.sam.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        preferences_set(user=world.sam, choices={"created": {"inapp": True, "email": True}})
+        preferences_set(user=world.alice, choices={"created": {"inapp": True}})
+
+    by_alice = world.ticket(contact=world.contact_a)  # alice made it: she is not told of her own ticket
+    by_eric = world.ticket(by="eric", org=world.org_b)
+
+    assert [d for d in deliveries(by_alice) if d[0] == "created"] == [
+        ("created", "email", "sam@example.cn"), ("created", "inapp", f"user:{world.sam.pk}")]
+    assert [d for d in deliveries(by_eric) if d[0] == "created" and d[1] == "inapp"] == [
+        ("created", "inapp", f"user:{world.alice.pk}"), ("created", "inapp", f"user:{world.sam.pk}")]
+    outbox.send_due()
+    note = Notification.objects.get(user=world.alice, ticket=by_eric)
+    assert note.kind == "created" and by_eric.number in note.title and "南方电网运维中心" in note.body
