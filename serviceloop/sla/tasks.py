@@ -18,3 +18,15 @@ def sla_sweep_task():
 def organization_sla_recompute_task(organization_id: int) -> int:
     """A customer's tier or contract level changed: their open tickets follow the new targets (SLA-1)."""
     return organization_sla_recompute(organization_id=organization_id)
+
+
+@db_task(retries=3, retry_delay=30)
+def calendar_sla_recompute_task(calendar_id: int, since: str, until: str | None = None) -> int:
+    """A calendar's days or hours changed (issue #11.3): the open tickets it can move follow, in chunks.
+    Dates as ISO strings (the queue stores JSON-ready arguments). Safe to run twice or on two workers."""
+    from datetime import date
+
+    from .services.clock import calendar_sla_recompute
+
+    return calendar_sla_recompute(calendar_id=calendar_id, since=date.fromisoformat(since),
+                                  until=date.fromisoformat(until) if until else None)

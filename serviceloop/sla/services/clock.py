@@ -9,9 +9,11 @@ so the SLA state changes exactly when the ticket does.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,12 +34,13 @@ from ..models import (
     PauseInterval,
     SLAPolicy,
     SLAPolicyVersion,
+    BusinessCalendar,
     SLATarget,
     TicketSLA,
     Unit,
 )
 from .breaches import complete_open_breaches, meet
-from .calendars import working_calendar
+from .calendars import clear_calendar_cache, working_calendar
 from .policies import default_version, targets_for
 
 DIRECTOR_DELAY = timedelta(hours=24)  # ASN-4: 24 hours past the resolution deadline
@@ -142,6 +145,14 @@ def _set_at_risk(sla: TicketSLA) -> None:
         sla.at_risk_at = sla.started_at + (nearest - sla.started_at) * float(sla.version.at_risk_ratio)
 
 
+def _time_left(sla: TicketSLA, now: datetime) -> dict[str, int]:
+    """Seconds left on each pending target as the clock stops (issue #11.4): what a paused ticket
+    shows, frozen, instead of a deadline that no longer holds. Negative when already overdue."""
+    pending = {Metric.ACKNOWLEDGE: sla.acknowledge_due, Metric.FIRST_RESPONSE: sla.first_response_due,
+               Metric.RESOLUTION: sla.resolution_due, Metric.UPDATE: sla.next_update_due}
+    return {str(m): int((due - now).total_seconds()) for m, due in pending.items() if due is not None}
+
+
 def _clear_dues(sla: TicketSLA) -> None:
     sla.acknowledge_due = sla.first_response_due = sla.resolution_due = None
     sla.next_update_due = sla.director_due = sla.at_risk_at = sla.next_deadline = None
@@ -162,7 +173,7 @@ def _refresh_next_deadline(sla: TicketSLA, ticket) -> None:
 
 _SLA_FIELDS = ["acknowledge_from", "acknowledge_due", "first_response_due", "resolution_due",
                "next_update_due", "director_due", "resolution_deadline", "next_deadline", "at_risk_at",
-               "estimated", "paused_since", "breached", "version"]
+               "estimated", "paused_since", "paused_left", "breached", "version"]
 
 
 def ticket_sla_prepare(*, ticket, now: datetime | None = None) -> TicketSLA:
@@ -292,10 +303,12 @@ def ticket_sla_status_changed(*, ticket, old_status: str, actor) -> TicketSLA | 
     if pausing and sla.paused_since is None:
         PauseInterval.objects.create(ticket=ticket, started_at=now, reason=ticket.sub_status or ticket.status)
         sla.paused_since = now
+        sla.paused_left = _time_left(sla, now)
         _clear_dues(sla)
     elif not pausing and sla.paused_since is not None:
         PauseInterval.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)
         sla.paused_since = None
+        sla.paused_left = {}
         _compute(sla, ticket, now=now)
     if ticket.status in (Status.RESOLVED, Status.CLOSED):
         if ticket.status == Status.RESOLVED:
@@ -368,3 +381,68 @@ def ticket_sla_customer_updated(*, ticket, first_response: bool) -> None:
             fields.append("next_update_due")
     if fields:
         sla.save(update_fields=fields)
+
+
+# The pending deadline columns a calendar change can move, and the names their timeline entries use.
+_MOVABLE = {"acknowledge_due": Metric.ACKNOWLEDGE, "first_response_due": Metric.FIRST_RESPONSE,
+            "resolution_due": Metric.RESOLUTION, "next_update_due": Metric.UPDATE}
+CALENDAR_RECOMPUTE_CHUNK = 500
+
+
+def calendar_sla_recompute(*, calendar_id: int, since: date, until: date | None = None,
+                           chunk: int = CALENDAR_RECOMPUTE_CHUNK) -> int:
+    """A calendar's days or hours changed between `since` and `until` (inclusive; None: open-ended):
+    recompute the open tickets whose pending deadlines the change can move (issue #11.3); the number of
+    tickets whose deadlines moved.
+
+    Only a ticket whose clock started before the change's end and with a pending deadline at or after
+    its start can move. Chunks of `chunk` tickets by id (keyset), each in its own short transaction;
+    rows are locked with SKIP LOCKED, so a ticket being changed right now is left to its own service
+    (which recomputes it with the new calendar anyway) and never waits, and two workers running this at
+    once each take different rows. A ticket is written only when a value differs from the stored one,
+    so a second run (or a second worker) finds nothing to move and writes nothing: each moved deadline
+    writes exactly one timeline event.
+    """
+    clear_calendar_cache()  # this worker may hold the calendar as it was before the change
+    cal_row = BusinessCalendar.objects.filter(pk=calendar_id).first()
+    if cal_row is None:
+        return 0
+    tz = ZoneInfo(cal_row.timezone)
+    start = datetime.combine(since, time.min, tzinfo=tz)
+    reach = Q()
+    for column in _MOVABLE:
+        reach |= Q(**{f"{column}__gte": start})
+    scope = TicketSLA.objects.filter(reach, version__calendar_id=calendar_id, paused_since__isnull=True,
+                                     ticket__status__in=OPEN_STATUSES)
+    if until is not None:
+        scope = scope.filter(started_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz))
+    moved, after = 0, 0
+    while True:
+        ids = list(scope.filter(ticket_id__gt=after).order_by("ticket_id").values_list("ticket_id", flat=True)[:chunk])
+        if not ids:
+            return moved
+        after = ids[-1]
+        with transaction.atomic():
+            rows_ = (TicketSLA.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
+                     .select_related("version", "ticket__organization")
+                     .filter(ticket_id__in=ids, paused_since__isnull=True, ticket__status__in=OPEN_STATUSES))
+            now = timezone.now()
+            for sla in rows_:
+                moved += _follow_calendar(sla, now)
+
+
+def _follow_calendar(sla: TicketSLA, now: datetime) -> int:
+    """Recompute one locked row; save it and write the timeline entry only when something moved."""
+    ticket = sla.ticket
+    before = {column: getattr(sla, column) for column in _SLA_FIELDS if column != "version"}
+    _compute(sla, ticket, now=now)
+    after = {column: getattr(sla, column) for column in before}
+    if after == before:
+        return 0
+    sla.save(update_fields=[c for c in before if before[c] != after[c]])
+    deadlines_moved = {str(_MOVABLE[c]): [before[c], after[c]] for c in _MOVABLE
+                       if before[c] != after[c] and before[c] is not None and after[c] is not None}
+    if not deadlines_moved:
+        return 0  # only the estimated flag or the derived columns changed
+    events.sla_deadline_moved(ticket, None, moved=deadlines_moved, reason="calendar")
+    return 1
