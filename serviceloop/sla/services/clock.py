@@ -28,13 +28,13 @@ from .. import deadlines
 from ..calendar import WorkingCalendar
 from ..models import (
     Breach,
+    BusinessCalendar,
     Escalation,
     EscalationKind,
     Metric,
     PauseInterval,
     SLAPolicy,
     SLAPolicyVersion,
-    BusinessCalendar,
     SLATarget,
     TicketSLA,
     Unit,

@@ -9,9 +9,9 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 
 from serviceloop.core.parent import child_environment
-from serviceloop.sla.checks import next_year_calendar_known
 from serviceloop.server.gunicorn import WebServer
 from serviceloop.server.setup import first_start
+from serviceloop.sla.checks import next_year_calendar_known
 
 
 class Command(BaseCommand):

@@ -43,8 +43,8 @@ class Command(BaseCommand):
         except ServiceError as exc:
             hint = ""
             if options["action"] == "import":
-                hint = (f" — paste the State Council notice instead: `serviceloop calendar notice FILE`"
-                        f" or the admin (SLA → business calendars → read the notice).")
+                hint = (" — paste the State Council notice instead: `serviceloop calendar notice FILE`"
+                        " or the admin (SLA → business calendars → read the notice).")
             raise CommandError(f"{exc.message}{hint}") from exc
 
     def _notice(self, cal: BusinessCalendar, options) -> None:
