@@ -48,3 +48,31 @@ def next_year_calendar_known(app_configs=None, **kwargs) -> list[Warning]:
              f"or upgrade chinesecalendar, then `serviceloop calendar import {year}`. Calendars: {names}.",
         id="sla.W001",
     )]
+
+
+BANNER_CACHE_KEY = "sla:calendars-missing-next-year"
+BANNER_CACHE_SECONDS = 300
+
+
+def calendars_missing_next_year_cached() -> tuple[int, list[tuple[int | None, str]]]:
+    """(next year, [(calendar id, name)]) for the workspace banner, kept five minutes in the cache so a
+    page costs no query; calendar_changed forgets it at once when a calendar changes."""
+    from django.core.cache import cache
+
+    today = timezone.localdate()
+    if today.month < 11:
+        return today.year + 1, []  # no query for ten months of the year
+    key = f"{BANNER_CACHE_KEY}:{today.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        year, missing = calendars_missing_next_year()
+        found = (year, [(c.pk, c.name) if c is not None else (None, "(default)") for c in missing])
+        cache.set(key, found, BANNER_CACHE_SECONDS)
+    return found
+
+
+def forget_banner() -> None:
+    """Called by every calendar change (services/calendars.py calendar_changed)."""
+    from django.core.cache import cache
+
+    cache.delete(f"{BANNER_CACHE_KEY}:{timezone.localdate().isoformat()}")

@@ -102,7 +102,8 @@ def sla_deadline_moved(ticket: Ticket, actor, *, moved: dict[str, list], reason:
     changed). `moved` maps a metric (resolution, first_response, …) to [old, new] datetimes; `reason`
     is a word ("calendar"). A `fields` event, so no new kind (and no tickets migration) is needed;
     its changes name no ticket field, so the clock's own receiver leaves it alone."""
-    changes = {f"sla_{metric}_due": [old.isoformat(), new.isoformat()] for metric, (old, new) in moved.items()}
+    changes = {f"sla_{metric}_due": [timezone.localtime(old).isoformat(), timezone.localtime(new).isoformat()]
+               for metric, (old, new) in moved.items()}
     return _write(ticket, EventKind.FIELDS, actor, public=False,
                   data={"changes": changes, "sla_deadline_moved": reason}, at=at, record=record)
 

@@ -21,6 +21,7 @@ from serviceloop.core.errors import InvalidInput
 
 from .. import calendar as pure
 from ..calendar import BusinessWindow, WorkingCalendar, validate_windows
+from ..checks import forget_banner
 from ..models import BusinessCalendar, BusinessHours, CalendarDay, CalendarYear, DaySource, YearSource
 from ..notice import NoticeError, NoticeSchedule, parse_notice
 
@@ -70,6 +71,7 @@ def calendar_changed(*, calendar_id: int, start: date, end: date | None = None) 
 
     def enqueue():
         clear_calendar_cache()
+        forget_banner()
         calendar_sla_recompute_task(calendar_id, since, until)
 
     transaction.on_commit(enqueue)
