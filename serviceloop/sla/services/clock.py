@@ -72,12 +72,14 @@ def _is_pausing(version: SLAPolicyVersion, status: str, sub_status: str) -> bool
 
 
 def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = None,
-             fresh: bool = False) -> None:
+             fresh: bool = False, handled: set[str] | None = None, escalated: bool | None = None) -> None:
     """Fill the pending deadlines of `sla` from its start, its targets and its closed pauses.
 
     A deadline already past whose breach (or director escalation) was recorded stays empty: a
     recomputation must never re-arm what the sweeper has handled. `fresh` (a new ticket, a bulk
-    backfill) skips that look-up and the pause query, as nothing can have happened yet.
+    backfill) skips that look-up and the pause query, as nothing can have happened yet. A caller
+    recomputing many tickets at once passes what it read for all of them in one query each: `pauses`
+    (closed ones), `handled` (metrics breached since the start) and `escalated` (director escalation).
     """
     version = sla.version
     org = ticket.organization
@@ -97,8 +99,9 @@ def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = Non
     done_ack = ticket.accepted_at is not None
     done_response = ticket.first_response_at is not None
     done_resolution = ticket.status in (Status.RESOLVED, Status.CLOSED)
-    handled: set[str] = set()
-    if not fresh:
+    if fresh:
+        handled = set()
+    elif handled is None:
         handled = set(Breach.objects.filter(ticket_id=ticket.pk, recorded_at__gte=start)
                       .values_list("metric", flat=True))
 
@@ -115,9 +118,10 @@ def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = Non
     sla.director_due = None
     if sla.resolution_deadline and not done_resolution:
         director_at = sla.resolution_deadline + DIRECTOR_DELAY
-        escalated = director_at <= now and not fresh and Escalation.objects.filter(
-            ticket_id=ticket.pk, kind=EscalationKind.RESOLUTION_OVERDUE, created_at__gte=start).exists()
-        sla.director_due = None if escalated else director_at
+        if director_at <= now and not fresh and escalated is None:
+            escalated = Escalation.objects.filter(
+                ticket_id=ticket.pk, kind=EscalationKind.RESOLUTION_OVERDUE, created_at__gte=start).exists()
+        sla.director_due = None if director_at <= now and escalated else director_at
     update = targets.get(Metric.UPDATE)
     if update and not done_resolution:
         last = ticket.first_response_at or start
@@ -427,15 +431,38 @@ def calendar_sla_recompute(*, calendar_id: int, since: date, until: date | None 
                      .select_related("version", "ticket__organization")
                      .filter(ticket_id__in=ids, paused_since__isnull=True, ticket__status__in=OPEN_STATUSES))
             now = timezone.now()
-            for sla in rows_:
-                moved += _follow_calendar(sla, now)
+            locked = list(rows_)
+            pauses, handled, escalated = _history_of([sla.ticket_id for sla in locked])
+            for sla in locked:
+                start = sla.started_at
+                moved += _follow_calendar(
+                    sla, now, pauses=pauses.get(sla.ticket_id, []),
+                    handled={m for m, at in handled.get(sla.ticket_id, ()) if at >= start},
+                    escalated=any(at >= start for at in escalated.get(sla.ticket_id, ())))
 
 
-def _follow_calendar(sla: TicketSLA, now: datetime) -> int:
+def _history_of(ticket_ids: list[int]) -> tuple[dict, dict, dict]:
+    """For a chunk of tickets in three queries: closed pauses, breaches (metric, when), director escalations."""
+    pauses: dict[int, list] = {}
+    for tid, started, ended in (PauseInterval.objects.filter(ticket_id__in=ticket_ids, ended_at__isnull=False)
+                                .values_list("ticket_id", "started_at", "ended_at")):
+        pauses.setdefault(tid, []).append((started, ended))
+    handled: dict[int, list] = {}
+    for tid, metric, at in Breach.objects.filter(ticket_id__in=ticket_ids).values_list(
+            "ticket_id", "metric", "recorded_at"):
+        handled.setdefault(tid, []).append((metric, at))
+    escalated: dict[int, list] = {}
+    for tid, at in Escalation.objects.filter(ticket_id__in=ticket_ids, kind=EscalationKind.RESOLUTION_OVERDUE
+                                             ).values_list("ticket_id", "created_at"):
+        escalated.setdefault(tid, []).append(at)
+    return pauses, handled, escalated
+
+
+def _follow_calendar(sla: TicketSLA, now: datetime, **history) -> int:
     """Recompute one locked row; save it and write the timeline entry only when something moved."""
     ticket = sla.ticket
     before = {column: getattr(sla, column) for column in _SLA_FIELDS if column != "version"}
-    _compute(sla, ticket, now=now)
+    _compute(sla, ticket, now=now, **history)
     after = {column: getattr(sla, column) for column in before}
     if after == before:
         return 0

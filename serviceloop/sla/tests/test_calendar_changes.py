@@ -365,3 +365,15 @@ def test_the_warning_is_not_a_system_check_of_every_command_but_check_prints_it(
         err = StringIO()
         call_command("check", stdout=StringIO(), stderr=err)
         assert "sla.W001" in err.getvalue() and "notice" in err.getvalue()
+
+
+def test_the_ticket_page_shows_the_move_on_the_timeline_in_chinese(world, django_capture_on_commit_callbacks):
+    calendar = calendars.default_calendar()
+    with time_machine.travel(sh(2026, 3, 2, 9, 0), tick=False):
+        ticket = world.ticket()
+        with django_capture_on_commit_callbacks(execute=True):
+            calendars.calendar_day_set(calendar=calendar, day=date(2026, 3, 3), is_working=False)
+        page = Client()
+        page.force_login(world.alice)
+        html = page.get(f"/tickets/{ticket.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "SLA 截止时间已调整：工作日历变更" in html
