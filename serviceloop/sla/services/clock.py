@@ -433,12 +433,23 @@ def calendar_sla_recompute(*, calendar_id: int, since: date, until: date | None 
             now = timezone.now()
             locked = list(rows_)
             pauses, handled, escalated = _history_of([sla.ticket_id for sla in locked])
+            changed, fields = [], set()
             for sla in locked:
                 start = sla.started_at
-                moved += _follow_calendar(
+                moves = _follow_calendar(
                     sla, now, pauses=pauses.get(sla.ticket_id, []),
                     handled={m for m, at in handled.get(sla.ticket_id, ()) if at >= start},
                     escalated=any(at >= start for at in escalated.get(sla.ticket_id, ())))
+                if moves is not None:
+                    changed.append((sla, moves))
+                    fields |= moves[0]
+            if changed:
+                # One UPDATE for the chunk's changed rows, then each move's timeline event (announced).
+                TicketSLA.objects.bulk_update([sla for sla, _m in changed], sorted(fields))
+                for sla, (_fields, deadlines_moved) in changed:
+                    if deadlines_moved:
+                        events.sla_deadline_moved(sla.ticket, None, moved=deadlines_moved, reason="calendar")
+                        moved += 1
 
 
 def _history_of(ticket_ids: list[int]) -> tuple[dict, dict, dict]:
@@ -458,18 +469,15 @@ def _history_of(ticket_ids: list[int]) -> tuple[dict, dict, dict]:
     return pauses, handled, escalated
 
 
-def _follow_calendar(sla: TicketSLA, now: datetime, **history) -> int:
-    """Recompute one locked row; save it and write the timeline entry only when something moved."""
-    ticket = sla.ticket
+def _follow_calendar(sla: TicketSLA, now: datetime, **history) -> tuple[set[str], dict] | None:
+    """Recompute one locked row in memory: None when nothing changed, else (the columns that changed,
+    the deadlines that moved as {metric: [old, new]}; empty when only the estimated flag or a derived
+    column changed). The caller writes the chunk's rows at once and the timeline events."""
     before = {column: getattr(sla, column) for column in _SLA_FIELDS if column != "version"}
-    _compute(sla, ticket, now=now, **history)
+    _compute(sla, sla.ticket, now=now, **history)
     after = {column: getattr(sla, column) for column in before}
     if after == before:
-        return 0
-    sla.save(update_fields=[c for c in before if before[c] != after[c]])
+        return None
     deadlines_moved = {str(_MOVABLE[c]): [before[c], after[c]] for c in _MOVABLE
                        if before[c] != after[c] and before[c] is not None and after[c] is not None}
-    if not deadlines_moved:
-        return 0  # only the estimated flag or the derived columns changed
-    events.sla_deadline_moved(ticket, None, moved=deadlines_moved, reason="calendar")
-    return 1
+    return {c for c in before if before[c] != after[c]}, deadlines_moved
