@@ -107,12 +107,13 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"""INSERT INTO {Ticket._meta.db_table} (number, {cols})
                                SELECT 'BENCH-' || (g + %s), {cols} FROM {Ticket._meta.db_table} t,
-                                      generate_series(1, %s) g WHERE t.id = %s""", [have, missing, template.pk])
+                                      generate_series(1, %s) g WHERE t.id = %s""",  # noqa: S608 - model columns
+                           [have, missing, template.pk])
             cursor.execute(f"""INSERT INTO {TicketSLA._meta.db_table} (ticket_id, {scols})
                                SELECT t.id, {", ".join(f's."{c}"' for c in sla_cols)}
                                FROM {Ticket._meta.db_table} t, {TicketSLA._meta.db_table} s
                                WHERE s.ticket_id = %s AND t.number LIKE 'BENCH-%%'
-                               ON CONFLICT (ticket_id) DO NOTHING""", [template.pk])
+                               ON CONFLICT (ticket_id) DO NOTHING""", [template.pk])  # noqa: S608 - model columns
             cursor.execute(f"ANALYZE {Ticket._meta.db_table}; ANALYZE {TicketSLA._meta.db_table}")
         emit(bench="setup", open_tickets=args.open, copied=missing, seconds=round(time.perf_counter() - started, 1))
     sla = TicketSLA.objects.get(ticket=template)
