@@ -401,9 +401,9 @@ def calendar_sla_recompute(*, calendar_id: int, since: date, until: date | None 
 
     Only a ticket whose clock started before the change's end and with a pending deadline at or after
     its start can move. Chunks of `chunk` tickets by id (keyset), each in its own short transaction;
-    rows are locked with SKIP LOCKED, so a ticket being changed right now is left to its own service
-    (which recomputes it with the new calendar anyway) and never waits, and two workers running this at
-    once each take different rows. A ticket is written only when a value differs from the stored one,
+    rows are locked with SKIP LOCKED, so the job never waits behind a ticket being changed right now and
+    two workers running at once take different rows; the rows skipped are done once more at the end,
+    then waiting for their lock. A ticket is written only when a value differs from the stored one,
     so a second run (or a second worker) finds nothing to move and writes nothing: each moved deadline
     writes exactly one timeline event.
     """
@@ -420,36 +420,52 @@ def calendar_sla_recompute(*, calendar_id: int, since: date, until: date | None 
                                      ticket__status__in=OPEN_STATUSES)
     if until is not None:
         scope = scope.filter(started_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz))
-    moved, after = 0, 0
+    moved, after, skipped = 0, 0, []
     while True:
         ids = list(scope.filter(ticket_id__gt=after).order_by("ticket_id").values_list("ticket_id", flat=True)[:chunk])
         if not ids:
-            return moved
+            break
         after = ids[-1]
-        with transaction.atomic():
-            rows_ = (TicketSLA.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
-                     .select_related("version", "ticket__organization")
-                     .filter(ticket_id__in=ids, paused_since__isnull=True, ticket__status__in=OPEN_STATUSES))
-            now = timezone.now()
-            locked = list(rows_)
-            pauses, handled, escalated = _history_of([sla.ticket_id for sla in locked])
-            changed, fields = [], set()
-            for sla in locked:
-                start = sla.started_at
-                moves = _follow_calendar(
-                    sla, now, pauses=pauses.get(sla.ticket_id, []),
-                    handled={m for m, at in handled.get(sla.ticket_id, ()) if at >= start},
-                    escalated=any(at >= start for at in escalated.get(sla.ticket_id, ())))
-                if moves is not None:
-                    changed.append((sla, moves))
-                    fields |= moves[0]
-            if changed:
-                # One UPDATE for the chunk's changed rows, then each move's timeline event (announced).
-                TicketSLA.objects.bulk_update([sla for sla, _m in changed], sorted(fields))
-                for sla, (_fields, deadlines_moved) in changed:
-                    if deadlines_moved:
-                        events.sla_deadline_moved(sla.ticket, None, moved=deadlines_moved, reason="calendar")
-                        moved += 1
+        count, locked = _recompute_chunk(ids, skip_locked=True)
+        moved += count
+        skipped += [i for i in ids if i not in locked]
+    # Rows another transaction held a moment ago (a reply, an acknowledgement, another worker): once
+    # more, now waiting for the lock, so none is left on the old calendar; already moved ones move no more.
+    for i in range(0, len(skipped), chunk):
+        moved += _recompute_chunk(skipped[i:i + chunk], skip_locked=False)[0]
+    return moved
+
+
+def _recompute_chunk(ids: list[int], *, skip_locked: bool) -> tuple[int, set[int]]:
+    """One chunk in one transaction: (tickets whose deadlines moved, the ids locked and looked at)."""
+    moved = 0
+    with transaction.atomic():
+        rows_ = (TicketSLA.objects.select_for_update(no_key=True, skip_locked=skip_locked, of=("self",))
+                 .select_related("version", "ticket__organization")
+                 .filter(ticket_id__in=ids, paused_since__isnull=True, ticket__status__in=OPEN_STATUSES))
+        now = timezone.now()
+        locked = list(rows_)
+        pauses, handled, escalated = _history_of([sla.ticket_id for sla in locked])
+        changed, fields = [], set()
+        for sla in locked:
+            clock_start = sla.started_at
+            moves = _follow_calendar(
+                sla, now, pauses=pauses.get(sla.ticket_id, []),
+                handled={m for m, at in handled.get(sla.ticket_id, ()) if at >= clock_start},
+                escalated=any(at >= clock_start for at in escalated.get(sla.ticket_id, ())))
+            if moves is not None:
+                changed.append((sla, moves))
+                fields |= moves[0]
+        if changed:
+            # One UPDATE for the chunk's changed rows, then each move's timeline event (announced).
+            TicketSLA.objects.bulk_update([sla for sla, _m in changed], sorted(fields))
+            for sla, (_fields, deadlines_moved) in changed:
+                if deadlines_moved:
+                    events.sla_deadline_moved(sla.ticket, None, moved=deadlines_moved, reason="calendar")
+                    moved += 1
+    # A row not returned was locked by someone else, or has left the scope (resolved, paused) since the
+    # ids were read: the caller's second pass re-reads it under the same filter, so the latter is a no-op.
+    return moved, {sla.ticket_id for sla in locked}
 
 
 def _history_of(ticket_ids: list[int]) -> tuple[dict, dict, dict]:

@@ -377,3 +377,37 @@ def test_the_ticket_page_shows_the_move_on_the_timeline_in_chinese(world, django
         page.force_login(world.alice)
         html = page.get(f"/tickets/{ticket.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "SLA 截止时间已调整：工作日历变更" in html
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL: set DATABASE_URL")
+@pytest.mark.django_db(transaction=True)
+def test_a_ticket_locked_while_the_job_passes_is_done_once_its_lock_is_released():
+    from django.db import transaction
+
+    from tests.personas import build_world
+
+    world = build_world()
+    calendar = calendars.default_calendar()
+    with time_machine.travel(sh(2026, 3, 2, 9, 0), tick=False):
+        held, free = world.ticket(), world.ticket()
+        CalendarDay.objects.create(calendar=calendar, date=date(2026, 3, 3), is_working=False)
+        locked, release = threading.Event(), threading.Event()
+
+        def hold_the_row():
+            try:
+                with transaction.atomic():
+                    TicketSLA.objects.select_for_update().get(ticket=held)
+                    locked.set()
+                    release.wait(timeout=30)
+            finally:
+                connections.close_all()
+
+        holder = threading.Thread(target=hold_the_row)
+        holder.start()
+        assert locked.wait(timeout=30)
+        threading.Timer(1.0, release.set).start()  # the job's second pass waits for this
+        moved = clock.calendar_sla_recompute(calendar_id=calendar.pk, since=date(2026, 3, 3), until=date(2026, 3, 3))
+        holder.join(timeout=30)
+    assert moved == 2
+    assert sla_of(held).resolution_due == sla_of(free).resolution_due == sh(2026, 3, 6, 9, 0)
