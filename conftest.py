@@ -89,6 +89,10 @@ class ApiClient:
     def put(self, path, data=None, **extra):
         return self._call("put", path, data, **extra)
 
+    def delete(self, path, **extra):
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        return self.client.delete(url, **{**self.headers, **extra})
+
     def upload(self, path, file, **fields):
         url = path if path.startswith("/") else f"/api/v1/{path}"
         return self.client.post(url, {"file": file, **fields}, **self.headers)

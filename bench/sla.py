@@ -4,6 +4,9 @@
   (b) a sweep with 1,000 due acknowledgements (target < 2 s): claims, escalations, breaches, notifications
   (c) deadline computations per second (target ≥ 20,000): the ticket path (targets + calendar + maths)
 
+A calendar change over open tickets (issue #11.3: recompute time, ticket-create p95 meanwhile) is
+bench/sla_calendar.py.
+
 Usage (the database is filled with `serviceloop demo` up to --tickets if it holds fewer):
   .venv/bin/python bench/sla.py --data-dir /tmp/sl-bench-sqlite
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/sl_bench .venv/bin/python bench/sla.py

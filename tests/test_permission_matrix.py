@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -95,6 +96,11 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "set_calendar_windows":         (403, 403, 403, 403, 200, 403, 403, 403, 403, 401, 401),
     "list_calendar_days":           STAFF_200,
     "set_calendar_day":             (403, 403, 403, 403, 201, 403, 403, 403, 403, 401, 401),
+    "delete_calendar_day":          (403, 403, 403, 403, 204, 403, 403, 403, 403, 401, 401),
+    "get_calendar_year":            STAFF_200,
+    "mark_calendar_year":           ADMIN_201,
+    "read_notice":                  ADMIN_200,  # a preview: nothing saved
+    "sla_history":                  (200, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401),
     "list_escalations":             STAFF_200,
     "compensation":                 (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
     "list_notifications":           ALL_200,
@@ -200,6 +206,14 @@ def _priority(world) -> Request:
     ticket = _ticket(world)
     target = "low" if ticket.priority != "low" else "high"
     return Request(params={"number": ticket.number}, body={"priority": target, "reason": "客户产线停工"})
+
+
+def _calendar_day(world) -> Request:
+    from serviceloop.sla.services.calendars import calendar_day_set
+
+    calendar = default_calendar()
+    calendar_day_set(calendar=calendar, day=date(2026, 12, 31), is_working=False, name="公司年终盘点")
+    return Request(params={"calendar_id": calendar.pk, "day": "2026-12-31"})
 
 
 def _policy_version(world) -> Request:
@@ -388,6 +402,15 @@ ACTIONS: dict[str, Action] = {
     "set_calendar_day": Action("post", "/api/v1/sla/calendars/{calendar_id}/days", lambda w: Request(
         params={"calendar_id": default_calendar().pk},
         body={"date": "2026-12-31", "is_working": False, "name": "公司年终盘点"})),
+    "delete_calendar_day": Action("delete", "/api/v1/sla/calendars/{calendar_id}/days/{day}", _calendar_day),
+    "get_calendar_year": Action("get", "/api/v1/sla/calendars/{calendar_id}/years/{year}", lambda w: Request(
+        params={"calendar_id": default_calendar().pk, "year": 2027})),
+    "mark_calendar_year": Action("post", "/api/v1/sla/calendars/{calendar_id}/years", lambda w: Request(
+        params={"calendar_id": default_calendar().pk}, body={"year": 2027})),
+    "read_notice": Action("post", "/api/v1/sla/calendars/{calendar_id}/notice", lambda w: Request(
+        params={"calendar_id": default_calendar().pk},
+        body={"text": "国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：1月1日（周五）至3日（周日）放假，共3天。"})),
+    "sla_history": Action("get", T + "/sla-history", _number),
     "list_escalations": Action("get", "/api/v1/sla/escalations", lambda w: Request()),
     "compensation": Action("get", "/api/v1/sla/compensation", lambda w: Request(
         query={"since": "2026-01-01", "until": "2026-12-31"})),
@@ -466,6 +489,8 @@ def perform(api, action: Action, request: Request):
             response.content_bytes = b"".join(response.streaming_content)
             response.close()
         return response
+    if action.method == "delete":
+        return api.delete(url)
     return getattr(api, action.method)(url, request.body)
 
 

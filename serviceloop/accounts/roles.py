@@ -78,6 +78,11 @@ _CONFIGURE = [
     "sla.change_businesscalendar",
     "sla.add_calendarday",
     "sla.change_calendarday",
+    "sla.delete_calendarday",
+    # Known years (issue #11): marked complete by hand, or read from the notice.
+    "sla.view_calendaryear",
+    "sla.add_calendaryear",
+    "sla.delete_calendaryear",
     "sla.add_compensationrule",
     "sla.change_compensationrule",
     # The outbox (NTF-3): failures, resend, robots, webhooks and message templates.

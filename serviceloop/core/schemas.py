@@ -1,6 +1,13 @@
-"""Schema pieces every API module shares: strict input, and the error body of every failure status."""
+"""Schema pieces every API module shares: strict input, the error body of every failure status, and the
+one JSON form of every datetime in an answer (LocalTimeRenderer)."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from ninja import Schema
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict
 
 
@@ -18,3 +25,24 @@ class ErrorOut(Schema):
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut,
           415: ErrorOut, 422: ErrorOut}
+
+
+class LocalTimeEncoder(NinjaJSONEncoder):
+    """Every datetime of every API answer in one form (issue #11.5): ISO 8601 in settings.TIME_ZONE with
+    its offset, e.g. 2026-12-31T17:00:00+08:00; milliseconds only when there are any. A time read from
+    the database (UTC) and one just given in +08:00 look the same, in POST answers and GETs alike."""
+
+    def default(self, o):
+        if isinstance(o, datetime) and o.tzinfo is not None:
+            try:
+                local = o.astimezone(ZoneInfo(settings.TIME_ZONE))
+            except OverflowError:  # within hours of year 1 or 9999: kept in its own offset
+                local = o
+            return local.isoformat(timespec="milliseconds" if local.microsecond else "seconds")
+        return super().default(o)
+
+
+class LocalTimeRenderer(JSONRenderer):
+    """The API's renderer (server/api.py): JSON with LocalTimeEncoder."""
+
+    encoder_class = LocalTimeEncoder

@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from serviceloop.sla.models import EscalationKind, Metric, Unit
 from serviceloop.tickets import events
 from serviceloop.tickets.choices import (
+    FINISHED_STATUSES,
     Channel,
     CommunicationChannel,
     Status,
@@ -447,7 +448,7 @@ class _Life:
             if not (young and rnd() < 0.4):
                 self._reply(worker, self._pick(texts.FIRST_REPLIES), t_fr)
             return
-        if ticket_type in mix.QUICK_TYPES and status in (Status.RESOLVED, Status.CLOSED) and not forced:
+        if ticket_type in mix.QUICK_TYPES and status in FINISHED_STATUSES and not forced:
             # A question answered: the answer is the first reply, and it resolves the ticket.
             self._reply(worker, profile.solution, t_fr)
             self._move(worker, Status.RESOLVED, t_fr + 60)

@@ -32,7 +32,7 @@ from serviceloop.core.errors import (
 )
 from serviceloop.tickets import filetypes
 from serviceloop.tickets import services as ticket_services
-from serviceloop.tickets.choices import EventKind, Status
+from serviceloop.tickets.choices import FINISHED_STATUSES, EventKind
 from serviceloop.tickets.models import Ticket, TicketEvent
 from serviceloop.tickets.services import sanitise_filename
 
@@ -399,7 +399,7 @@ def article_draft_from_ticket(*, ticket: Ticket, actor: User) -> Article:
     """
     _require(actor, "knowledge.add_article")
     ticket = Ticket.objects.select_related("product__product_model", "root_cause").get(pk=ticket.pk)  # the caller's may be stale
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+    if ticket.status not in FINISHED_STATUSES:
         raise Conflict(_("Only a resolved or closed ticket can become an article."))
     texts = _ticket_texts(ticket)
     scenario = [ticket.objective_description or ticket.description]

@@ -15,6 +15,7 @@ from serviceloop.analytics.api import router as kpis_router
 from serviceloop.assets.api import models_router, products_router
 from serviceloop.channels.api import router as email_router
 from serviceloop.core.api import install_error_handlers
+from serviceloop.core.schemas import LocalTimeRenderer
 from serviceloop.customers.api import contacts_router, organizations_router
 from serviceloop.knowledge.api import router as knowledge_router
 from serviceloop.notifications.api import router as notifications_router
@@ -29,7 +30,10 @@ from serviceloop.tickets.api_processing import router as processing_router
 api = NinjaAPI(
     title="ServiceLoop API",
     version="1",
-    description="ServiceLoop 服务闭环 — tickets, customers, products. Errors are JSON with `code` and `message`.",
+    description="ServiceLoop 服务闭环 — tickets, customers, products. Errors are JSON with `code` and `message`. "
+                "Every datetime in an answer is ISO 8601 in the configured time zone with its offset "
+                "(2026-12-31T17:00:00+08:00).",
+    renderer=LocalTimeRenderer(),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api-v1",
     docs_url="/docs",

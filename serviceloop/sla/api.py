@@ -1,11 +1,12 @@
-"""SLA under /api/v1: policies and their versions, calendars and days, escalations, compensation
-(`router`, on /sla), and the SLA actions on one ticket (`tickets_router`, also mounted on /tickets by
-server/api.py): POST /tickets/{number}/escalate and POST /tickets/{number}/sla-policy.
+"""SLA under /api/v1: policies and their versions, calendars and days, known years and the State
+Council notice, escalations, compensation (`router`, on /sla), and the SLA of one ticket
+(`tickets_router`, also mounted on /tickets by server/api.py): POST /tickets/{number}/escalate,
+POST /tickets/{number}/sla-policy and GET /tickets/{number}/sla-history.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,10 +25,12 @@ from serviceloop.tickets import selectors as ticket_selectors
 from serviceloop.tickets.api import TicketOut, ticket_out
 from serviceloop.tickets.choices import Priority
 
+from .calendar import official_days, package_knows
 from .models import (
     TARGET_MAX,
     BusinessCalendar,
     CalendarDay,
+    CalendarYear,
     Compensation,
     DaySource,
     Escalation,
@@ -36,8 +39,20 @@ from .models import (
     SLAPolicy,
     SLAPolicyVersion,
     Unit,
+    YearSource,
 )
-from .services.calendars import calendar_day_set, calendar_set_windows, default_calendar
+from .selectors import sla_history
+from .services.calendars import (
+    calendar_day_delete,
+    calendar_day_set,
+    calendar_import_year,
+    calendar_notice_confirm,
+    calendar_notice_read,
+    calendar_set_windows,
+    calendar_year_mark_complete,
+    default_calendar,
+    year_known,
+)
 from .services.clock import ticket_sla_set_policy
 from .services.escalation import ticket_escalate
 from .services.policies import TargetSpec, policy_version_create
@@ -206,6 +221,121 @@ def set_day(request, calendar_id: Id, payload: DayIO):
     return Created(201, {"date": day.date, "is_working": day.is_working, "name": day.name, "source": day.source})
 
 
+@router.delete("/calendars/{calendar_id}/days/{day}", response={204: None, **ERRORS},
+               summary="Remove a day's own row: it follows the official calendar again")
+def delete_day(request, calendar_id: Id, day: IsoDate):
+    _require(request.auth, "sla.delete_calendarday")
+    if not calendar_day_delete(calendar=_get_calendar(calendar_id), day=day):
+        raise NotFound(_("This day has no entry of its own."))
+    return Created(204, None)
+
+
+class YearOut(Schema):
+    year: int
+    known: bool
+    source: str | None
+    completed_by: str | None
+    completed_at: datetime | None
+
+
+class YearIn(Strict):
+    year: int = Field(..., ge=1900, le=2100)
+    source: YearSource = YearSource.MANUAL
+
+
+def _year(cal: BusinessCalendar, year: int) -> dict:
+    row = CalendarYear.objects.filter(calendar=cal, year=year).select_related("completed_by").first()
+    return {"year": year, "known": year_known(cal, year), "source": row.source if row else None,
+            "completed_by": str(row.completed_by) if row and row.completed_by else None,
+            "completed_at": row.completed_at if row else None}
+
+
+@router.get("/calendars/{calendar_id}/years/{year}", response={200: YearOut, **ERRORS},
+            summary="Whether a year's official schedule is known to the calendar")
+def get_year(request, calendar_id: Id, year: int):
+    _require(request.auth, "tickets.view_all_tickets")
+    if not 1900 <= year <= 2100:
+        raise InvalidInput.field("year", _("Only dates from 1900 to 2100 can be entered."))
+    return _year(_get_calendar(calendar_id), year)
+
+
+@router.post("/calendars/{calendar_id}/years", response={201: YearOut, **ERRORS},
+             summary="Mark a year known: import it from chinesecalendar (package) or say the days entered are complete")
+def mark_year(request, calendar_id: Id, payload: YearIn):
+    _require(request.auth, "sla.add_calendarday")
+    cal = _get_calendar(calendar_id)
+    if payload.source == YearSource.PACKAGE:
+        calendar_import_year(calendar=cal, year=payload.year, actor=request.auth)
+    elif payload.source == YearSource.MANUAL:
+        calendar_year_mark_complete(calendar=cal, year=payload.year, actor=request.auth)
+    else:
+        raise InvalidInput.field("source", _("Use POST …/notice to read the State Council notice."))
+    return Created(201, _year(cal, payload.year))
+
+
+class NoticeIn(Strict):
+    text: text(50_000, min_length=1)
+    confirm: Bool = False
+    year: int | None = Field(None, ge=1900, le=2100, description="the year it must be for; default: its title's")
+
+
+class FestivalOut(Schema):
+    name: str
+    days_off: list[date]
+    makeup_days: list[date]
+
+
+class NoticeCheck(Schema):
+    check: str
+    passed: bool
+    detail: str
+
+
+class NoticeOut(Schema):
+    year: int
+    saved: bool
+    known: bool
+    festivals: list[FestivalOut]
+    checks: list[NoticeCheck]
+
+
+def _notice_checks(schedule) -> list[dict]:
+    """What the preview shows the administrator next to the days (issue #11.2), worked out on them."""
+    makeup = [d for f in schedule.festivals for d in f.makeup_days]
+    off = [d for f in schedule.festivals for d in f.days_off]
+    checks = [
+        {"check": "makeup_days_on_weekends", "passed": all(d.weekday() >= 5 for d in makeup),
+         "detail": ", ".join(f"{d.isoformat()} {'一二三四五六日'[d.weekday()]}" for d in makeup)},
+        {"check": "breaks_do_not_overlap", "passed": len(off) == len(set(off)), "detail": f"{len(off)}"},
+        {"check": "makeup_days_outside_breaks", "passed": not set(makeup) & set(off), "detail": ""},
+    ]
+    if package_knows(schedule.year):
+        package = {(d, w) for d, w, _n in official_days(schedule.year)}
+        notice = {(d, w) for d, w, _n in schedule.days()}
+        checks.append({"check": "same_as_chinesecalendar", "passed": package == notice,
+                       "detail": ", ".join(sorted(str(d) for d, _w in package ^ notice))})
+    return checks
+
+
+@router.post("/calendars/{calendar_id}/notice", response={200: NoticeOut, **ERRORS},
+             summary="Read the State Council holiday notice: preview, or save with confirm=true")
+def read_notice(request, calendar_id: Id, payload: NoticeIn):
+    """Paste the text of 国务院办公厅关于YYYY年部分节假日安排的通知 as published. Without `confirm` nothing is
+    saved: the answer lists the days off and makeup working days per festival and the checks. With
+    `confirm` the days become the official days of that year and the year is known; open tickets follow
+    in the background. A line that cannot be read is a 422 quoting it (errors[0].line); nothing saved."""
+    _require(request.auth, "sla.add_calendarday")
+    cal = _get_calendar(calendar_id)
+    if payload.confirm:
+        schedule = calendar_notice_confirm(calendar=cal, text=payload.text, year=payload.year, actor=request.auth)
+    else:
+        schedule = calendar_notice_read(text=payload.text, year=payload.year)
+    return {"year": schedule.year, "saved": payload.confirm, "known": year_known(cal, schedule.year),
+            "festivals": [{"name": f.name, "days_off": f.days_off, "makeup_days": f.makeup_days}
+                          for f in schedule.festivals],
+            "checks": _notice_checks(schedule)}
+
+
 # --- escalations ------------------------------------------------------------------------------------
 
 class EscalationOut(Schema):
@@ -307,3 +437,39 @@ def compensation(request, since: Date, until: Date, organization_id: Id | None =
             .order_by("organization__name"))
     return [{"organization_id": r["organization_id"], "organization": r["organization__name"],
              "breaches": r["breaches"], "cash": r["cash"] or 0, "vouchers": r["vouchers"] or 0} for r in rows]
+
+
+# --- SLA history of a ticket ------------------------------------------------------------------------
+
+class PauseOut(Schema):
+    started_at: datetime
+    ended_at: datetime | None
+    reason: str
+
+
+class DeadlineChangeOut(Schema):
+    at: datetime
+    metric: str
+    old: datetime | None
+    new: datetime | None
+    reason: str
+    by: str | None
+
+
+class SLAHistoryOut(Schema):
+    ticket_number: str
+    paused: bool
+    pauses: list[PauseOut]
+    deadline_changes: list[DeadlineChangeOut]
+
+
+@tickets_router.get("/{number}/sla-history", response={200: SLAHistoryOut, **ERRORS},
+                    summary="The ticket's pauses and its deadline changes with their reason")
+def ticket_sla_history(request, number: str):
+    """Pauses (start, end, the status or sub-status that caused it) and every deadline change the
+    timeline records: a calendar change, a priority change, another policy. Staff only."""
+    user = request.auth
+    ticket = ticket_selectors.ticket_get(user=user, number=number)  # another organisation: 404, not 403
+    if user.is_customer:
+        raise Forbidden(_("You do not have permission to do this."))
+    return sla_history(ticket)

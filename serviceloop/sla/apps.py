@@ -12,7 +12,6 @@ class SlaConfig(AppConfig):
         from serviceloop.tickets import events
         from serviceloop.tickets import services as tickets
 
-        from . import checks  # noqa: F401 - registers the missing-calendar-year check
         from .receivers import organization_terms_changed, ticket_creating, ticket_event_recorded
 
         # The apps below announce their changes; the SLA app reacts in the same transaction (core/hooks.py).

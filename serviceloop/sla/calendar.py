@@ -7,7 +7,10 @@ A `WorkingCalendar` answers "is this date a working day?" in three steps, first 
 2. China's official calendar from the `chinesecalendar` package (statutory holidays and the
    makeup working days, 调休上班), when `use_official` is on and the package knows the year;
 3. Monday–Friday. When this step answers although `use_official` is on, the answer is a guess and
-   `is_estimated` says so; with `use_official` off Monday–Friday is the configuration, not a guess.
+   `is_estimated` says so, unless the year is *known* (`year_known`): its official schedule was read
+   into the day table (from the package, the State Council notice, or by hand and marked complete),
+   so a day without a row is an ordinary day. With `use_official` off Monday–Friday is the
+   configuration, not a guess.
 
 The services build one `WorkingCalendar` from the database rows and hand it to `deadlines`. A
 calendar is immutable, so it caches its answer for every date it is asked about; deadline maths
@@ -93,6 +96,12 @@ def package_knows(year: int) -> bool:
     return year in _PACKAGE_YEARS
 
 
+def year_known(year: int, marked: Iterable[int] = ()) -> bool:
+    """The one definition of a known year (issue #11): the package has its official data, or the
+    calendar's day table holds its official schedule (`marked`: the calendar's CalendarYear rows)."""
+    return package_knows(year) or year in marked
+
+
 def official_days(year: int) -> list[tuple[date, bool, str]]:
     """Every holiday and makeup working day the package lists for `year`, as (date, is_working, name).
 
@@ -136,6 +145,8 @@ class WorkingCalendar:
     windows: tuple[BusinessWindow, ...] = DEFAULT_WINDOWS
     overrides: Mapping[date, bool] = field(default_factory=dict, hash=False)
     use_official: bool = True
+    # Years whose official schedule is in the day table (CalendarYear rows): not estimated.
+    marked_years: frozenset[int] = frozenset()
     # ordinal → (is_working, is_estimated), and ordinal → the day's windows as epoch microseconds.
     _day_kind: dict[int, tuple[bool, bool]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _spans: dict[int, tuple[tuple[int, int], ...]] = field(
@@ -146,6 +157,11 @@ class WorkingCalendar:
         # Frozen: object.__setattr__ is the documented way to normalise fields in __post_init__.
         object.__setattr__(self, "windows", validate_windows(self.windows))
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
+        object.__setattr__(self, "marked_years", frozenset(self.marked_years))
+
+    def year_known(self, year: int) -> bool:
+        """True when `year`'s official schedule is known to this calendar (module function `year_known`)."""
+        return year_known(year, self.marked_years)
 
     def _kind(self, day: date) -> tuple[bool, bool]:
         """(is_working, is_estimated) for `day`, computed once."""
@@ -158,6 +174,8 @@ class WorkingCalendar:
                 kind = (day.weekday() < 5, False)
             elif package_knows(day.year):
                 kind = (chinese_calendar.is_workday(day), False)
+            elif day.year in self.marked_years:
+                kind = (day.weekday() < 5, False)  # a known year: a day without a row is an ordinary day
             else:
                 kind = (day.weekday() < 5, True)
             self._day_kind[key] = kind

@@ -109,6 +109,38 @@ class CalendarDay(models.Model):
         return f"{self.date} {'✓' if self.is_working else '✗'} {self.name}"
 
 
+class YearSource(models.TextChoices):
+    PACKAGE = "package", _("Imported from chinesecalendar")
+    NOTICE = "notice", _("Read from the State Council notice")
+    MANUAL = "manual", _("Entered by hand and marked complete")
+
+
+class CalendarYear(models.Model):
+    """A year whose official schedule is in a calendar's day table (issue #11): imported from the
+    package, read from the State Council notice, or entered by hand and marked complete.
+
+    In a known year a day without a row follows Monday–Friday and is not estimated;
+    sla/services/calendars.py `year_known` is the one definition the check, the flag and the admin use.
+    """
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="known_years",
+                                 verbose_name=_("calendar"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1900), MaxValueValidator(2100)])
+    source = models.CharField(_("source"), max_length=16, choices=YearSource.choices, default=YearSource.MANUAL)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("marked complete by"))
+    completed_at = models.DateTimeField(_("marked complete at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("known calendar year")
+        verbose_name_plural = _("known calendar years")
+        ordering = ["calendar_id", "year"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "year"], name="calendar_year_unique")]
+
+    def __str__(self):
+        return f"{self.calendar} {self.year}"
+
+
 class SLAPolicy(models.Model):
     """A named policy; what it says lives in its versions (SLA-7), the newest being current."""
 
@@ -222,6 +254,9 @@ class TicketSLA(models.Model):
     next_deadline = models.DateTimeField(_("next deadline"), null=True, blank=True)
     at_risk_at = models.DateTimeField(_("at risk from"), null=True, blank=True, db_index=True)
     paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
+    # While paused: each pending target's time left when the clock stopped, in seconds ({"resolution": 3600}),
+    # so what is shown stays frozen instead of counting down to a deadline that no longer holds.
+    paused_left = models.JSONField(_("time left when paused"), default=dict, blank=True)
     breached = models.BooleanField(_("breached"), default=False)
     estimated = models.BooleanField(_("estimated"), default=False,
                                     help_text=_("A deadline reaches into a year without an official calendar."))

@@ -27,3 +27,15 @@ def confirmation_sweep_task():
     """CSAT-3: reminders and auto-closes that are due; claim-based (safe on two workers), the lock saves work."""
     result = confirmation_sweep()
     return result.closed + result.reminded
+
+
+@db_task(retries=3, retry_delay=30)
+def calendar_sla_recompute_task(calendar_id: int, since: str, until: str | None = None) -> int:
+    """A calendar's days or hours changed (issue #11.3): the open tickets it can move follow, in chunks.
+    Dates as ISO strings (the queue stores JSON-ready arguments). Safe to run twice or on two workers."""
+    from datetime import date
+
+    from .services.clock import calendar_sla_recompute
+
+    return calendar_sla_recompute(calendar_id=calendar_id, since=date.fromisoformat(since),
+                                  until=date.fromisoformat(until) if until else None)

@@ -30,7 +30,7 @@ from serviceloop.sla.services.calendars import working_calendar
 from serviceloop.sla.services.clock import deadline_after
 from serviceloop.sla.services.policies import default_version, targets_for
 from serviceloop.tickets import services as tickets
-from serviceloop.tickets.choices import EventKind, Status, TicketType
+from serviceloop.tickets.choices import FINISHED_STATUSES, EventKind, Status, TicketType
 from serviceloop.tickets.models import Ticket, TicketEvent
 
 from . import tokens
@@ -46,7 +46,7 @@ answered = Hook("surveys.answered")
 AUTOMATION_USERNAME = "system-loop"
 COMMENT_MAX = 2000
 SEND_BATCH = 200
-SURVEYED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+SURVEYED_STATUSES = FINISHED_STATUSES
 
 
 class Gone(ServiceError):

@@ -144,6 +144,18 @@ def fields_changed(ticket: Ticket, actor, *, changes: dict[str, list], at: datet
     return _write(ticket, EventKind.FIELDS, actor, public=False, data={"changes": changes}, at=at, record=record)
 
 
+def sla_deadline_moved(ticket: Ticket, actor, *, moved: dict[str, list], reason: str,
+                       at: datetime | None = None, record: bool = True) -> TicketEvent:
+    """The SLA app moved pending deadlines without a ticket change (issue #11: the working calendar
+    changed). `moved` maps a metric (resolution, first_response, …) to [old, new] datetimes; `reason`
+    is a word ("calendar"). A `fields` event, so no new kind (and no tickets migration) is needed;
+    its changes name no ticket field, so the clock's own receiver leaves it alone."""
+    changes = {f"sla_{metric}_due": [timezone.localtime(old).isoformat(), timezone.localtime(new).isoformat()]
+               for metric, (old, new) in moved.items()}
+    return _write(ticket, EventKind.FIELDS, actor, public=False,
+                  data={"changes": changes, "sla_deadline_moved": reason}, at=at, record=record)
+
+
 def reply(ticket: Ticket, actor, *, body: str, from_customer: bool, first_response: bool = False,
           at: datetime | None = None, record: bool = True) -> TicketEvent:
     """`first_response`: the service team's first reply on this ticket (it meets the SLA target)."""

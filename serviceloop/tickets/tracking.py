@@ -14,7 +14,15 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from .choices import PUBLIC_EVENT_KINDS, ConfirmationMethod, ConfirmationOutcome, EventKind, Status, SubStatus
+from .choices import (
+    FINISHED_STATUSES,
+    PUBLIC_EVENT_KINDS,
+    ConfirmationMethod,
+    ConfirmationOutcome,
+    EventKind,
+    Status,
+    SubStatus,
+)
 from .events import customer_copy
 from .models import Ticket, TicketEvent
 
@@ -139,5 +147,5 @@ def ticket_track(*, number: str, phone: str) -> TrackedTicket | None:
         created_at=ticket.created_at, respond_by=respond_by, resolve_by=resolve_by,
         events=[_event(e) for e in events],
         **({"result": ticket.customer_result, "warranty_months": ticket.warranty_months}
-           if ticket.status in (Status.RESOLVED, Status.CLOSED) else {}),
+           if ticket.status in FINISHED_STATUSES else {}),
     )

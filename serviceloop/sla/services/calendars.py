@@ -1,5 +1,10 @@
 """Business calendars (SLA-3): business-hours windows, days entered by hand, the default calendar,
-and the per-process cache of each calendar as a pure WorkingCalendar.
+the known years (issue #11: package import, the State Council notice, marked complete by hand), and
+the per-process cache of each calendar as a pure WorkingCalendar.
+
+Every change path ends in `calendar_changed`: the caches are cleared now and at commit, and once
+committed a background job recomputes the open tickets' deadlines the change can move
+(services/clock.py `calendar_sla_recompute`).
 """
 
 from __future__ import annotations
@@ -9,12 +14,16 @@ from datetime import date, time
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.core.errors import InvalidInput
 
+from .. import calendar as pure
 from ..calendar import BusinessWindow, WorkingCalendar, validate_windows
-from ..models import BusinessCalendar, BusinessHours, CalendarDay, DaySource
+from ..checks import forget_banner
+from ..models import BusinessCalendar, BusinessHours, CalendarDay, CalendarYear, DaySource, YearSource
+from ..notice import NoticeError, NoticeSchedule, parse_notice
 
 _calendar_cache: dict[int, tuple[float, WorkingCalendar]] = {}
 CALENDAR_CACHE_SECONDS = 60
@@ -32,14 +41,40 @@ def working_calendar(calendar_id: int) -> WorkingCalendar:
     row = BusinessCalendar.objects.get(pk=calendar_id)
     windows = [BusinessWindow(w.start, w.end) for w in row.windows.all()]
     overrides = dict(CalendarDay.objects.filter(calendar=row).values_list("date", "is_working"))
+    marked = CalendarYear.objects.filter(calendar=row).values_list("year", flat=True)
     cal = WorkingCalendar(tz=ZoneInfo(row.timezone), windows=tuple(windows) or WorkingCalendar().windows,
-                          overrides=overrides, use_official=row.use_official)
+                          overrides=overrides, use_official=row.use_official, marked_years=frozenset(marked))
     _calendar_cache[calendar_id] = (_time.monotonic(), cal)
     return cal
 
 
 def clear_calendar_cache() -> None:
     _calendar_cache.clear()
+
+
+def year_known(calendar: BusinessCalendar | int, year: int) -> bool:
+    """Whether `year`'s official schedule is known to `calendar` (issue #11), read from the database:
+    the package knows it, or a CalendarYear row says it was imported, read from a notice or marked
+    complete. The same rule (calendar.year_known) decides the estimated flag of every deadline."""
+    calendar_id = calendar if isinstance(calendar, int) else calendar.pk
+    return pure.package_knows(year) or CalendarYear.objects.filter(calendar_id=calendar_id, year=year).exists()
+
+
+def calendar_changed(*, calendar_id: int, start: date, end: date | None = None) -> None:
+    """Every calendar write ends here: caches cleared now and at commit (another thread may cache the
+    old rows meanwhile), then a background job recomputes the open tickets' deadlines between `start`
+    and `end` (inclusive; None: open-ended, e.g. new business hours) once the change is committed."""
+    from ..tasks import calendar_sla_recompute_task  # tasks import the clock, which imports this module
+
+    clear_calendar_cache()
+    since, until = start.isoformat(), end.isoformat() if end else None
+
+    def enqueue():
+        clear_calendar_cache()
+        forget_banner()
+        calendar_sla_recompute_task(calendar_id, since, until)
+
+    transaction.on_commit(enqueue)
 
 
 @transaction.atomic
@@ -60,7 +95,7 @@ def calendar_set_windows(*, calendar: BusinessCalendar, windows: list[tuple]) ->
     validate_windows([BusinessWindow(start, end) for start, end in windows])  # the calendar's own rules
     calendar.windows.all().delete()
     BusinessHours.objects.bulk_create([BusinessHours(calendar=calendar, start=s, end=e) for s, e in windows])
-    clear_calendar_cache()
+    calendar_changed(calendar_id=calendar.pk, start=timezone.localdate())
     return calendar
 
 
@@ -75,8 +110,80 @@ def calendar_day_set(*, calendar: BusinessCalendar, day: date, is_working: bool,
     row, _created = CalendarDay.objects.update_or_create(
         calendar=calendar, date=day,
         defaults={"is_working": is_working, "name": name[:100], "source": source})
-    clear_calendar_cache()
+    calendar_changed(calendar_id=calendar.pk, start=day, end=day)
     return row
+
+
+@transaction.atomic
+def calendar_day_delete(*, calendar: BusinessCalendar, day: date) -> bool:
+    """Remove a day's own row: it follows the official calendar (or Monday–Friday) again.
+    False when there was no row (nothing changed, nothing recomputed)."""
+    deleted, _detail = CalendarDay.objects.filter(calendar=calendar, date=day).delete()
+    if deleted:
+        calendar_changed(calendar_id=calendar.pk, start=day, end=day)
+    return bool(deleted)
+
+
+def _save_official_year(calendar: BusinessCalendar, year: int, days: list[tuple[date, bool, str]], *,
+                        source: str, actor=None) -> CalendarYear:
+    """The official days of `year` replace the official rows there were (a company's own days stay,
+    except on a date the official schedule sets); the year becomes known. Inside the caller's transaction."""
+    CalendarDay.objects.filter(calendar=calendar, date__year=year, source=DaySource.OFFICIAL).delete()
+    CalendarDay.objects.filter(calendar=calendar, date__in=[d for d, _w, _n in days]).delete()
+    CalendarDay.objects.bulk_create([CalendarDay(calendar=calendar, date=d, is_working=w, name=n[:100],
+                                                 source=DaySource.OFFICIAL) for d, w, n in days])
+    marked, _created = CalendarYear.objects.update_or_create(
+        calendar=calendar, year=year,
+        defaults={"source": source, "completed_by": actor, "completed_at": timezone.now()})
+    calendar_changed(calendar_id=calendar.pk, start=date(year, 1, 1), end=date(year, 12, 31))
+    return marked
+
+
+@transaction.atomic
+def calendar_import_year(*, calendar: BusinessCalendar, year: int, actor=None) -> int:
+    """Copy a year the chinesecalendar package knows into the day table and mark it known; the
+    number of days copied. A year the package does not know is refused (read the notice instead)."""
+    try:
+        days = pure.official_days(year)
+    except ValueError as exc:
+        raise InvalidInput.field("year", str(exc)) from exc
+    _save_official_year(calendar, year, days, source=YearSource.PACKAGE, actor=actor)
+    return len(days)
+
+
+@transaction.atomic
+def calendar_year_mark_complete(*, calendar: BusinessCalendar, year: int, actor) -> CalendarYear:
+    """An administrator entered a year's official days by hand and says they are complete: the year
+    is known from now on, so its days without a row are ordinary days, not estimated ones."""
+    if not 1900 <= year <= 2100:
+        raise InvalidInput.field("year", _("Only dates from 1900 to 2100 can be entered."))
+    marked, _created = CalendarYear.objects.update_or_create(
+        calendar=calendar, year=year,
+        defaults={"source": YearSource.MANUAL, "completed_by": actor, "completed_at": timezone.now()})
+    calendar_changed(calendar_id=calendar.pk, start=date(year, 1, 1), end=date(year, 12, 31))
+    return marked
+
+
+def calendar_notice_read(*, text: str, year: int | None = None) -> NoticeSchedule:
+    """Parse a pasted State Council notice (sla/notice.py) for the preview; nothing is saved.
+    A notice that cannot be read is an InvalidInput (422) quoting the offending line."""
+    if year is not None and not 1900 <= year <= 2100:
+        raise InvalidInput.field("year", _("Only dates from 1900 to 2100 can be entered."))
+    try:
+        return parse_notice(text, year=year)
+    except NoticeError as exc:
+        raise InvalidInput(str(exc), errors=[{"field": "text", "message": exc.message, "line": exc.line}]) from exc
+
+
+@transaction.atomic
+def calendar_notice_confirm(*, calendar: BusinessCalendar, text: str, actor, year: int | None = None
+                            ) -> NoticeSchedule:
+    """The administrator confirmed the preview: the notice is read again (the same text gives the
+    same days) and its days are saved as the official days of its year, which becomes known; one
+    transaction, so a notice refused half-way saves nothing."""
+    schedule = calendar_notice_read(text=text, year=year)
+    _save_official_year(calendar, schedule.year, schedule.days(), source=YearSource.NOTICE, actor=actor)
+    return schedule
 
 
 # The default calendar's name and hours; sla/migrations/0006_seed_presets.py writes the same (frozen there).

@@ -9,9 +9,11 @@ so the SLA state changes exactly when the ticket does.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,7 @@ from .. import deadlines
 from ..calendar import WorkingCalendar
 from ..models import (
     Breach,
+    BusinessCalendar,
     Escalation,
     EscalationKind,
     Metric,
@@ -37,7 +40,7 @@ from ..models import (
     Unit,
 )
 from .breaches import complete_open_breaches, meet
-from .calendars import working_calendar
+from .calendars import clear_calendar_cache, working_calendar
 from .policies import default_version, targets_for
 
 DIRECTOR_DELAY = timedelta(hours=24)  # ASN-4: 24 hours past the resolution deadline
@@ -69,12 +72,14 @@ def _is_pausing(version: SLAPolicyVersion, status: str, sub_status: str) -> bool
 
 
 def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = None,
-             fresh: bool = False) -> None:
+             fresh: bool = False, handled: set[str] | None = None, escalated: bool | None = None) -> None:
     """Fill the pending deadlines of `sla` from its start, its targets and its closed pauses.
 
     A deadline already past whose breach (or director escalation) was recorded stays empty: a
     recomputation must never re-arm what the sweeper has handled. `fresh` (a new ticket, a bulk
-    backfill) skips that look-up and the pause query, as nothing can have happened yet.
+    backfill) skips that look-up and the pause query, as nothing can have happened yet. A caller
+    recomputing many tickets at once passes what it read for all of them in one query each: `pauses`
+    (closed ones), `handled` (metrics breached since the start) and `escalated` (director escalation).
     """
     version = sla.version
     org = ticket.organization
@@ -94,8 +99,9 @@ def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = Non
     done_ack = ticket.accepted_at is not None
     done_response = ticket.first_response_at is not None
     done_resolution = ticket.status in FINISHED_STATUSES
-    handled: set[str] = set()
-    if not fresh:
+    if fresh:
+        handled = set()
+    elif handled is None:
         handled = set(Breach.objects.filter(ticket_id=ticket.pk, recorded_at__gte=start)
                       .values_list("metric", flat=True))
 
@@ -112,9 +118,10 @@ def _compute(sla: TicketSLA, ticket, *, now: datetime, pauses: list | None = Non
     sla.director_due = None
     if sla.resolution_deadline and not done_resolution:
         director_at = sla.resolution_deadline + DIRECTOR_DELAY
-        escalated = director_at <= now and not fresh and Escalation.objects.filter(
-            ticket_id=ticket.pk, kind=EscalationKind.RESOLUTION_OVERDUE, created_at__gte=start).exists()
-        sla.director_due = None if escalated else director_at
+        if director_at <= now and not fresh and escalated is None:
+            escalated = Escalation.objects.filter(
+                ticket_id=ticket.pk, kind=EscalationKind.RESOLUTION_OVERDUE, created_at__gte=start).exists()
+        sla.director_due = None if director_at <= now and escalated else director_at
     update = targets.get(Metric.UPDATE)
     if update and not done_resolution:
         last = ticket.first_response_at or start
@@ -142,6 +149,14 @@ def _set_at_risk(sla: TicketSLA) -> None:
         sla.at_risk_at = sla.started_at + (nearest - sla.started_at) * float(sla.version.at_risk_ratio)
 
 
+def _time_left(sla: TicketSLA, now: datetime) -> dict[str, int]:
+    """Seconds left on each pending target as the clock stops (issue #11.4): what a paused ticket
+    shows, frozen, instead of a deadline that no longer holds. Negative when already overdue."""
+    pending = {Metric.ACKNOWLEDGE: sla.acknowledge_due, Metric.FIRST_RESPONSE: sla.first_response_due,
+               Metric.RESOLUTION: sla.resolution_due, Metric.UPDATE: sla.next_update_due}
+    return {str(m): int((due - now).total_seconds()) for m, due in pending.items() if due is not None}
+
+
 def _clear_dues(sla: TicketSLA) -> None:
     sla.acknowledge_due = sla.first_response_due = sla.resolution_due = None
     sla.next_update_due = sla.director_due = sla.at_risk_at = sla.next_deadline = None
@@ -162,7 +177,7 @@ def _refresh_next_deadline(sla: TicketSLA, ticket) -> None:
 
 _SLA_FIELDS = ["acknowledge_from", "acknowledge_due", "first_response_due", "resolution_due",
                "next_update_due", "director_due", "resolution_deadline", "next_deadline", "at_risk_at",
-               "estimated", "paused_since", "breached", "version"]
+               "estimated", "paused_since", "paused_left", "breached", "version"]
 
 
 def ticket_sla_prepare(*, ticket, now: datetime | None = None) -> TicketSLA:
@@ -292,10 +307,12 @@ def ticket_sla_status_changed(*, ticket, old_status: str, actor) -> TicketSLA | 
     if pausing and sla.paused_since is None:
         PauseInterval.objects.create(ticket=ticket, started_at=now, reason=ticket.sub_status or ticket.status)
         sla.paused_since = now
+        sla.paused_left = _time_left(sla, now)
         _clear_dues(sla)
     elif not pausing and sla.paused_since is not None:
         PauseInterval.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)
         sla.paused_since = None
+        sla.paused_left = {}
         _compute(sla, ticket, now=now)
     if ticket.status in FINISHED_STATUSES:
         if ticket.status == Status.RESOLVED:
@@ -368,3 +385,115 @@ def ticket_sla_customer_updated(*, ticket, first_response: bool) -> None:
             fields.append("next_update_due")
     if fields:
         sla.save(update_fields=fields)
+
+
+# The pending deadline columns a calendar change can move, and the names their timeline entries use.
+_MOVABLE = {"acknowledge_due": Metric.ACKNOWLEDGE, "first_response_due": Metric.FIRST_RESPONSE,
+            "resolution_due": Metric.RESOLUTION, "next_update_due": Metric.UPDATE}
+CALENDAR_RECOMPUTE_CHUNK = 500
+
+
+def calendar_sla_recompute(*, calendar_id: int, since: date, until: date | None = None,
+                           chunk: int = CALENDAR_RECOMPUTE_CHUNK) -> int:
+    """A calendar's days or hours changed between `since` and `until` (inclusive; None: open-ended):
+    recompute the open tickets whose pending deadlines the change can move (issue #11.3); the number of
+    tickets whose deadlines moved.
+
+    Only a ticket whose clock started before the change's end and with a pending deadline at or after
+    its start can move. Chunks of `chunk` tickets by id (keyset), each in its own short transaction;
+    rows are locked with SKIP LOCKED, so the job never waits behind a ticket being changed right now and
+    two workers running at once take different rows; the rows skipped are done once more at the end,
+    then waiting for their lock. A ticket is written only when a value differs from the stored one,
+    so a second run (or a second worker) finds nothing to move and writes nothing: each moved deadline
+    writes exactly one timeline event.
+    """
+    clear_calendar_cache()  # this worker may hold the calendar as it was before the change
+    cal_row = BusinessCalendar.objects.filter(pk=calendar_id).first()
+    if cal_row is None:
+        return 0
+    tz = ZoneInfo(cal_row.timezone)
+    start = datetime.combine(since, time.min, tzinfo=tz)
+    reach = Q()
+    for column in _MOVABLE:
+        reach |= Q(**{f"{column}__gte": start})
+    scope = TicketSLA.objects.filter(reach, version__calendar_id=calendar_id, paused_since__isnull=True,
+                                     ticket__status__in=OPEN_STATUSES)
+    if until is not None:
+        scope = scope.filter(started_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz))
+    moved, after, skipped = 0, 0, []
+    while True:
+        ids = list(scope.filter(ticket_id__gt=after).order_by("ticket_id").values_list("ticket_id", flat=True)[:chunk])
+        if not ids:
+            break
+        after = ids[-1]
+        count, locked = _recompute_chunk(ids, skip_locked=True)
+        moved += count
+        skipped += [i for i in ids if i not in locked]
+    # Rows another transaction held a moment ago (a reply, an acknowledgement, another worker): once
+    # more, now waiting for the lock, so none is left on the old calendar; already moved ones move no more.
+    for i in range(0, len(skipped), chunk):
+        moved += _recompute_chunk(skipped[i:i + chunk], skip_locked=False)[0]
+    return moved
+
+
+def _recompute_chunk(ids: list[int], *, skip_locked: bool) -> tuple[int, set[int]]:
+    """One chunk in one transaction: (tickets whose deadlines moved, the ids locked and looked at)."""
+    moved = 0
+    with transaction.atomic():
+        rows_ = (TicketSLA.objects.select_for_update(no_key=True, skip_locked=skip_locked, of=("self",))
+                 .select_related("version", "ticket__organization")
+                 .filter(ticket_id__in=ids, paused_since__isnull=True, ticket__status__in=OPEN_STATUSES))
+        now = timezone.now()
+        locked = list(rows_)
+        pauses, handled, escalated = _history_of([sla.ticket_id for sla in locked])
+        changed, fields = [], set()
+        for sla in locked:
+            clock_start = sla.started_at
+            moves = _follow_calendar(
+                sla, now, pauses=pauses.get(sla.ticket_id, []),
+                handled={m for m, at in handled.get(sla.ticket_id, ()) if at >= clock_start},
+                escalated=any(at >= clock_start for at in escalated.get(sla.ticket_id, ())))
+            if moves is not None:
+                changed.append((sla, moves))
+                fields |= moves[0]
+        if changed:
+            # One UPDATE for the chunk's changed rows, then each move's timeline event (announced).
+            TicketSLA.objects.bulk_update([sla for sla, _m in changed], sorted(fields))
+            for sla, (_fields, deadlines_moved) in changed:
+                if deadlines_moved:
+                    events.sla_deadline_moved(sla.ticket, None, moved=deadlines_moved, reason="calendar")
+                    moved += 1
+    # A row not returned was locked by someone else, or has left the scope (resolved, paused) since the
+    # ids were read: the caller's second pass re-reads it under the same filter, so the latter is a no-op.
+    return moved, {sla.ticket_id for sla in locked}
+
+
+def _history_of(ticket_ids: list[int]) -> tuple[dict, dict, dict]:
+    """For a chunk of tickets in three queries: closed pauses, breaches (metric, when), director escalations."""
+    pauses: dict[int, list] = {}
+    for tid, started, ended in (PauseInterval.objects.filter(ticket_id__in=ticket_ids, ended_at__isnull=False)
+                                .values_list("ticket_id", "started_at", "ended_at")):
+        pauses.setdefault(tid, []).append((started, ended))
+    handled: dict[int, list] = {}
+    for tid, metric, at in Breach.objects.filter(ticket_id__in=ticket_ids).values_list(
+            "ticket_id", "metric", "recorded_at"):
+        handled.setdefault(tid, []).append((metric, at))
+    escalated: dict[int, list] = {}
+    for tid, at in Escalation.objects.filter(ticket_id__in=ticket_ids, kind=EscalationKind.RESOLUTION_OVERDUE
+                                             ).values_list("ticket_id", "created_at"):
+        escalated.setdefault(tid, []).append(at)
+    return pauses, handled, escalated
+
+
+def _follow_calendar(sla: TicketSLA, now: datetime, **history) -> tuple[set[str], dict] | None:
+    """Recompute one locked row in memory: None when nothing changed, else (the columns that changed,
+    the deadlines that moved as {metric: [old, new]}; empty when only the estimated flag or a derived
+    column changed). The caller writes the chunk's rows at once and the timeline events."""
+    before = {column: getattr(sla, column) for column in _SLA_FIELDS if column != "version"}
+    _compute(sla, sla.ticket, now=now, **history)
+    after = {column: getattr(sla, column) for column in before}
+    if after == before:
+        return None
+    deadlines_moved = {str(_MOVABLE[c]): [before[c], after[c]] for c in _MOVABLE
+                       if before[c] != after[c] and before[c] is not None and after[c] is not None}
+    return {c for c in before if before[c] != after[c]}, deadlines_moved

@@ -207,8 +207,11 @@ def test_a_paused_and_breached_ticket_says_so(world, api_as):
                                   sub_status="waiting_customer")
         sla = api_as("alice").get(f"tickets/{ticket.number}").json()["sla"]
     assert sla["paused"] is True and sla["breached"] is True  # acknowledged an hour late
-    assert parse(sla["paused_since"]) == sh(2026, 3, 2, 11, 0)
-    assert sla["first_response"] is None
+    assert sla["paused_since"] == "2026-03-02T11:00:00+08:00"  # one datetime form (issue #11.5)
+    # Paused means frozen (issue #11.4): the time left when the clock stopped, and no stale deadline.
+    assert sla["first_response"] == {"due": None, "met_at": None, "minutes_left": 7 * 60, "overdue": False,
+                                     "frozen": True}
+    assert sla["resolution"]["due"] is None and sla["resolution"]["frozen"] is True
     assert sla["acknowledge"]["met_at"] is not None
 
 

@@ -44,4 +44,9 @@ def test_administrators_are_warned_from_november_when_next_year_is_unknown():
         for day, name in [(date(2027, 1, 1), "元旦"), (date(2027, 2, 5), "春节"), (date(2027, 2, 8), "春节"),
                           (date(2027, 2, 9), "春节"), (date(2027, 2, 10), "春节")]:
             calendars.calendar_day_set(calendar=calendar, day=day, is_working=False, name=name)
+        # Some days entered are not a known year: the administrator has to say the year is complete.
+        assert [w.id for w in next_year_calendar_known()] == ["sla.W001"]
+        assert not calendars.year_known(calendar, 2027)
+        calendars.calendar_year_mark_complete(calendar=calendar, year=2027, actor=None)
+        assert calendars.year_known(calendar, 2027)
         assert next_year_calendar_known() == []

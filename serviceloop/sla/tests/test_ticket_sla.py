@@ -123,7 +123,7 @@ def test_the_summary_counts_down_and_warns_at_80_percent(world):
         clock.shift(timedelta(minutes=2))
         late = summary(ticket)
     assert early["acknowledge"] == {"due": sh(2026, 3, 2, 10, 0), "met_at": None, "minutes_left": 13,
-                                    "overdue": False}
+                                    "overdue": False, "frozen": False}
     assert early["resolution"]["minutes_left"] == 3 * 24 * 60 - 47
     assert early["policy"] == "标准售后 SLA（001）" and early["version"] == 1
     assert not early["at_risk"] and late["at_risk"]
@@ -158,7 +158,7 @@ def test_acknowledging_in_time_meets_the_acknowledgement_target(world):
     assert sla.first_response_due == sh(2026, 3, 2, 18, 0)  # the other targets still run
     assert not sla.breached and not Breach.objects.exists()
     assert shown["acknowledge"] == {"due": None, "met_at": sh(2026, 3, 2, 9, 30), "minutes_left": None,
-                                    "overdue": False}
+                                    "overdue": False, "frozen": False}
 
 
 def test_a_new_owner_has_an_hour_from_the_assignment_to_acknowledge(world):
@@ -240,7 +240,12 @@ def test_waiting_for_the_customer_stops_the_clock_and_resuming_shifts_the_deadli
     assert paused.first_response_due is paused.resolution_due is paused.next_update_due is None
     assert paused.director_due is None and paused.acknowledge_due is None
     assert paused_summary["paused"] is True and paused_summary["paused_since"] == sh(2026, 3, 2, 10, 0)
-    assert paused_summary["first_response"] is None and paused_summary["next_update"] is None
+    # Paused means frozen (issue #11.4): the time each target had left at 10:00, and no deadline.
+    frozen = {k: paused_summary[k] and (paused_summary[k]["due"], paused_summary[k]["minutes_left"],
+                                        paused_summary[k]["frozen"])
+              for k in ("first_response", "next_update", "resolution")}
+    assert frozen == {"first_response": (None, 8 * 60, True), "next_update": (None, 23 * 60, True),
+                      "resolution": (None, 71 * 60, True)}
 
     resumed = sla_of(ticket)
     assert PauseInterval.objects.get(ticket=ticket).ended_at == sh(2026, 3, 2, 13, 30)

@@ -88,7 +88,8 @@ def test_it_shows_status_dates_and_public_replies_but_never_internal_or_personal
     assert "In progress · Waiting for spare parts" in page  # current status with sub-status, as labels
     assert "Status changed to In progress" in page
     assert timezone.localtime(ticket.created_at).strftime("%Y-%m-%d") in page
-    assert "We will respond by" in page or "We aim to resolve it by" in page
+    # Waiting for spare parts pauses the clock: no stale promise of a date while paused (issue #11.4).
+    assert "We will respond by" not in page and "We aim to resolve it by" not in page
     for secret in (NOTE, "备件还没到", "客户同意寄回", "安排取件", "内部诊断.txt", "现场照片.png", "浦东新区",
                    world.contact_a.name, "13812345678", world.contact_a.email, world.org_a.name, "金牌",
                    world.eric.display_name, world.sam.display_name, "carol", "eric", "SN-A-0001"):

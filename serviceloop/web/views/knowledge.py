@@ -21,7 +21,7 @@ from serviceloop.core.errors import NotFound, ServiceError
 from serviceloop.knowledge import selectors, services
 from serviceloop.knowledge.choices import ArticleStatus
 from serviceloop.knowledge.models import Article
-from serviceloop.tickets.choices import Status
+from serviceloop.tickets.choices import FINISHED_STATUSES
 from serviceloop.web.forms import show_service_error
 from serviceloop.web.knowledge_forms import (
     ArticleForm,
@@ -334,7 +334,7 @@ def ticket_suggestions(request, number: str):
     articles = selectors.article_search(request.user, text, product_model=model, limit=5)
     return render(request, "web/knowledge/_ticket_suggestions.html", {
         "ticket": ticket, "articles": articles,
-        "may_draft": ticket.status in (Status.RESOLVED, Status.CLOSED) and request.user.has_perm(
+        "may_draft": ticket.status in FINISHED_STATUSES and request.user.has_perm(
             "knowledge.add_article")})
 
 

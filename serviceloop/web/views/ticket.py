@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,6 +30,7 @@ from serviceloop.sla.selectors import sla_summary
 from serviceloop.sla.services import escalation
 from serviceloop.tickets import filetypes, processing, selectors, services
 from serviceloop.tickets.choices import (
+    FINISHED_STATUSES,
     OPEN_STATUSES,
     SUB_STATUS_ALLOWED_IN,
     Channel,
@@ -173,6 +175,12 @@ def _field_value(name: str, value, names) -> str:
     return Truncator(str(value)).chars(120)
 
 
+_SLA_DEADLINE_LABELS = {
+    "sla_acknowledge_due": _lazy("Acknowledge by"), "sla_first_response_due": _lazy("First response by"),
+    "sla_resolution_due": _lazy("Resolve by"), "sla_update_due": _lazy("next update by"),
+}
+
+
 def _field_label(name: str) -> str:
     try:
         return capfirst(Ticket._meta.get_field(name).verbose_name)
@@ -216,6 +224,13 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
             entry.changes.append((_("Co-handlers"), _people(old, names), _people(new, names)))
         elif e.kind == EventKind.PRIORITY:
             entry.changes.append((_("Priority"), _label(Priority, data.get("from")), _label(Priority, data.get("to"))))
+        elif e.kind == EventKind.FIELDS and data.get("sla_deadline_moved"):
+            # sla/services/clock.py: the working calendar changed and moved this ticket's deadlines (issue #11).
+            entry.title = _("SLA deadline moved: calendar changed")
+            for name, pair in (data.get("changes") or {}).items():
+                old, new = (list(pair) + [None, None])[:2]
+                entry.changes.append((_SLA_DEADLINE_LABELS.get(name, name), _when(old) if old else "—",
+                                      _when(new) if new else "—"))
         elif e.kind == EventKind.FIELDS:
             for name, pair in (data.get("changes") or {}).items():
                 old, new = (list(pair) + [None, None])[:2]
@@ -338,7 +353,7 @@ def ticket_detail(request, number: str):
         "awaiting_answer": ticket.status == Status.RESOLVED,
         "phone_form": PhoneConfirmationForm() if can_move and ticket.status == Status.RESOLVED else None,
         "not_fixed_form": NotFixedForm() if user.is_customer and ticket.status == Status.RESOLVED else None,
-        "show_result": bool(ticket.customer_result) and ticket.status in (Status.RESOLVED, Status.CLOSED),
+        "show_result": bool(ticket.customer_result) and ticket.status in FINISHED_STATUSES,
     })
 
 

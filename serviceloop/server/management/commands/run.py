@@ -11,6 +11,7 @@ from django.db import connections
 from serviceloop.core.parent import child_environment
 from serviceloop.server.gunicorn import WebServer
 from serviceloop.server.setup import first_start
+from serviceloop.sla.checks import next_year_calendar_known
 
 
 class Command(BaseCommand):
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         if password:
             self.stdout.write(self.style.WARNING(
                 f"Administrator created — username: admin  password: {password}  (shown once; change it after login)"))
+        for warning in next_year_calendar_known():  # issue #11.7: where the administrator starts the service
+            self.stderr.write(self.style.WARNING(f"{warning.msg}\n  {warning.hint}"))
         # The workers are forked from this process: a database connection opened here (migrate, the
         # checks above) would be shared by all of them and garble their conversations. Close it first.
         connections.close_all()
