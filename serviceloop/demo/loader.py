@@ -34,6 +34,7 @@ from serviceloop.accounts.roles import Role
 from serviceloop.accounts.services import user_create
 from serviceloop.assets.models import CustomerProduct, ProductKind, ProductModel
 from serviceloop.customers.models import Contact, Industry, Organization, Tier
+from serviceloop.search.reindex import reindex
 from serviceloop.sla.services.clock import ticket_sla_backfill
 from serviceloop.tickets.choices import (
     Channel,
@@ -697,6 +698,9 @@ def load_demo(*, tickets: int = 300, seed: int = 42, out: Callable[[str], None] 
         sla_rows = ticket_sla_backfill(settle_past=True)
     if sla_rows:
         say(f"SLA state for {sla_rows:,} open tickets.")
+    if tickets > 0:
+        # The demo writes its rows in bulk, past the services' hooks: its tickets are indexed here.
+        reindex(full=False, say=say, every=PROGRESS_EVERY)
     summary.total_tickets = Ticket.objects.count()
     rate = summary.tickets / summary.ticket_seconds if summary.ticket_seconds else 0
     say(f"Done: {summary.tickets:,} tickets, {summary.events:,} timeline events in {summary.ticket_seconds:.1f} s "

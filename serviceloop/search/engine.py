@@ -194,6 +194,14 @@ class SQLiteBackend(Backend):
 
     @staticmethod
     def _delete(cursor, ids):
+        # Only the rows that exist: a bulk reindex writes mostly tickets not indexed yet.
+        existing = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT ticket_id FROM search_searchdoc WHERE ticket_id IN ({marks})", chunk)  # noqa: S608
+            existing += [row[0] for row in cursor.fetchall()]
+        ids = existing
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             marks = ", ".join(["%s"] * len(chunk))
