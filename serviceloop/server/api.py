@@ -16,6 +16,7 @@ from serviceloop.channels.api import router as email_router
 from serviceloop.core.api import install_error_handlers
 from serviceloop.customers.api import contacts_router, organizations_router
 from serviceloop.notifications.api import router as notifications_router
+from serviceloop.search.api import router as search_router
 from serviceloop.sla.api import router as sla_router
 from serviceloop.sla.api import tickets_router as sla_tickets_router
 from serviceloop.tickets.api import categories_router, tickets_router
@@ -42,3 +43,4 @@ api.add_router("/users", users_router)
 api.add_router("/sla", sla_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/email", email_router)
+api.add_router("/search", search_router)

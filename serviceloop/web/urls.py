@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, intake, lists, portal, ticket, track
+from .views import auth, intake, lists, portal, search, ticket, track
 
 app_name = "web"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("intake/organizations/", intake.intake_lookup, name="intake-lookup"),
     path("submitted/<str:number>/", portal.submitted, name="submitted"),
     path("track/", track.track, name="track"),
+    path("search/", search.search, name="search"),
     path("tickets/<str:number>/", ticket.ticket_detail, name="ticket"),
     path("tickets/<str:number>/accept/", ticket.ticket_accept, name="ticket-accept"),
     path("tickets/<str:number>/transition/", ticket.ticket_transition, name="ticket-transition"),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,8 @@ from serviceloop.tickets.selectors import Order, TicketFilters
 from serviceloop.web.forms import SavedFilterForm, TicketFilterForm
 
 PAGE_SIZE = 25
+# The list's parameters the search page understands too (a `?q=` on the list goes there with them).
+SEARCH_KEYS = ("q", "status", "priority", "type", "organization", "created_from", "created_to")
 # Counts stop here: "999+" is as useful to a person as 1,000,000 and costs a thousandth of it.
 COUNT_CAP = 1000
 
@@ -173,6 +176,12 @@ def _controls(form: TicketFilterForm) -> dict:
 def home(request):
     """The person's ticket list: a view (with counts), narrowed by filters, by next SLA deadline."""
     user = request.user
+    if request.GET.get("q", "").strip():
+        # Words to look for are a search: the search page, with the list's filters that it shares.
+        params = QueryDict(mutable=True)
+        for key in SEARCH_KEYS:
+            params.setlist(key, request.GET.getlist(key))
+        return redirect(f"{reverse('web:search')}?{params.urlencode()}")
     views = _views_for(user)
     codes = [v.code for v in views]
     code = request.GET.get("view") or codes[0]
