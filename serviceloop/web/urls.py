@@ -17,6 +17,7 @@ urlpatterns = [
     path("submitted/<str:number>/", portal.submitted, name="submitted"),
     path("track/", track.track, name="track"),
     path("search/", search.search, name="search"),
+    path("tickets/<str:number>/similar/", search.similar, name="ticket-similar"),
     path("tickets/<str:number>/", ticket.ticket_detail, name="ticket"),
     path("tickets/<str:number>/accept/", ticket.ticket_accept, name="ticket-accept"),
     path("tickets/<str:number>/transition/", ticket.ticket_transition, name="ticket-transition"),

@@ -118,3 +118,36 @@ def test_any_text_is_an_answer_never_a_500(world, q):
     client = Client()
     client.force_login(world.alice)
     assert client.get("/api/v1/search?q=" + quote(q)).status_code == 200
+
+
+def test_the_ticket_page_shows_similar_resolved_tickets_by_error_code_model_and_words(world):
+    from serviceloop.search.similar import similar_resolved
+    from serviceloop.tickets import services
+    from serviceloop.tickets.choices import Status
+
+    def resolved(**kwargs):
+        t = world.ticket(**kwargs)
+        services.ticket_transition(ticket=t, actor=world.sam, to_status=Status.IN_PROGRESS)
+        services.ticket_transition(ticket=t, actor=world.sam, to_status=Status.RESOLVED, note="已修复")
+        return t
+
+    same_code = resolved(title="屏幕闪烁", description="偶发", details={"error_code": "E204"})
+    same_words = resolved(title="电源模块过热报警", description="电源模块温度过高", product=world.product_a)
+    resolved(title="打印机卡纸", description="与此无关")
+    open_one = world.ticket(title="电源模块过热报警")  # not resolved: never suggested
+    ticket = world.ticket(title="电源模块过热", description="机柜电源模块过热报警", product=world.product_a,
+                          details={"error_code": "E204"})
+    found = similar_resolved(world.sam, ticket)
+    numbers = [s.ticket.number for s in found]
+    assert same_words.number in numbers and same_code.number in numbers
+    assert open_one.number not in numbers and ticket.number not in numbers
+    assert "product_model" in found[numbers.index(same_words.number)].reasons
+    assert "error_code" in found[numbers.index(same_code.number)].reasons
+    client = login("sam")
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert f'hx-get="/tickets/{ticket.number}/similar/"' in page
+    box = client.get(f"/tickets/{ticket.number}/similar/").content.decode()
+    assert same_words.number in box and "打印机卡纸" not in box
+    carol = login("carol")
+    assert f"/tickets/{ticket.number}/similar/" not in carol.get(f"/tickets/{ticket.number}/").content.decode()
+    assert carol.get(f"/tickets/{ticket.number}/similar/").status_code == 403

@@ -6,12 +6,16 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from serviceloop.core.errors import ServiceError
 from serviceloop.search import engine
+from serviceloop.search.similar import similar_resolved
+from serviceloop.tickets.selectors import ticket_get
 from serviceloop.web.forms import SearchForm
 
 PAGE_SIZE = 20
@@ -63,3 +67,16 @@ def search(request):
         "form": form, "q": q, "results": results, "error": error, "query": params.urlencode(),
         "first_page": not request.GET.get("cursor"), "articles": _articles(user, q) if q else [],
     }, status=200 if valid and not error else 422)
+
+
+@login_required
+@require_GET
+def similar(request, number: str):
+    """The ticket page's "similar resolved tickets" box (fetched by htmx after the page): staff only."""
+    if request.user.is_customer:
+        raise PermissionDenied
+    try:
+        ticket = ticket_get(user=request.user, number=number)
+    except ServiceError:
+        raise Http404 from None
+    return render(request, "web/_similar_list.html", {"similar": similar_resolved(request.user, ticket)})
