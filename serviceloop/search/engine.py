@@ -156,12 +156,15 @@ class Backend:
     def remove(self, ids: list[int]) -> None:
         raise NotImplementedError
 
-    def candidates(self, lookups: list[list[text.Lookup]], columns: tuple[str, ...]) -> tuple[str, str, list]:
+    def candidates(self, lookups: list[list[text.Lookup]], columns: tuple[str, ...],
+                   focus: tuple[str, ...] = ()) -> tuple[str, str, list]:
         """(FROM clause, WHERE clause, params) selecting search_searchdoc rows `d` that hold every lookup
-        within `columns`; the ticket id is `d.ticket_id`."""
+        within `columns` and, given a `focus`, every lookup of at least one term within the focus columns
+        (a tier's own column: what the tiers below it cannot have found)."""
         raise NotImplementedError
 
     contains = ""  # SQL of "column holds the substring %s"
+    row_id = "d.ticket_id"  # the column a page is ordered and cut by: the index's own order where it has one
 
 
 def tokens_of(document: dict) -> dict[str, set[str]]:
@@ -216,13 +219,19 @@ class SQLiteBackend(Backend):
     def _quote(lookup: text.Lookup) -> str:
         return '"' + lookup.token.replace('"', '""') + '"' + ("*" if lookup.prefix else "")
 
-    def candidates(self, lookups, columns):
-        # Every token of every term (AND); each may be in any of the columns. Tokens are quoted as FTS5
-        # strings, so nothing a user types is read as FTS5 syntax.
-        tokens = " AND ".join(self._quote(lookup) for term in lookups for lookup in term)
-        match = "{" + " ".join(columns) + "} : (" + tokens + ")"
+    row_id = "f.rowid"  # FTS5 hands its matches out in rowid order: ORDER BY f.rowid DESC needs no sort
+
+    def candidates(self, lookups, columns, focus=()):
+        # Tokens are quoted as FTS5 strings, so nothing a user types is read as FTS5 syntax.
+        def terms_in(cols, term):
+            return "{" + " ".join(cols) + "} : (" + " AND ".join(self._quote(lookup) for lookup in term) + ")"
+
+        every = " AND ".join(terms_in(columns, term) for term in lookups)
+        if focus:
+            some = " OR ".join(terms_in(focus, term) for term in lookups)
+            every = some if len(lookups) == 1 and set(focus) <= set(columns) else f"({every}) AND ({some})"
         return ("search_fts f JOIN search_searchdoc d ON d.ticket_id = f.rowid", "search_fts MATCH %s",
-                [match])
+                [every])
 
 
 class PostgresBackend(Backend):
@@ -257,11 +266,16 @@ class PostgresBackend(Backend):
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM search_searchdoc WHERE ticket_id = ANY(%s)", [list(ids)])
 
-    def candidates(self, lookups, columns):
-        weights = "".join(sorted({_WEIGHT[c] for c in columns}))
-        query = " & ".join(
-            "'" + lookup.token.replace("'", "''").replace("\\", "\\\\") + "':" + ("*" if lookup.prefix else "")
-            + weights for term in lookups for lookup in term)
+    def candidates(self, lookups, columns, focus=()):
+        def terms_in(cols, term):
+            weights = "".join(sorted({_WEIGHT[c] for c in cols}))
+            return "(" + " & ".join("'" + lookup.token.replace("'", "''").replace("\\", "\\\\") + "':"
+                                    + ("*" if lookup.prefix else "") + weights for lookup in term) + ")"
+
+        query = " & ".join(terms_in(columns, term) for term in lookups)
+        if focus:
+            some = " | ".join(terms_in(focus, term) for term in lookups)
+            query = some if len(lookups) == 1 else f"({query}) & ({some})"
         return "search_searchdoc d", "d.tokens @@ %s::tsquery", [query]
 
 
@@ -377,7 +391,8 @@ def _within(engine: Backend, terms: list[str], columns: tuple[str, ...]) -> tupl
 
 
 def _ids(engine: Backend, *, terms, lookups, columns, previous, scope, scope_params, before, limit):
-    source, match, params = engine.candidates(lookups, columns)
+    focus = tuple(c for c in columns if c not in previous) if previous or len(columns) == 1 else ()
+    source, match, params = engine.candidates(lookups, columns, focus)
     within, within_params = _within(engine, terms, columns)
     where = [match, within, *scope]
     params = [*params, *within_params, *scope_params]
@@ -386,10 +401,10 @@ def _ids(engine: Backend, *, terms, lookups, columns, previous, scope, scope_par
         where.append(f"NOT ({outside})")
         params += outside_params
     if before is not None:
-        where.append("d.ticket_id < %s")
+        where.append(f"{engine.row_id} < %s")
         params.append(before)
     sql = (f"SELECT d.ticket_id FROM {source} JOIN tickets_ticket t ON t.id = d.ticket_id "  # noqa: S608
-           f"WHERE {' AND '.join(where)} ORDER BY d.ticket_id DESC LIMIT {int(limit)}")
+           f"WHERE {' AND '.join(where)} ORDER BY {engine.row_id} DESC LIMIT {int(limit)}")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
