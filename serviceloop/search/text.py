@@ -42,7 +42,9 @@ def normalise(value: str) -> str:
     if not value:
         return ""
     value = _SURROGATE_OR_PRIVATE.sub("", value)
-    value = unicodedata.normalize("NFKC", value).casefold()
+    if not unicodedata.is_normalized("NFKC", value):  # most text already is: the check is much cheaper
+        value = unicodedata.normalize("NFKC", value)
+    value = value.casefold()
     return " ".join(value.split())
 
 
