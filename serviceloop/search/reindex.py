@@ -21,6 +21,10 @@ from serviceloop.tickets.models import Ticket
 from . import engine, schema
 
 CHUNK = 2000
+# What build_documents reads: fewer columns make a million model instances noticeably cheaper.
+READ = ("number", "title", "error_code", *engine.BODY_FIELDS, "organization__name", "contact__name",
+        "contact__phone", "contact__email", "product__serial_number", "product__product_model__code",
+        "product__product_model__name")
 
 
 @dataclass
@@ -78,7 +82,7 @@ def reindex(*, full: bool = True, chunk: int = CHUNK, say: Callable[[str], None]
     backend = engine.backend()
     while True:
         batch = list(tickets.filter(pk__gt=last).select_related(
-            "organization", "contact", "product__product_model")[:chunk])
+            "organization", "contact", "product__product_model").only(*READ)[:chunk])
         if not batch:
             break
         with transaction.atomic():
