@@ -321,8 +321,9 @@ def index_new_ticket(ticket: Ticket) -> None:
 
 
 def remove(ticket_id: int) -> None:
-    """Take a ticket out of the index (its row also goes with the ticket: ON DELETE CASCADE on
-    search_searchdoc; the FTS5 row of SQLite is removed here)."""
+    """Take a ticket out of the index. Deleting a ticket through the ORM deletes its search_searchdoc row
+    too (on_delete=CASCADE); an FTS5 row left behind on SQLite matches nothing, as every query joins
+    search_searchdoc, and goes with the next reindex."""
     backend().remove([ticket_id])
 
 
