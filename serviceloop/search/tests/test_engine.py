@@ -172,3 +172,16 @@ def test_a_ticket_number_is_recognised_only_for_who_may_see_it(world):
     ticket = world.ticket(org=world.org_b)
     assert engine.ticket_for_number(world.alice, ticket.number.lower()) == ticket
     assert engine.ticket_for_number(world.carol, ticket.number) is None
+
+
+def test_a_page_costs_the_same_few_queries_however_many_tickets_match(world, django_assert_num_queries):
+    for i in range(30):
+        world.ticket(title=f"网络中断 {i}", contact=world.contact_a, product=world.product_a)
+    # The person's permissions (once per request), one indexed query for the title tier (the page is
+    # full there), the tickets, their search rows.
+    with django_assert_num_queries(4):
+        results = engine.query(world.sam, "网络")
+    assert len(results.hits) == 20 and results.next_cursor
+    # A query found nowhere asks each of the four tiers once, and reads nothing else.
+    with django_assert_num_queries(4):
+        assert engine.query(world.sam, "卫星").hits == []
