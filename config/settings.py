@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "serviceloop.customers",
     "serviceloop.assets",
     "serviceloop.tickets",
+    "serviceloop.search",
     "serviceloop.sla",
     "serviceloop.channels",
     "serviceloop.surveys",

@@ -88,6 +88,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "list_products":                ALL_200,
     "create_product":               (201, 201, 201, 201, 201, 403, 201, 403, 403, 401, 401),
     "list_product_models":          ALL_200,
+    "search":                       ALL_200,  # a customer finds only her organisation's tickets
     "me":                           ALL_200,
     "escalate":                     (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
     "list_sla_policies":            STAFF_200,
@@ -326,6 +327,7 @@ ACTIONS: dict[str, Action] = {
     "create_ticket": Action("post", "/api/v1/tickets", lambda w: Request(body={
         "title": "设备无法开机", "description": "上电后无显示", "organization_id": w.org_a.pk})),
     "list_tickets": Action("get", "/api/v1/tickets", lambda w: Request()),
+    "search": Action("get", "/api/v1/search", lambda w: Request(query={"q": "开机"})),
     "get_ticket": Action("get", T, _number),
     "update_ticket": Action("patch", T, lambda w: Request(params={"number": _ticket(w).number},
                                                           body={"objective_description": "电源输出电压偏低"})),

@@ -14,6 +14,9 @@ from .models import Contact, Industry, Organization, Tier
 # transaction: the SLA targets of the customer's open tickets depend on them (sla/receivers.py).
 terms_changed = Hook("customers.terms_changed")
 TERMS_FIELDS = ("tier", "contract_level")
+# Called as organization_renamed(organization=…) after a new name is saved, in the same transaction
+# (the search index holds the name on each of the organisation's tickets).
+organization_renamed = Hook("customers.organization_renamed")
 
 
 @transaction.atomic
@@ -87,6 +90,8 @@ def organization_update(*, actor, organization: Organization, changes: dict) -> 
     locked.save(update_fields=[*changed, "updated_at"])
     if set(changed) & set(TERMS_FIELDS):
         terms_changed(organization=locked)
+    if "name" in changed:
+        organization_renamed(organization=locked)
     return locked
 
 

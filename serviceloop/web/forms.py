@@ -1,6 +1,7 @@
 """Web forms: every field labelled, errors in the user's language."""
 
 from django import forms
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 
 from serviceloop.accounts.models import User
@@ -347,6 +348,41 @@ class TicketFilterForm(forms.Form):
 
     def narrowing(self) -> bool:
         return any(self.cleaned_data.get(name) for name in self.NARROWING if name in self.fields)
+
+
+class SearchForm(forms.Form):
+    """The search page's query and filters (GET): the top bar's box sends `q` alone."""
+
+    ORDERS = [("relevance", _("Best match")), ("date", _("Newest first"))]
+    q = forms.CharField(label=_("Search"), required=False, strip=True)
+    status = forms.MultipleChoiceField(label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple)
+    priority = forms.MultipleChoiceField(label=_("Priority"), required=False, widget=forms.CheckboxSelectMultiple)
+    type = forms.MultipleChoiceField(label=_("Type"), required=False, widget=forms.CheckboxSelectMultiple)
+    organization = bounds.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
+    model = bounds.ModelChoiceField(label=_("Product model"), queryset=None, required=False)
+    created_from = forms.DateField(label=_("Created from"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(label=_("Created up to"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    order = forms.ChoiceField(label=_("Sort by"), choices=ORDERS, required=False)
+
+    def __init__(self, *args, customer: bool = False, **kwargs):
+        from serviceloop.assets.models import ProductModel
+        from serviceloop.customers.models import Organization
+        from serviceloop.search.text import MAX_QUERY_CHARS
+        from serviceloop.tickets.choices import Priority, TicketType
+
+        super().__init__(*args, **kwargs)
+        self.fields["q"].max_length = MAX_QUERY_CHARS
+        self.fields["q"].validators.append(validators.MaxLengthValidator(MAX_QUERY_CHARS))
+        self.fields["status"].choices = Status.choices
+        self.fields["priority"].choices = Priority.choices
+        self.fields["type"].choices = TicketType.choices
+        self.fields["model"].queryset = ProductModel.objects.order_by("code")
+        if customer:
+            del self.fields["organization"]  # a customer's results are their organisation's anyway
+        else:
+            self.fields["organization"].queryset = Organization.objects.order_by("name")
 
 
 class SavedFilterForm(forms.Form):

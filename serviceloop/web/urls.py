@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import auth, confirm, intake, lists, portal, surveys, ticket, track
+from .views import auth, confirm, intake, lists, portal, search, surveys, ticket, track
 
 app_name = "web"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("tickets/<str:number>/survey/", surveys.survey_in_portal, name="ticket-survey"),
     path("tickets/<str:number>/follow-ups/<int:task_id>/", surveys.follow_up_complete, name="follow-up-complete"),
     path("kb/", include("serviceloop.web.knowledge_urls")),
+    path("search/", search.search, name="search"),
+    path("tickets/<str:number>/similar/", search.similar, name="ticket-similar"),
     path("tickets/<str:number>/", ticket.ticket_detail, name="ticket"),
     path("tickets/<str:number>/accept/", ticket.ticket_accept, name="ticket-accept"),
     path("tickets/<str:number>/transition/", ticket.ticket_transition, name="ticket-transition"),

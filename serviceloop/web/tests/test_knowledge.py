@@ -186,3 +186,12 @@ def test_editing_a_published_article_warns_that_it_leaves_the_portal_until_publi
         warning = translation.gettext("This article is published. Saving a change takes it back to draft: it "
                                       "leaves the portal until a reviewer publishes it again.")
     assert warning in login("alice").get(f"/kb/articles/{article.pk}/edit/").content.decode()
+
+
+def test_the_search_page_lists_matching_articles_the_reader_may_see(world):
+    public = published(world, "X-3000 电源模块更换步骤")
+    internal = published(world, "X-3000 电源模块内部排查", visibility="internal")
+    staff_page = login("alice").get("/search/", {"q": "电源模块"}).content.decode()
+    customer_page = login("carol").get("/search/", {"q": "电源模块"}).content.decode()
+    assert f"/kb/articles/{public.pk}/" in staff_page and f"/kb/articles/{internal.pk}/" in staff_page
+    assert f"/kb/articles/{public.pk}/" in customer_page and f"/kb/articles/{internal.pk}/" not in customer_page

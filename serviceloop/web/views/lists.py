@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,8 @@ from serviceloop.web.forms import SavedFilterForm, TicketFilterForm
 
 PAGE_SIZE = 25
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The list's parameters the search page understands too (a `?q=` on the list goes there with them).
+SEARCH_KEYS = ("q", "status", "priority", "type", "organization", "created_from", "created_to")
 # Counts stop here: "999+" is as useful to a person as 1,000,000 and costs a thousandth of it.
 COUNT_CAP = 1000
 
@@ -176,6 +178,13 @@ def _chosen_list(request, views: list[View]):
     """The view, the filter form and what it asks for, as the list page and its export read them:
     (code, form, valid, cleaned data, order, filters — None when nothing can match)."""
     user = request.user
+    if request.GET.get("q", "").strip():
+        # Words to look for are a search: the search page, with the list's filters that it shares.
+        params = QueryDict(mutable=True)
+        for key in SEARCH_KEYS:
+            params.setlist(key, request.GET.getlist(key))
+        return redirect(f"{reverse('web:search')}?{params.urlencode()}")
+    views = _views_for(user)
     codes = [v.code for v in views]
     code = request.GET.get("view") or codes[0]
     if code not in codes:
