@@ -237,6 +237,17 @@ def bench_env(data_dir: str | None) -> tuple[str, str, dict]:
     return database, data_dir, {**os.environ, "SERVICELOOP_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings"}
 
 
+def top_up(env: dict, tickets: int) -> int:
+    """Fill the database with `serviceloop demo` up to `tickets` tickets; the count there is afterwards."""
+    have = int(manage(env, "shell", "-c", "from serviceloop.tickets.models import Ticket; print(Ticket.objects.count())")
+               .strip().splitlines()[-1])
+    if have < tickets:
+        started = time.perf_counter()
+        manage(env, "demo", "--tickets", str(tickets - have))
+        emit(bench="topup", tickets=tickets, added=tickets - have, seconds=round(time.perf_counter() - started, 1))
+    return max(have, tickets)
+
+
 @contextlib.contextmanager
 def running_server(env: dict, port: int, ready_path: str = "/api/v1/openapi.json", extra_env: dict | None = None,
                    worker: bool = False):
@@ -305,13 +316,7 @@ def main() -> None:
             emit(bench="create", mode=mode, path="bare" if args.bare else "team", database=database, **figures)
 
         for size in [int(s) for s in args.sizes.split(",") if s]:
-            have = int(manage(env, "shell", "-c",
-                              "from serviceloop.tickets.models import Ticket; print(Ticket.objects.count())")
-                       .strip().splitlines()[-1])
-            if have < size:
-                started = time.perf_counter()
-                manage(env, "demo", "--tickets", str(size - have))
-                emit(bench="topup", tickets=size, added=size - have, seconds=round(time.perf_counter() - started, 1))
+            top_up(env, size)
             if database == "postgresql":
                 manage(env, "dbshell", "--", "-c", "VACUUM ANALYZE tickets_ticket")
             for label, path in (("unfiltered", "/api/v1/tickets"),

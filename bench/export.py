@@ -21,7 +21,7 @@ import io
 import time
 import zipfile
 
-from api import bench_env, emit, manage, peak_rss_mb, running_server, worker_pids
+from api import bench_env, emit, manage, peak_rss_mb, running_server, top_up, worker_pids
 from web_list import DEMO_PASSWORD, Browser
 
 
@@ -64,13 +64,8 @@ def main() -> None:
 
     database, data_dir, env = bench_env(args.data_dir)
     manage(env, "migrate", "--verbosity", "0")
-    have = int(manage(env, "shell", "-c", "from serviceloop.tickets.models import Ticket; print(Ticket.objects.count())")
-               .strip().splitlines()[-1])
-    if have < args.tickets:
-        started = time.perf_counter()
-        manage(env, "demo", "--tickets", str(args.tickets - have))
-        emit(bench="topup", tickets=args.tickets, added=args.tickets - have, seconds=round(time.perf_counter() - started, 1))
-    emit(bench="setup", database=database, data_dir=data_dir, tickets=max(have, args.tickets))
+    have = top_up(env, args.tickets)
+    emit(bench="setup", database=database, data_dir=data_dir, tickets=have)
 
     # The export may run as long as its target allows: gunicorn's default timeout would cut it at 60 s.
     with running_server({**env, "WEB_TIMEOUT": str(int(args.max_seconds) + 30)}, args.port,

@@ -24,7 +24,7 @@ import time
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
-from api import bench_env, emit, manage, peak_rss_mb, percentile, running_server, worker_pids
+from api import bench_env, emit, manage, peak_rss_mb, percentile, running_server, top_up, worker_pids
 
 DEMO_PASSWORD = "demo-password-2026"  # serviceloop.demo.reference.DEMO_PASSWORD: the demo's shared login
 VIEWS = ["mine", "unassigned", "group", "at_risk", "breached", "all"]
@@ -110,15 +110,10 @@ def main() -> None:
 
     database, data_dir, env = bench_env(args.data_dir)
     manage(env, "migrate", "--verbosity", "0")
-    have = int(manage(env, "shell", "-c", "from serviceloop.tickets.models import Ticket; print(Ticket.objects.count())")
-               .strip().splitlines()[-1])
-    if have < args.tickets:
-        started = time.perf_counter()
-        manage(env, "demo", "--tickets", str(args.tickets - have))
-        emit(bench="topup", tickets=args.tickets, added=args.tickets - have, seconds=round(time.perf_counter() - started, 1))
+    have = top_up(env, args.tickets)
     # Fresh planner statistics, as a production database has them (autovacuum / a nightly ANALYZE).
     manage(env, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')")
-    emit(bench="setup", database=database, data_dir=data_dir, tickets=max(have, args.tickets))
+    emit(bench="setup", database=database, data_dir=data_dir, tickets=have)
 
     with running_server(env, args.port, ready_path="/login/") as server:
         pids = worker_pids(server.pid)

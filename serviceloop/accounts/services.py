@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from serviceloop.core.errors import InvalidInput
+from serviceloop.core.errors import InvalidInput, ServiceError
 from serviceloop.core.ratelimit import rate_blocked_until, rate_hit
 
 from .models import APIToken, LoginThrottle, User, hash_token
@@ -122,3 +123,22 @@ def token_used(match) -> None:
     now = timezone.now()
     if match.last_used_at is None or (now - match.last_used_at).total_seconds() > 60:
         APIToken.objects.filter(pk=match.token_id).update(last_used_at=now)
+
+
+def system_account(*, username: str, role: str, display_name) -> User:
+    """The account a piece of the product acts as (mail intake, the service loop), created at first use with
+    no usable password; safe when two workers create it at the same moment. `display_name` (lazy) is
+    stored in the site's language. Refuses a same-named login that is not that system account."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        try:
+            with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+                user = user_create(username=username, password=secrets.token_urlsafe(32), role=role,
+                                   display_name=str(display_name), check_password=False)
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+        except (IntegrityError, ServiceError):  # created by another worker at the same moment
+            user = User.objects.get(username=username)
+    if not user.has_role(role):
+        raise RuntimeError(f"the user {username!r} exists but is not a system account (role {role})")
+    return user

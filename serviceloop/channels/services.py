@@ -28,7 +28,6 @@ import email.utils
 import hashlib
 import logging
 import re
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,10 +39,11 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from serviceloop.accounts.models import User
 from serviceloop.accounts.roles import Role
-from serviceloop.accounts.services import user_create
+from serviceloop.accounts.services import system_account
 from serviceloop.core.errors import Conflict, Forbidden, ServiceError
 from serviceloop.core.ratelimit import rate_hit
 from serviceloop.customers.models import Contact, Organization
@@ -81,20 +81,9 @@ STALE_RECEIVED = timedelta(minutes=10)
 # --- who acts, where unknown senders go ----------------------------------------------------------
 
 def intake_account() -> User:
-    """The system account tickets made from mail are created by (role `integration`), created at first use."""
-    user = User.objects.filter(username=INTAKE_USERNAME).first()
-    if user is None:
-        try:
-            with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-                user = user_create(username=INTAKE_USERNAME, password=secrets.token_urlsafe(32),
-                                   role=Role.INTEGRATION, display_name=_("Email intake"), check_password=False)
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-        except (IntegrityError, ServiceError):  # created by another worker at the same moment
-            user = User.objects.get(username=INTAKE_USERNAME)
-    if not user.has_role(Role.INTEGRATION):
-        raise RuntimeError(f"the user {INTAKE_USERNAME!r} exists but is not a system account (role integration)")
-    return user
+    """The system account tickets made from mail are created by (role `integration`)."""
+    return system_account(username=INTAKE_USERNAME, role=Role.INTEGRATION,
+                          display_name=gettext_lazy("Email intake"))
 
 
 def unassigned_organization(mailbox: Mailbox) -> Organization:

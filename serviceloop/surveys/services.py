@@ -10,18 +10,18 @@ the outbox's unique key (`survey:<id>`, `survey:<id>:reminder`) would absorb a s
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from serviceloop.accounts.models import User
 from serviceloop.accounts.roles import Role
-from serviceloop.accounts.services import user_create
+from serviceloop.accounts.services import system_account
 from serviceloop.core.bounds import NUL
 from serviceloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from serviceloop.core.hooks import Hook
@@ -59,20 +59,9 @@ class Gone(ServiceError):
 # --- who acts -------------------------------------------------------------------------------------
 
 def automation_account() -> User:
-    """The system account that reopens a ticket for second processing (role `automation`), made at first use."""
-    user = User.objects.filter(username=AUTOMATION_USERNAME).first()
-    if user is None:
-        try:
-            with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-                user = user_create(username=AUTOMATION_USERNAME, password=secrets.token_urlsafe(32),
-                                   role=Role.AUTOMATION, display_name=_("Service loop"), check_password=False)
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-        except (IntegrityError, ServiceError):  # made by another worker at the same moment
-            user = User.objects.get(username=AUTOMATION_USERNAME)
-    if not user.has_role(Role.AUTOMATION):
-        raise RuntimeError(f"the user {AUTOMATION_USERNAME!r} exists but is not a system account (role automation)")
-    return user
+    """The system account that reopens a ticket for second processing (role `automation`)."""
+    return system_account(username=AUTOMATION_USERNAME, role=Role.AUTOMATION,
+                          display_name=gettext_lazy("Service loop"))
 
 
 # --- schedule, send, remind ---------------------------------------------------------------------
