@@ -29,6 +29,7 @@ from serviceloop.sla.models import Metric, TicketSLA
 from serviceloop.sla.services.calendars import working_calendar
 from serviceloop.sla.services.clock import deadline_after
 from serviceloop.sla.services.policies import default_version, targets_for
+from serviceloop.tickets import processing
 from serviceloop.tickets import services as tickets
 from serviceloop.tickets.choices import FINISHED_STATUSES, EventKind, Status, TicketType
 from serviceloop.tickets.models import Ticket, TicketEvent
@@ -275,7 +276,10 @@ def second_processing_start(*, survey: Survey, now: datetime | None = None) -> F
             note += "\n" + _("Customer's comment: %(comment)s") % {"comment": survey.comment}
     event = None
     if ticket.status in SURVEYED_STATUSES:
-        tickets.ticket_transition(ticket=ticket, actor=system, to_status=Status.REOPENED, note=note)
+        if ticket.status == Status.RESOLVED:
+            processing.ticket_reopen_by_survey(ticket=ticket, actor=system, reason=note)
+        else:  # closed already: reopened like any closed ticket, with the survey as the note
+            tickets.ticket_transition(ticket=ticket, actor=system, to_status=Status.REOPENED, note=note)
         event = TicketEvent.objects.filter(ticket_id=ticket.pk, kind=EventKind.STATUS).order_by("-id").first()
     else:
         tickets.ticket_add_internal_note(ticket=ticket, actor=system, body=note)

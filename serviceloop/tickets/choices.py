@@ -154,6 +154,7 @@ class ConfirmationMethod(models.TextChoices):
     PHONE = "phone", _("By phone, recorded by staff")
     STAFF = "staff", _("Closed by staff")
     AUTO = "auto", _("Closed automatically without an answer")
+    SURVEY = "survey", _("By the satisfaction survey")
 
 
 class ConfirmationOutcome(models.TextChoices):

@@ -296,6 +296,14 @@ def ticket_customer_answer(*, ticket: Ticket, actor: User, fixed: bool, reason: 
 
 
 @transaction.atomic
+def ticket_reopen_by_survey(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
+    """CSAT-2: a low satisfaction score on a resolved ticket reopens it for 二次处理; the answer is recorded
+    as given by the survey (not by staff), with the survey named in `reason`."""
+    require_staff(actor)
+    return reopen_not_fixed(locked(ticket), actor, method=ConfirmationMethod.SURVEY, reason=reason)
+
+
+@transaction.atomic
 def ticket_record_phone_confirmation(*, ticket: Ticket, actor: User, fixed: bool, note: str) -> Ticket:
     """Staff record the customer's answer given by phone; a note (who said what) is required."""
     require_staff(actor)
