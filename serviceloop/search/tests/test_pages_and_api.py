@@ -124,11 +124,12 @@ def test_the_ticket_page_shows_similar_resolved_tickets_by_error_code_model_and_
     from serviceloop.search.similar import similar_resolved
     from serviceloop.tickets import services
     from serviceloop.tickets.choices import Status
+    from tests.personas import resolve_ticket
 
     def resolved(**kwargs):
         t = world.ticket(**kwargs)
         services.ticket_transition(ticket=t, actor=world.sam, to_status=Status.IN_PROGRESS)
-        services.ticket_transition(ticket=t, actor=world.sam, to_status=Status.RESOLVED, note="已修复")
+        resolve_ticket(t, world.sam, result="已修复")
         return t
 
     same_code = resolved(title="屏幕闪烁", description="偶发", details={"error_code": "E204"})

@@ -178,13 +178,6 @@ def _chosen_list(request, views: list[View]):
     """The view, the filter form and what it asks for, as the list page and its export read them:
     (code, form, valid, cleaned data, order, filters — None when nothing can match)."""
     user = request.user
-    if request.GET.get("q", "").strip():
-        # Words to look for are a search: the search page, with the list's filters that it shares.
-        params = QueryDict(mutable=True)
-        for key in SEARCH_KEYS:
-            params.setlist(key, request.GET.getlist(key))
-        return redirect(f"{reverse('web:search')}?{params.urlencode()}")
-    views = _views_for(user)
     codes = [v.code for v in views]
     code = request.GET.get("view") or codes[0]
     if code not in codes:
@@ -225,6 +218,12 @@ def export(request, fmt: str):
 def home(request):
     """The person's ticket list: a view (with counts), narrowed by filters, by next SLA deadline."""
     user = request.user
+    if request.GET.get("q", "").strip():
+        # Words to look for are a search: the search page, with the list's filters that it shares.
+        params = QueryDict(mutable=True)
+        for key in SEARCH_KEYS:
+            params.setlist(key, request.GET.getlist(key))
+        return redirect(f"{reverse('web:search')}?{params.urlencode()}")
     views = _views_for(user)
     code, form, valid, data, order, filters = _chosen_list(request, views)
     page = None
