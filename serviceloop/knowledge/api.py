@@ -62,7 +62,7 @@ class ArticlePage(Schema):
     next_cursor: str | None
 
 
-class VersionOut(Schema):
+class ArticleVersionOut(Schema):
     number: int
     title: str
     author: str | None
@@ -243,7 +243,7 @@ def reject_article(request, article_id: Id, payload: ReviewIn):
     return article_out(services.article_reject(article=article, actor=request.auth, comment=payload.comment), request.auth)
 
 
-@router.get("/articles/{article_id}/versions", response={200: list[VersionOut], **ERRORS},
+@router.get("/articles/{article_id}/versions", response={200: list[ArticleVersionOut], **ERRORS},
             summary="Every version of an article (staff)")
 def list_versions(request, article_id: Id):
     article = selectors.article_get(user=request.auth, article_id=article_id)

@@ -82,7 +82,7 @@ PersonalChannel = Literal["inapp", "email", "sms"]
 
 
 class PreferencesIn(Strict):
-    choices: dict[MessageKind, dict[PersonalChannel, bool]]
+    choices: dict[MessageKind, dict[PersonalChannel, Bool]]
 
 
 @router.get("/preferences", response={200: list[PreferenceOut], **ERRORS},

@@ -35,3 +35,23 @@ def test_core_imports_no_business_app():
                     stripped.split()[1].startswith(f"serviceloop.{app}") for app in business):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {stripped}")
     assert offenders == []
+
+
+
+def test_no_two_api_schemas_share_a_name():
+    """django-ninja names an OpenAPI component after its class: two schemas of one name become one
+    component, and the API then documents one of them wrongly (found by the fuzzer: sla's and the
+    knowledge base's VersionOut)."""
+    from ninja import Schema
+
+    import serviceloop.server.api  # noqa: F401 - imports every app's API module
+
+    seen: dict[str, str] = {}
+    todo = list(Schema.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("serviceloop.") or ".tests." in cls.__module__:
+            continue
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        assert seen.setdefault(cls.__name__, where) == where, f"{where} and {seen[cls.__name__]}"

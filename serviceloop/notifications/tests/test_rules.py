@@ -155,6 +155,8 @@ def test_a_customer_may_turn_email_off_and_keep_in_app(world, api_as):
     refused = api_as("carol").put("notifications/preferences", {"choices": {"assigned": {"email": True}}})
     assert refused.status_code == 422  # not a kind that reaches a customer
     assert api_as("carol").put("notifications/preferences", {"choices": {"replied": {"fax": True}}}).status_code == 422
+    # A choice is a JSON boolean: 0 or "no" is refused, not read as off (found by the fuzzer).
+    assert api_as("carol").put("notifications/preferences", {"choices": {"replied": {"inapp": 0}}}).status_code == 422
 
 
 def test_staff_who_chose_to_hear_of_new_tickets_hear_of_each_and_nobody_else_does(
