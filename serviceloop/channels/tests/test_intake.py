@@ -122,6 +122,17 @@ def test_a_reply_threads_by_in_reply_to_and_becomes_a_customer_reply_without_the
     assert event.actor == world.carol  # the contact's own login
     assert event.data["channel"] == "email" and event.data["contact"] == world.contact_a.pk
     assert event.data["threaded_by"] == "in-reply-to" and event.data["inbound_message"] == reply.pk
+    # Staff read the original mail from the ticket page (the session works for the API's download);
+    # the customer's own page has no such link.
+    from django.test import Client
+
+    staff, customer = Client(), Client()
+    staff.force_login(world.sam)
+    customer.force_login(world.carol)
+    link = f"/api/v1/email/messages/{reply.pk}/original"
+    assert link in staff.get(f"/tickets/{reply.ticket.number}/").content.decode()
+    assert staff.get(link).status_code == 200
+    assert link not in customer.get(f"/tickets/{reply.ticket.number}/").content.decode()
 
 
 def test_a_reply_threads_by_references_when_in_reply_to_is_unknown(world, box):

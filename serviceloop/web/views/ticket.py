@@ -90,6 +90,7 @@ class Entry:
     facts: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
     attachment: Attachment | None = None
     internal_text: str = ""  # a note given with a status change that the customer must not see
+    original_url: str = ""  # staff: the original mail (.eml) a reply came in
 
 
 # Fields of a `fields` event (ticket_update) that hold a row's id, and how to read those rows.
@@ -208,6 +209,8 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
             entry.facts.append((_("Channel"), _label(Channel, data["channel"])))
             if data.get("from"):
                 entry.facts.append((_("Sender"), data["from"]))
+            if staff and data.get("inbound_message"):
+                entry.original_url = f"/api/v1/email/messages/{int(data['inbound_message'])}/original"
         elif e.kind == EventKind.STATUS:
             entry.changes.append((_("Status"), _label(Status, data.get("from")), _label(Status, data.get("to"))))
             if data.get("sub_status"):
