@@ -23,6 +23,10 @@ import unicodedata
 
 MAX_QUERY_CHARS = 200  # longer queries are refused with a message (InvalidInput), never cut silently
 MAX_TERMS = 8
+# A stored word is cut to its first MAX_QUERY_CHARS characters: no query word is longer, and a query word
+# matches from the start of a word (a prefix lookup), so nothing findable is lost. PostgreSQL refuses a
+# lexeme over 2,047 bytes (a 20,000-letter "word" in a reply made the reply a 500).
+WORD_MAX = MAX_QUERY_CHARS
 
 _CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs, extension A, compatibility
@@ -82,10 +86,10 @@ def doc_tokens(value: str, *, phone: bool = False) -> set[str]:
             tokens.update(run[i:i + 2] for i in range(len(run) - 1))
             continue
         for word in _words(run):
-            tokens.add(word)
+            tokens.add(word[:WORD_MAX])
             parts = _MIXED_PARTS.findall(word)
             if len(parts) > 1:
-                tokens.update(parts)
+                tokens.update(part[:WORD_MAX] for part in parts)
     if phone:
         for number in _PHONE.findall(value):
             tokens.add(number[-4:])
