@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.core.trees import tree_path
+
 from .choices import ArticleEventKind, ArticleStatus, Visibility
 
 
@@ -28,12 +30,7 @@ class KnowledgeCategory(models.Model):
 
     @property
     def path(self) -> str:
-        names, node, seen = [], self, set()
-        while node is not None and node.pk not in seen:
-            seen.add(node.pk)
-            names.append(node.name)
-            node = node.parent
-        return " / ".join(reversed(names))
+        return tree_path(self)
 
 
 class Tag(models.Model):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.core.trees import tree_path
 from serviceloop.customers.models import EVERY_ORGANIZATION, OrganizationScopedQuerySet, customer_scope
 
 from .choices import (
@@ -43,12 +44,7 @@ class Category(models.Model):
 
     @property
     def path(self) -> str:
-        names, node, seen = [], self, set()
-        while node is not None and node.pk not in seen:
-            seen.add(node.pk)
-            names.append(node.name)
-            node = node.parent
-        return " / ".join(reversed(names))
+        return tree_path(self)
 
 
 class RootCause(models.Model):
@@ -82,12 +78,7 @@ class RootCause(models.Model):
         return self.name_en if language.startswith("en") and self.name_en else self.name
 
     def path(self, language: str | None = None) -> str:
-        names, node, seen = [], self, set()
-        while node is not None and node.pk not in seen:
-            seen.add(node.pk)
-            names.append(node.label(language))
-            node = node.parent
-        return " › ".join(reversed(names))
+        return tree_path(self, lambda node: node.label(language), " › ")
 
 
 class TicketQuerySet(OrganizationScopedQuerySet):
