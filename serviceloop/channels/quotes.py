@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 
 _SEPARATOR = re.compile(
-    r"^\s*[-_=*]{2,}\s*(Original Message|Original|原始邮件|原邮件|回复的原邮件|邮件原文)\s*[-_=*]{2,}\s*$", re.I)
+    r"^\s*[-_=*]{2,}\s*(Original Message|Original|原始邮件|原邮件|回复的原邮件|邮件原文)\s*[-_=*]{2,}\s*$",
+    re.I,
+)
 _ON_WROTE = re.compile(r"^\s*(On\b.{4,300}\bwrote|在.{4,300}写道|.{0,200}于.{4,200}写道)\s*[:：]\s*$", re.I)
 _ON_START = re.compile(r"^\s*On\s.{4,}$|^\s*在\s*\d.{2,}$")
 _WROTE_END = re.compile(r"^.{0,200}(wrote|写道)\s*[:：]\s*$", re.I)

@@ -20,7 +20,9 @@ _OURS = re.compile(r"^<?sl\.t(\d{1,19})\.([0-9A-Za-z-]{8,40})\.([0-9a-f]{20})@",
 
 
 def _signature(ticket_id: int, token: str) -> str:
-    return salted_hmac("serviceloop.channels.threads", f"{ticket_id}.{token}", algorithm="sha256").hexdigest()[:20]
+    return salted_hmac(
+        "serviceloop.channels.threads", f"{ticket_id}.{token}", algorithm="sha256"
+    ).hexdigest()[:20]
 
 
 def outgoing_message_id(*, ticket_id: int, token: str, domain: str) -> str:

@@ -74,7 +74,9 @@ def preferences_set(*, user, choices: dict[str, dict[str, bool]]) -> list[dict]:
     rows = []
     for kind, channels in choices.items():
         if kind not in allowed:
-            raise InvalidInput.field("kind", _("“%(kind)s” is not a kind of message you receive.") % {"kind": kind})
+            raise InvalidInput.field(
+                "kind", _("“%(kind)s” is not a kind of message you receive.") % {"kind": kind}
+            )
         for channel, enabled in channels.items():
             if channel not in PERSONAL_CHANNELS:
                 raise InvalidInput.field("channel", _("“%(channel)s” is not a channel you can choose.")

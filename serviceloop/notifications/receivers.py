@@ -37,8 +37,18 @@ def sla_alert(kind: str, ticket, *, recipients=(), escalation=None, breach=None,
               due_at=None) -> int:
     """The SLA side reports an alert (rules.SlaAlert: at risk, acknowledgement overdue, response or
     resolution missed, update overdue, director escalation)."""
-    return outbox.enqueue(_plan(rules.for_sla_alert, kind, ticket, recipients=recipients, escalation=escalation,
-                                breach=breach, metric=metric, due_at=due_at))
+    return outbox.enqueue(
+        _plan(
+            rules.for_sla_alert,
+            kind,
+            ticket,
+            recipients=recipients,
+            escalation=escalation,
+            breach=breach,
+            metric=metric,
+            due_at=due_at,
+        )
+    )
 
 
 def survey_invitation(*, survey_key: str, ticket, link: str) -> int:

@@ -45,7 +45,9 @@ def test_the_engineer_resolves_and_the_customer_reads_the_result_and_answers(new
     engineer.get_by_label(text("Warranty on the repair (months)")).fill("6")
     engineer.get_by_label(text("Internal resolution note")).fill(INTERNAL)
     engineer.get_by_role("button", name=text("Resolve"), exact=True).click()
-    expect(engineer.locator(".ticket-head .badge.status")).to_have_text(text("Resolved, awaiting confirmation"))
+    expect(engineer.locator(".ticket-head .badge.status")).to_have_text(
+        text("Resolved, awaiting confirmation")
+    )
     expect(engineer.locator(".result")).to_contain_text(RESULT)
 
     # The customer in the portal: the result and the warranty, never the cause nor the internal note.

@@ -108,8 +108,13 @@ def send(delivery, session) -> Result:
         session.smtp.send_messages([message])
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]
-        return Result(ok=False, status_code=codes[0] if codes else None, error=f"recipient refused: {exc.recipients}",
-                      permanent=all(500 <= code < 600 for code in codes), subject=message.subject)
+        return Result(
+            ok=False,
+            status_code=codes[0] if codes else None,
+            error=f"recipient refused: {exc.recipients}",
+            permanent=all(500 <= code < 600 for code in codes),
+            subject=message.subject,
+        )
     except smtplib.SMTPResponseException as exc:
         _reset(session)
         return Result(ok=False, status_code=exc.smtp_code, error=f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",

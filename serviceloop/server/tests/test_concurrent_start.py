@@ -73,7 +73,9 @@ def test_two_servers_starting_at_once_on_a_fresh_database_both_come_up(fresh_dat
     assert sorted(o.strip().splitlines()[-1] for o in outputs) == ["ADMIN-CREATED", "ADMIN-EXISTED"], outputs
     assert sum("loading demo data" in o for o in outputs) == 1, outputs
     counted = _python(COUNT, fresh_database)
-    admins, organisations, tickets = map(int, counted.communicate(timeout=120)[0].strip().splitlines()[-1].split())
+    admins, organisations, tickets = map(
+        int, counted.communicate(timeout=120)[0].strip().splitlines()[-1].split()
+    )
     assert admins == 1
     assert organisations > 0 and tickets >= 5
 

@@ -422,7 +422,11 @@ def calendar_sla_recompute(*, calendar_id: int, since: date, until: date | None 
         scope = scope.filter(started_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz))
     moved, after, skipped = 0, 0, []
     while True:
-        ids = list(scope.filter(ticket_id__gt=after).order_by("ticket_id").values_list("ticket_id", flat=True)[:chunk])
+        ids = list(
+            scope.filter(ticket_id__gt=after)
+            .order_by("ticket_id")
+            .values_list("ticket_id", flat=True)[:chunk]
+        )
         if not ids:
             break
         after = ids[-1]
