@@ -58,19 +58,10 @@ def main() -> None:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     load = os.getloadavg()
-    print(
-        json.dumps(
-            {
-                "database": "postgresql" if postgres else "sqlite",
-                "tickets": args.tickets,
-                "wall_s": round(wall, 1),
-                "cpu_s": round(cpu, 1),
-                "tickets_per_wall_s": round(args.tickets / wall),
-                "tickets_per_cpu_s": round(args.tickets / cpu),
-                "load_average_after": [round(x, 1) for x in load],
-            }
-        )
-    )
+    print(json.dumps({"database": "postgresql" if postgres else "sqlite", "tickets": args.tickets,
+                      "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+                      "tickets_per_wall_s": round(args.tickets / wall), "tickets_per_cpu_s": round(args.tickets / cpu),
+                      "load_average_after": [round(x, 1) for x in load]}))
     sys.stdout.flush()
 
 

@@ -84,23 +84,13 @@ def main() -> None:
         if have < size:
             started = time.perf_counter()
             manage("demo", "--tickets", str(size - have))
-            emit(
-                bench="demo",
-                database=database,
-                added=size - have,
-                seconds=round(time.perf_counter() - started, 1),
-            )
+            emit(bench="demo", database=database, added=size - have, seconds=round(time.perf_counter() - started, 1))
         started = time.perf_counter()
         out = manage("kpi_backfill")
         emit(bench="kpi_backfill", database=database, tickets=Ticket.objects.count(), result=out.strip(),
              seconds=round(time.perf_counter() - started, 1))
-        busiest = (
-            TicketFact.objects.annotate(m=TruncMonth("resolved_at"))
-            .values("m")
-            .annotate(n=Count("pk"))
-            .order_by("-n")
-            .first()
-        )
+        busiest = (TicketFact.objects.annotate(m=TruncMonth("resolved_at")).values("m").annotate(n=Count("pk"))
+                   .order_by("-n").first())
         first, last = month_of(busiest["m"].date())
         supervisor = User.objects.filter(groups__name="supervisor", is_active=True).order_by("id").first()
         client = Client()
@@ -114,18 +104,9 @@ def main() -> None:
                 response = client.get(url)
                 times.append((time.perf_counter() - t0) * 1000)
                 assert response.status_code == 200
-            emit(
-                bench="kpi_page",
-                database=database,
-                tickets=Ticket.objects.count(),
-                month=str(first),
-                resolved_in_month=busiest["n"],
-                by=by,
-                reads=args.reads,
-                p50_ms=round(percentile(times, 50), 1),
-                p95_ms=round(percentile(times, 95), 1),
-                max_ms=round(max(times), 1),
-            )
+            emit(bench="kpi_page", database=database, tickets=Ticket.objects.count(), month=str(first),
+                 resolved_in_month=busiest["n"], by=by, reads=args.reads, p50_ms=round(percentile(times, 50), 1),
+                 p95_ms=round(percentile(times, 95), 1), max_ms=round(max(times), 1))
 
         # (b) the upkeep's cost on a status change, alternating on/off.
         ids = list(Ticket.objects.filter(status="in_progress", owner__isnull=False)
@@ -144,29 +125,18 @@ def main() -> None:
                         t0 = time.perf_counter()
                         ticket_resolve(ticket=ticket, actor=ticket.owner, root_cause=cause,
                                        customer_result="已更换电源模块，设备恢复正常。")
-                        timings["with_upkeep" if on else "without_upkeep"].append(
-                            (time.perf_counter() - t0) * 1000
-                        )
+                        timings["with_upkeep" if on else "without_upkeep"].append((time.perf_counter() - t0) * 1000)
                         raise _Rollback
                 except _Rollback:
                     pass
             finally:
                 events.recorded.connect(analytics.ticket_event_recorded)
-        with_p95, without_p95 = (
-            percentile(timings["with_upkeep"], 95),
-            percentile(timings["without_upkeep"], 95),
-        )
-        emit(
-            bench="status_change",
-            database=database,
-            tickets=Ticket.objects.count(),
-            changes=len(timings["with_upkeep"]),
-            with_upkeep_p50_ms=round(percentile(timings["with_upkeep"], 50), 2),
-            with_upkeep_p95_ms=round(with_p95, 2),
-            without_upkeep_p50_ms=round(percentile(timings["without_upkeep"], 50), 2),
-            without_upkeep_p95_ms=round(without_p95, 2),
-            p95_delta_ms=round(with_p95 - without_p95, 2),
-        )
+        with_p95, without_p95 = percentile(timings["with_upkeep"], 95), percentile(timings["without_upkeep"], 95)
+        emit(bench="status_change", database=database, tickets=Ticket.objects.count(),
+             changes=len(timings["with_upkeep"]),
+             with_upkeep_p50_ms=round(percentile(timings["with_upkeep"], 50), 2), with_upkeep_p95_ms=round(with_p95, 2),
+             without_upkeep_p50_ms=round(percentile(timings["without_upkeep"], 50), 2),
+             without_upkeep_p95_ms=round(without_p95, 2), p95_delta_ms=round(with_p95 - without_p95, 2))
 
 
 if __name__ == "__main__":

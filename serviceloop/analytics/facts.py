@@ -52,21 +52,12 @@ def _fact(t: dict, *, reopens: int, replies: int, sla: tuple | None, surveys: tu
         breached, deadline = sla
         sla_met = not breached and (deadline is None or t["resolved_at"] <= deadline)
     return TicketFact(
-        ticket_id=t["id"],
-        owner_id=t["owner_id"],
-        group_id=t["group_id"],
-        organization_id=t["organization_id"],
-        ticket_type=t["ticket_type"],
-        created_at=t["created_at"],
-        resolved_at=t["resolved_at"],
+        ticket_id=t["id"], owner_id=t["owner_id"], group_id=t["group_id"], organization_id=t["organization_id"],
+        ticket_type=t["ticket_type"], created_at=t["created_at"], resolved_at=t["resolved_at"],
         first_response_minutes=_minutes(t["created_at"], t["first_response_at"]),
-        resolution_minutes=_minutes(t["created_at"], t["resolved_at"]),
-        sla_met=sla_met,
-        reopen_count=reopens,
-        first_contact=reopens == 0 and replies <= 1,
-        surveys_sent=surveys[0],
-        csat=surveys[1],
-    )
+        resolution_minutes=_minutes(t["created_at"], t["resolved_at"]), sla_met=sla_met,
+        reopen_count=reopens, first_contact=reopens == 0 and replies <= 1,
+        surveys_sent=surveys[0], csat=surveys[1])
 
 
 def _survey_figures(ticket_ids: list[int]) -> dict[int, tuple[int, int | None]]:
@@ -95,13 +86,9 @@ def _build(rows: list[dict]) -> list[TicketFact]:
 
 
 def _save(facts: list[TicketFact]) -> None:
-    TicketFact.objects.bulk_create(
-        facts,
-        update_conflicts=True,
-        unique_fields=["ticket"],
-        update_fields=[{"owner_id": "owner", "group_id": "group"}.get(f, f) for f in FACT_FIELDS]
-        + ["updated_at"],
-    )
+    TicketFact.objects.bulk_create(facts, update_conflicts=True, unique_fields=["ticket"],
+                                   update_fields=[{"owner_id": "owner", "group_id": "group"}.get(f, f) for f in FACT_FIELDS]
+                                   + ["updated_at"])
 
 
 def fact_refresh(*, ticket_id: int) -> TicketFact | None:
@@ -118,11 +105,7 @@ def fact_resolved(*, ticket: Ticket) -> TicketFact:
     """The hot path of a resolution (inside ticket_transition): the in-memory ticket, the fact's own reopen and
     survey figures (kept by fact_reopened and the survey hooks), at most two reply ids and the SLA row by key;
     then one upsert. The same rules as `_build`, without reading the ticket's whole timeline."""
-    kept = (
-        TicketFact.objects.filter(ticket_id=ticket.pk)
-        .values_list("reopen_count", "surveys_sent", "csat")
-        .first()
-    )
+    kept = TicketFact.objects.filter(ticket_id=ticket.pk).values_list("reopen_count", "surveys_sent", "csat").first()
     reopens, sent, csat = kept or (0, 0, None)
     replies = len(TicketEvent.objects.filter(ticket_id=ticket.pk, is_public=True, kind=EventKind.REPLY)
                   .values_list("id", flat=True)[:2])
@@ -136,9 +119,8 @@ def fact_resolved(*, ticket: Ticket) -> TicketFact:
 def fact_reopened(*, ticket_id: int) -> None:
     """A reopening: the ticket keeps its last resolution (its period's figures stand) but is no longer a
     first-contact resolution and counts one reopening more. One UPDATE; no row for a ticket never resolved."""
-    TicketFact.objects.filter(ticket_id=ticket_id).update(
-        reopen_count=F("reopen_count") + 1, first_contact=False, updated_at=timezone.now()
-    )
+    TicketFact.objects.filter(ticket_id=ticket_id).update(reopen_count=F("reopen_count") + 1, first_contact=False,
+                                                          updated_at=timezone.now())
 
 
 def facts_backfill(*, batch: int = 5000, since_id: int = 0) -> int:

@@ -21,16 +21,8 @@ class TicketFact(models.Model):
     # The owner and group at the latest resolution: whose result it is.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+", db_index=False, db_constraint=False, verbose_name=_("owner"))
-    group = models.ForeignKey(
-        "accounts.Team",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        verbose_name=_("group"),
-    )
+    group = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              db_index=False, db_constraint=False, verbose_name=_("group"))
     organization_id = models.BigIntegerField(_("organisation"))
     ticket_type = models.CharField(_("type"), max_length=32)
     created_at = models.DateTimeField(_("created at"))
@@ -51,20 +43,8 @@ class TicketFact(models.Model):
         # A period's figures read this index alone, per engineer or per group (every column the selectors use
         # is in it), so a month of 1,000,000 tickets is one range scan of the index, never a table read.
         indexes = [
-            models.Index(
-                fields=[
-                    "resolved_at",
-                    "owner",
-                    "group",
-                    "resolution_minutes",
-                    "sla_met",
-                    "first_contact",
-                    "reopen_count",
-                    "csat",
-                    "surveys_sent",
-                ],
-                name="fact_period",
-            ),
+            models.Index(fields=["resolved_at", "owner", "group", "resolution_minutes", "sla_met", "first_contact",
+                                 "reopen_count", "csat", "surveys_sent"], name="fact_period"),
         ]
 
     def __str__(self):

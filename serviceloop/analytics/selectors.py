@@ -99,20 +99,14 @@ def kpis(*, user: User, start: datetime, end: datetime, by: str = "engineer") ->
     keys = [r[column] for r in rows if r[column] is not None]
     model = User if by == "engineer" else Team
     names = {o.pk: str(o) for o in model.objects.filter(pk__in=keys)}
-    out = [
-        KpiRow(
-            key=r[column],
-            name=names.get(r[column], _("(nobody)") if r[column] is None else str(r[column])),
-            resolved=r["resolved"],
-            fcr_rate=_rate(r["fcr"], r["resolved"]),
-            mean_resolution_minutes=float(r["mean"]) if r["mean"] is not None else None,
-            p90_resolution_minutes=p90.get(r[column]),
-            sla_met_rate=_rate(r["sla_met_n"], r["sla_known"]),
-            csat_average=float(r["csat_avg"]) if r["csat_avg"] is not None else None,
-            csat_response_rate=_rate(r["answered"], r["surveyed"]),
-            reopen_rate=_rate(r["reopened"], r["resolved"]),
-        )
-        for r in rows
-    ]
+    out = [KpiRow(key=r[column], name=names.get(r[column], _("(nobody)") if r[column] is None else str(r[column])),
+                  resolved=r["resolved"], fcr_rate=_rate(r["fcr"], r["resolved"]),
+                  mean_resolution_minutes=float(r["mean"]) if r["mean"] is not None else None,
+                  p90_resolution_minutes=p90.get(r[column]),
+                  sla_met_rate=_rate(r["sla_met_n"], r["sla_known"]),
+                  csat_average=float(r["csat_avg"]) if r["csat_avg"] is not None else None,
+                  csat_response_rate=_rate(r["answered"], r["surveyed"]),
+                  reopen_rate=_rate(r["reopened"], r["resolved"]))
+           for r in rows]
     out.sort(key=lambda row: (-row.resolved, row.name))
     return out

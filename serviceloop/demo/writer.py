@@ -149,9 +149,7 @@ class BatchWriter:
     def _next_escalation_id(self, cursor) -> int:
         """An escalation id nobody else can take (its `escalated` event names it), reserved in blocks."""
         if not self._escalation_ids:
-            self._escalation_ids = self._reserve_ids(
-                cursor, Escalation, ESCALATION_BLOCK, after=self._last_escalation
-            )
+            self._escalation_ids = self._reserve_ids(cursor, Escalation, ESCALATION_BLOCK, after=self._last_escalation)
             self._escalation_ids.reverse()
         pk = self._escalation_ids.pop()
         self._last_escalation = pk

@@ -79,16 +79,8 @@ def _write(ticket: Ticket, kind: str, actor, *, public: bool, body: str = "", da
         # A bulk loader's row: the same columns, keyed by id and given in field order (BULK_FIELDS).
         # Setting the relations by object, or by keyword, would cost a million-ticket demo minutes
         # (descriptor and router checks) for links it never follows.
-        return TicketEvent(
-            None,
-            ticket.pk,
-            kind,
-            actor.pk if actor is not None else None,
-            at or timezone.now(),
-            public,
-            body,
-            data or {},
-        )
+        return TicketEvent(None, ticket.pk, kind, actor.pk if actor is not None else None, at or timezone.now(),
+                           public, body, data or {})
     event = TicketEvent(
         ticket=ticket,
         kind=kind,
@@ -149,9 +141,7 @@ def priority_changed(ticket: Ticket, actor, *, old: str, new: str, reason: str, 
 def fields_changed(ticket: Ticket, actor, *, changes: dict[str, list], at: datetime | None = None,
                    record: bool = True) -> TicketEvent:
     """`changes` maps each field name to [old, new], both JSON-ready."""
-    return _write(
-        ticket, EventKind.FIELDS, actor, public=False, data={"changes": changes}, at=at, record=record
-    )
+    return _write(ticket, EventKind.FIELDS, actor, public=False, data={"changes": changes}, at=at, record=record)
 
 
 def sla_deadline_moved(ticket: Ticket, actor, *, moved: dict[str, list], reason: str,
@@ -175,18 +165,8 @@ def reply(ticket: Ticket, actor, *, body: str, from_customer: bool, first_respon
                   at=at, record=record)
 
 
-def customer_reply(
-    ticket: Ticket,
-    actor,
-    *,
-    body: str,
-    channel: str,
-    contact_id: int | None,
-    sender: str = "",
-    data: dict | None = None,
-    at: datetime | None = None,
-    record: bool = True,
-) -> TicketEvent:
+def customer_reply(ticket: Ticket, actor, *, body: str, channel: str, contact_id: int | None, sender: str = "",
+                   data: dict | None = None, at: datetime | None = None, record: bool = True) -> TicketEvent:
     """COM-2: the customer's answer that came by a channel (an email), not typed in after logging in.
 
     `actor` is the contact's login when they have one, else None; `contact` and `from` (the sender's
@@ -197,15 +177,8 @@ def customer_reply(
                   at=at, record=record)
 
 
-def internal_note(
-    ticket: Ticket,
-    actor,
-    *,
-    body: str,
-    note_type: str = "progress",
-    at: datetime | None = None,
-    record: bool = True,
-) -> TicketEvent:
+def internal_note(ticket: Ticket, actor, *, body: str, note_type: str = "progress", at: datetime | None = None,
+                  record: bool = True) -> TicketEvent:
     return _write(ticket, EventKind.NOTE, actor, public=False, body=body, data={"note_type": note_type},
                   at=at, record=record)
 
@@ -225,29 +198,12 @@ def attachment_added(ticket: Ticket, actor, *, attachment_id: int, name: str, pu
                   data={"attachment": attachment_id, "name": name}, at=at, record=record)
 
 
-def escalated(
-    ticket: Ticket,
-    actor,
-    *,
-    escalation_id: int,
-    kind: str,
-    to_user_id: int | None,
-    department: str,
-    reason: str,
-    at: datetime | None = None,
-    record: bool = True,
-) -> TicketEvent:
+def escalated(ticket: Ticket, actor, *, escalation_id: int, kind: str, to_user_id: int | None, department: str,
+              reason: str, at: datetime | None = None, record: bool = True) -> TicketEvent:
     """ASN-6: an escalation, automatic (actor None) or manual, on the timeline. Internal."""
-    return _write(
-        ticket,
-        EventKind.ESCALATED,
-        actor,
-        public=False,
-        body=reason,
-        data={"escalation": escalation_id, "kind": kind, "to": to_user_id, "department": department},
-        at=at,
-        record=record,
-    )
+    return _write(ticket, EventKind.ESCALATED, actor, public=False, body=reason,
+                  data={"escalation": escalation_id, "kind": kind, "to": to_user_id, "department": department},
+                  at=at, record=record)
 
 
 # --- processing records and the closing of the loop (PRG-2, PRG-7, CSAT-3) ---------------------------
@@ -268,16 +224,9 @@ def escalated(
 def diagnosis(ticket: Ticket, actor, *, result: str, started_at: datetime, ended_at: datetime,
               at: datetime | None = None, record: bool = True) -> TicketEvent:
     minutes = max(0, round((ended_at - started_at).total_seconds() / 60))
-    return _write(
-        ticket,
-        EventKind.DIAGNOSIS,
-        actor,
-        public=False,
-        body=result,
-        data={"started_at": started_at.isoformat(), "ended_at": ended_at.isoformat(), "minutes": minutes},
-        at=at,
-        record=record,
-    )
+    return _write(ticket, EventKind.DIAGNOSIS, actor, public=False, body=result,
+                  data={"started_at": started_at.isoformat(), "ended_at": ended_at.isoformat(), "minutes": minutes},
+                  at=at, record=record)
 
 
 def solution(ticket: Ticket, actor, *, text: str, steps: list[str], at: datetime | None = None,
@@ -309,17 +258,8 @@ def resolution(ticket: Ticket, actor, *, root_cause, result: str, internal_note:
                   at=at, record=record)
 
 
-def confirmation(
-    ticket: Ticket,
-    actor,
-    *,
-    method: str,
-    outcome: str,
-    text: str = "",
-    closing: dict | None = None,
-    at: datetime | None = None,
-    record: bool = True,
-) -> TicketEvent:
+def confirmation(ticket: Ticket, actor, *, method: str, outcome: str, text: str = "", closing: dict | None = None,
+                 at: datetime | None = None, record: bool = True) -> TicketEvent:
     """`closing`: resolved_at, resolution_minutes and summary, when the answer closed the ticket."""
     return _write(ticket, EventKind.CONFIRMATION, actor, public=True, body=text,
                   data={"method": method, "outcome": outcome, **(closing or {})}, at=at, record=record)

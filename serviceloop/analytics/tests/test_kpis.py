@@ -106,8 +106,8 @@ def test_the_figures_per_engineer_match_the_ones_worked_out_by_hand(world, fixtu
     assert eric.resolved == 3
     assert eric.fcr_rate == pytest.approx(1 / 3)                # E1 only (E2: two replies, E3: reopened)
     assert eric.mean_resolution_minutes == pytest.approx(10140)  # (60 + 120 + 30240) / 3 = 30420 / 3
-    assert eric.p90_resolution_minutes == 30240  # n = 3, rank ⌈0.9·3⌉ = 3: the largest
-    assert eric.sla_met_rate == pytest.approx(2 / 3)  # E1, E2 met; E3 resolved 21 days after reopening
+    assert eric.p90_resolution_minutes == 30240                 # n = 3, rank ⌈0.9·3⌉ = 3: the largest
+    assert eric.sla_met_rate == pytest.approx(2 / 3)            # E1, E2 met; E3 resolved 21 days after reopening
     assert eric.csat_average == pytest.approx(3.5)              # (5 + 2) / 2: E1 and E3 answered
     assert eric.csat_response_rate == pytest.approx(2 / 3)      # 3 surveyed (E1, E2, E3), 2 answered
     assert eric.reopen_rate == pytest.approx(1 / 3)             # E3
