@@ -18,7 +18,7 @@ Usage:
   options: --sizes 100000,1000000  --creates 2000  --reads 300  --data-dir DIR  --port 8765
   --compare-rows N: instead, N rounds of 8-client creates alternating between core/rows.py's composed SQL
       (COMPOSED_ROWS=1, the default) and the ORM's own INSERTs (COMPOSED_ROWS=0), on one database in one run,
-      so a loaded machine affects both sides alike; prints each round and the ratio of the medians (issue #10.6)
+      so a loaded machine affects both sides alike; prints each round and the medians' ratio (issue #10.6)
 
 Every loop is bounded in count and in time (--max-seconds per phase); only 127.0.0.1 is contacted.
 """

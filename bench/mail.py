@@ -8,7 +8,7 @@
   process of its own: messages per second and that process's peak RSS (target < 300 MB).
 
 Usage:
-  .venv/bin/python bench/mail.py                                            # SQLite in /tmp/sl-bench-mail-sqlite
+  .venv/bin/python bench/mail.py                                  # SQLite in /tmp/sl-bench-mail-sqlite
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/sl_bench_mail .venv/bin/python bench/mail.py
   options: --messages 1000  --data-dir DIR  --max-seconds 1800
 
@@ -108,7 +108,8 @@ def problem(rng: random.Random, i: int, *, gbk: bool, mid: str | None = None,
     else:
         who, _address = sender(rng, gbk=gbk)
     subject = f"设备 X-{3000 + i % 50} 故障 {i}"
-    body = f"您好：\r\n设备 X-{3000 + i % 50} 上电后无显示，错误代码 E{500 + i % 9}。\r\n已尝试重启，无效。\r\n\r\n发自我的iPhone"
+    body = (f"您好：\r\n设备 X-{3000 + i % 50} 上电后无显示，错误代码 E{500 + i % 9}。\r\n"
+            "已尝试重启，无效。\r\n\r\n发自我的iPhone")
     if gbk:
         return mails.gbk_mail(sender=who, subject=subject, body=body, mid=mid, encoding="base64")
     return (mails.headers(sender=who, subject=mails.b_word(subject, "utf-8", "utf-8"), mid=mid)
@@ -236,7 +237,8 @@ def main() -> None:
                     "import json\nfrom serviceloop.channels.models import InboundMessage\n"
                     f"ids = {[m.strip('<>') for m in seed_ids]!r}\n"
                     "rows = InboundMessage.objects.filter(message_id__in=ids).select_related('ticket')\n"
-                    "print(json.dumps({r.message_id: [r.ticket.number, r.from_address] for r in rows if r.ticket_id}))"
+                    "print(json.dumps({r.message_id: [r.ticket.number, r.from_address]"
+                    " for r in rows if r.ticket_id}))"
                 ),
             )
         )

@@ -78,7 +78,8 @@ class Dovecot:
         for sub in ("run", "state", "mail"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         (root / "users").write_text(
-            f"{self.user}:{{PLAIN}}{self.password}:{nobody.pw_uid}:{nobody.pw_gid}::{root / 'mail' / self.user}\n"
+            f"{self.user}:{{PLAIN}}{self.password}:{nobody.pw_uid}:{nobody.pw_gid}::"
+            f"{root / 'mail' / self.user}\n"
         )
         (root / "dovecot.conf").write_text(f"""
 protocols = imap

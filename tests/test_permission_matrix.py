@@ -532,7 +532,8 @@ ACTIONS: dict[str, Action] = {
         lambda w: Request(
             params={"calendar_id": default_calendar().pk},
             body={
-                "text": "国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：1月1日（周五）至3日（周日）放假，共3天。"
+                "text": "国务院办公厅关于2027年部分节假日安排的通知\n"
+                "一、元旦：1月1日（周五）至3日（周日）放假，共3天。"
             },
         ),
     ),

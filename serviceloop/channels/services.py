@@ -648,7 +648,7 @@ def mailbox_fetch_until_empty(*, mailbox: Mailbox, time_budget: float):
 
 
 def mailboxes_fetch(*, time_budget: float = 50.0) -> int:
-    """The periodic job: every active mailbox until it is empty or the time is up; returns messages fetched."""
+    """The periodic job: every active mailbox until it is empty or time is up; returns messages fetched."""
     deadline = time.monotonic() + time_budget
     total = 0
     for mailbox in Mailbox.objects.filter(is_active=True).order_by("id"):

@@ -26,7 +26,7 @@ def _signature(ticket_id: int, token: str) -> str:
 
 
 def outgoing_message_id(*, ticket_id: int, token: str, domain: str) -> str:
-    """The Message-ID of one outgoing mail about ticket `ticket_id`; `token` makes it unique (a delivery id)."""
+    """The Message-ID of one outgoing mail on ticket `ticket_id`; `token` makes it unique (a delivery id)."""
     return f"<sl.t{ticket_id}.{token}.{_signature(ticket_id, token)}@{domain}>"
 
 

@@ -1,4 +1,4 @@
-"""The knowledge base under /api/v1/knowledge: thin handlers that parse, call one service or selector, answer."""
+"""The knowledge base at /api/v1/knowledge: thin handlers that parse, call one service or selector, answer."""
 
 from __future__ import annotations
 
@@ -113,7 +113,8 @@ def _list_item(a: Article) -> dict:
 
 
 def article_out(a: Article, user) -> dict:
-    """The article; a customer is not told the review comments or the (possibly other organisation's) ticket."""
+    """The article; a customer is not told the review comments or the source ticket
+    (possibly another organisation's)."""
     staff = not user.is_customer
     return {
         **_list_item(a),

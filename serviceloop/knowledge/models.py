@@ -1,4 +1,4 @@
-"""The knowledge base (KB-1..5): articles with their versions, review trail, images, feedback and deflections."""
+"""The knowledge base (KB-1..5): articles with versions, review trail, images, feedback and deflections."""
 
 from __future__ import annotations
 

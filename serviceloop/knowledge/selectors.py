@@ -79,7 +79,7 @@ def article_diff(*, user, article: Article, old: int, new: int) -> tuple[Article
 
 
 def image_get(*, user, image_id: int) -> ArticleImage:
-    """A step's image if its article is visible to the user; one not yet in an article only to its uploader."""
+    """A step's image if its article is visible to the user; one in no article yet only to its uploader."""
     image = ArticleImage.objects.filter(pk=image_id).first()
     visible = image is not None and (
         Article.objects.visible_to(user).filter(pk=image.article_id).exists() if image.article_id

@@ -237,7 +237,7 @@ class WebhookOut(EndpointOut):
     events: list[str]
 
 
-# The admin form's limits (admin.py SealedEndpointForm): the name's column, a URL and a secret that fit sealed.
+# The admin form's limits (admin.py SealedEndpointForm): the name column, a URL and a secret that fit sealed.
 EndpointName = text(100)
 EndpointUrl = text(2000)
 EndpointSecret = text(500)

@@ -76,7 +76,7 @@ class WebhookEvent(models.TextChoices):
 
 
 class NotificationKind(models.TextChoices):
-    """Kinds of in-app notification: the kinds rows written before the outbox carry, then every message kind."""
+    """In-app notification kinds: the kinds rows written before the outbox carry, then every message kind."""
 
     ASSIGNED = "assigned", _("Ticket assigned to you")
     ACKNOWLEDGE_OVERDUE = "acknowledge_overdue", _("Acknowledgement overdue")
@@ -339,7 +339,7 @@ class MessageTemplate(models.Model):
 
 
 class Preference(models.Model):
-    """One person's choice for one kind of message by one channel; no row means the default (preferences.py)."""
+    """One person's choice for one message kind by one channel; no row means the default (preferences.py)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
                              verbose_name=_("user"))

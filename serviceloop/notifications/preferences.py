@@ -69,7 +69,7 @@ def preference_grid(user) -> list[dict]:
 
 @transaction.atomic
 def preferences_set(*, user, choices: dict[str, dict[str, bool]]) -> list[dict]:
-    """Save the user's choices ({kind: {channel: on}}); a kind or channel that cannot reach them is refused."""
+    """Set the user's choices ({kind: {channel: on}}); a kind or channel that cannot reach them is refused."""
     allowed = defaults_for(customer=user.is_customer)
     rows = []
     for kind, channels in choices.items():

@@ -9,15 +9,22 @@ enqueue (`Planned`); receivers.py hands them to the outbox. The rules in one tab
 |  | staff who chose "new ticket" (off by default), not its creator | created | their choice |
 |  | robots, webhooks | created | robot card; webhook `created` |
 | staff public reply | the contact | replied (COM-2) | email (threaded), in-app |
-| customer reply | owner and co-handlers (else the group's supervisor) | customer_replied | their choice; robots |
-| resolution (ticket_resolve) | the contact | resolved, with the result and the signed confirmation link | email, in-app |
+| customer reply | owner and co-handlers (else the group's supervisor) | customer_replied | their choice |
+|  | robots | customer_replied | robot card |
+| ticket_resolve | the contact | resolved, with the result and the signed confirmation link | email, in-app |
 | confirmation reminder (no answer yet, CSAT-3) | the contact | resolved, as a reminder | email, in-app |
 | sub-status → 已发货 / 维修完成 (with a status or alone) | the contact | milestone (COM-3) | email, in-app |
-| owner changed | the new owner | assigned | their choice (in-app, email); robots |
-| escalation (manual or SLA) | whom it went to, and the owner | escalated | their choice; SMS when critical; robots |
-| SLA at risk / breached | owner and supervisor | breach_warning | their choice; SMS when critical; robots |
-| update cadence missed | owner and supervisor; the contact | breach_warning; progress (COM-3) | their choice; email |
-| every event above | webhooks subscribed to it | created / updated / status_changed / assigned / replied / breached | signed JSON |
+| owner changed | the new owner | assigned | their choice (in-app, email) |
+|  | robots | assigned | robot card |
+| escalation (manual or SLA) | whom it went to, and the owner | escalated | their choice; SMS when critical |
+|  | robots | escalated | robot card |
+| SLA at risk / breached | owner and supervisor | breach_warning | their choice; SMS when critical |
+|  | robots | breach_warning | robot card |
+| update cadence missed | owner and supervisor | breach_warning | their choice |
+|  | the contact | progress (COM-3) | email |
+| every event above | webhooks subscribed to it | its webhook event (below) | signed JSON |
+
+The webhook events: created, updated, status_changed, assigned, replied, breached.
 
 Internal notes, communication logs and internal attachments never reach the customer (COM-4): no rule
 sends them, and a status change's internal note is never part of what a contact's message may show.

@@ -2,8 +2,9 @@
 
 The rows are the list's own: the same selector (`tickets.selectors.ticket_matching`), so the same
 visibility (a customer exports only their organisation's tickets) and the same filters; newest first, read
-in chunks by id (a keyset, served by the list's indexes) — memory stays flat whatever the list's length. Phones are masked as on the list
-(SEC-1). A cell a spreadsheet would run as a formula (=, +, -, @ first) is written as text.
+in chunks by id (a keyset, served by the list's indexes) — memory stays flat whatever the list's length.
+Phones are masked as on the list (SEC-1). A cell a spreadsheet would run as a formula (=, +, -, @ first)
+is written as text.
 """
 
 from __future__ import annotations

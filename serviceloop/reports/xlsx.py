@@ -54,7 +54,8 @@ _STYLES = (
     '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill>'
     '<fill><patternFill patternType="solid"><fgColor rgb="FFEEF2F7"/></patternFill></fill></fills>'
     '<borders count="2"><border/><border><left style="thin"/><right style="thin"/><top style="thin"/>'
     '<bottom style="thin"/></border></borders>'
@@ -111,7 +112,8 @@ def write_table(out: IO[bytes], *, sheet_name: str, header: list[str], widths: l
                 (
                     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                    '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+                    '<sheetViews><sheetView workbookViewId="0">'
+                    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
                     f'state="frozen"/></sheetView></sheetViews><cols>{cols}</cols><sheetData>'
                     '<row r="1">'
                     + "".join(f'<c s="1" t="inlineStr"><is><t>{escape(h)}</t></is></c>' for h in header)

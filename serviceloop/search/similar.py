@@ -33,7 +33,8 @@ def _jieba():
 
 
 def keywords(ticket: Ticket, limit: int = KEYWORDS) -> list[str]:
-    """The ticket's most telling words (jieba TF-IDF over the title, weighted twice, and the description's start)."""
+    """The ticket's most telling words (jieba TF-IDF over the title, weighted twice,
+    and the description's start)."""
     source = f"{ticket.title} {ticket.title} {ticket.description[:300]}"
     words = _jieba().extract_tags(source, topK=limit * 3)
     picked = []

@@ -31,7 +31,8 @@ from serviceloop.tickets.api_processing import router as processing_router
 api = NinjaAPI(
     title="ServiceLoop API",
     version="1",
-    description="ServiceLoop 服务闭环 — tickets, customers, products. Errors are JSON with `code` and `message`. "
+    description="ServiceLoop 服务闭环 — tickets, customers, products. "
+    "Errors are JSON with `code` and `message`. "
     "Every datetime in an answer is ISO 8601 in the configured time zone with its offset "
     "(2026-12-31T17:00:00+08:00).",
     renderer=LocalTimeRenderer(),

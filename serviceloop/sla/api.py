@@ -272,7 +272,8 @@ def get_year(request, calendar_id: Id, year: int):
 @router.post(
     "/calendars/{calendar_id}/years",
     response={201: YearOut, **ERRORS},
-    summary="Mark a year known: import it from chinesecalendar (package) or say the days entered are complete",
+    summary="Mark a year known: import it from chinesecalendar (package) "
+    "or say the days entered are complete",
 )
 def mark_year(request, calendar_id: Id, payload: YearIn):
     _require(request.auth, "sla.add_calendarday")

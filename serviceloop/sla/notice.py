@@ -220,7 +220,9 @@ def _weekday_name(weekday: int) -> str:
 
 
 def _holiday_sentence(festival: Festival, sentence: str, year: int) -> None:
-    """ "1月28日（…）至2月4日（…）放假调休，共8天" / "4月5日放假，4月6日（星期一）补休" / "…放假，与周末连休"."""
+    """
+    "1月28日（…）至2月4日（…）放假调休，共8天" / "4月5日放假，4月6日（星期一）补休" / "…放假，与周末连休".
+    """
     head, _sep, tail = sentence.partition("放假") if "放假" in sentence else ("", "", sentence)
     days: list[date] = []
     if head:

@@ -114,7 +114,7 @@ def ticket_record_solution(
 @transaction.atomic
 def ticket_record_execution(*, ticket: Ticket, actor: User, text: str, performed_at: datetime | None = None,
                             operator: User | None = None, customer_feedback: str = "") -> TicketEvent:
-    """An execution record: what was done, when, by whom (default: the writer), and the customer's feedback."""
+    """An execution record: what was done, when, by whom (default: the writer) and the customer's feedback."""
     _staff_writer(actor)
     text = check_text("text", text, required=True, limit=TEXT_LIMIT)
     now = timezone.now()
@@ -137,7 +137,7 @@ def ticket_record_execution(*, ticket: Ticket, actor: User, text: str, performed
 
 
 def set_sub_status_locked(ticket: Ticket, actor: User, sub_status: str) -> Ticket:
-    """The sub-status change itself, on a ticket the caller has locked (ticket_transition's same-status case)."""
+    """The sub-status change itself, on a ticket the caller locked (ticket_transition's same-status case)."""
     if ticket.status not in SUB_STATUS_ALLOWED_IN:
         raise Conflict(_("A sub-status is only used while the ticket is being worked on."))
     old = ticket.sub_status

@@ -309,7 +309,7 @@ def ticket_transition(
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, actor: User, owner: User | None, group: Team | None = None,
                   note: str = "", clear_group: bool = False) -> Ticket:
-    """Set the primary owner (主责任人, ASN-2) and optionally the group; a new owner must acknowledge again."""
+    """Set the primary owner (主责任人, ASN-2), optionally the group; a new owner must acknowledge again."""
     _require(actor, "tickets.assign_ticket")
     if owner is not None and not owner.is_service_staff:
         raise InvalidInput.field("owner", _("Tickets can only be assigned to active service staff."))

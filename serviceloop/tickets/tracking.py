@@ -106,7 +106,7 @@ def _event(event: TicketEvent) -> TrackedEvent:
             if event.data.get("method") == ConfirmationMethod.AUTO
             else _("Confirmed as fixed")
         )
-        # The reason for "not fixed" is the customer's own words: they stay behind a login, like their replies.
+        # The "not fixed" reason is the customer's own words: they stay behind a login, like their replies.
         return TrackedEvent(kind=event.kind, label=label, at=event.created_at)
     # The customer-facing copy (tickets/events.py): the public text, never an internal note. The
     # sub-status is read from the event itself: the copy's data is the API's, and the label is ours.

@@ -364,7 +364,7 @@ class TicketFilterForm(forms.Form):
         self.fields["type"].choices = TicketType.choices
         self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related("parent")
         if customer:
-            # A customer's list is their own organisation's: who handles it internally is not theirs to filter.
+            # A customer's list is their organisation's: who handles it internally is not theirs to filter.
             for name in ("organization", "owner"):
                 del self.fields[name]
         else:

@@ -212,8 +212,8 @@ def test_the_whole_loop_resolve_survey_low_score_second_processing_good_score_cl
     tasks = list(FollowUpTask.objects.filter(ticket=ticket))
     assert len(tasks) == 1
     assert tasks[0].assignee == world.sam and tasks[0].survey.cycle == 1 and tasks[0].due_at is not None
-    # The survey's reopening is recorded as "not fixed" by the survey (the system account), with the score and the comment;
-    # the closing is the customer's own confirmation in the portal.
+    # The survey's reopening is recorded as "not fixed" by the survey (the system account), with the score
+    # and the comment; the closing is the customer's own confirmation in the portal.
     system = automation_account()
     confirmations = [(e.actor_id, e.data.get("outcome"), e.data.get("method"))
                      for e in closed.events.filter(kind=EventKind.CONFIRMATION).order_by("id")]

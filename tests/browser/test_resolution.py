@@ -17,7 +17,7 @@ except ImportError:  # the `chromium` fixture skips these tests
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Three pages and several server round trips each, on a machine other work shares: more time than the 5 s default.
+# Three pages and several server round trips each, on a shared machine: more time than the 5 s default.
 TIMEOUT_MS = 15_000
 RESULT = "已为您更换电源模块 PWR-01，设备恢复正常开机。更换件保修 6 个月。"
 INTERNAL = "内部：PWR-01 批次 B23 存在虚焊，已通知质量部。"

@@ -132,14 +132,15 @@ def test_a_wrong_password_is_reported_on_the_mailbox_and_fetches_nothing(world, 
 
 
 def test_a_password_in_chinese_logs_in(world, mailbox, dovecot, monkeypatch):
-    # imaplib's LOGIN refused it before a byte was sent (UnicodeEncodeError): AUTHENTICATE PLAIN carries UTF-8.
+    # imaplib's LOGIN refused it before sending a byte (UnicodeEncodeError): AUTHENTICATE PLAIN carries UTF-8.
     import pwd
     import time
 
     nobody = pwd.getpwnam("nobody")
     with (dovecot.root / "users").open("a") as users:
         users.write(
-            f"after-sales:{{PLAIN}}客服密码2026:{nobody.pw_uid}:{nobody.pw_gid}::{dovecot.root / 'mail' / 'after-sales'}\n"
+            f"after-sales:{{PLAIN}}客服密码2026:{nobody.pw_uid}:{nobody.pw_gid}::"
+            f"{dovecot.root / 'mail' / 'after-sales'}\n"
         )
     time.sleep(1.1)  # Dovecot re-reads the file when its mtime, in whole seconds, is newer than its copy
     mailbox.username = "after-sales"  # Dovecot allows only ASCII user names (auth_username_chars)

@@ -59,7 +59,8 @@ def test_bounces_and_read_receipts_are_reports():
         [
             b"Content-Type: text/plain\r\n\r\nread",
             b"Content-Type: message/disposition-notification\r\n\r\n"
-            b"Final-Recipient: rfc822; wang@example.cn\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n",
+            b"Final-Recipient: rfc822; wang@example.cn\r\n"
+            b"Disposition: manual-action/MDN-sent-manually; displayed\r\n",
         ],
         subtype="report",
         params="; report-type=disposition-notification",

@@ -195,7 +195,8 @@ def test_broken_mail_never_raises():
         b"\x00\x01\x02",
         b"Subject: only a header",
         b"From: \r\n\r\n" * 3,
-        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain; charset=\xff\r\n\r\nhi",
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"
+        b"Content-Type: text/plain; charset=\xff\r\n\r\nhi",
     ):
         mail = mime.parse(raw)
         assert isinstance(mail.text, str)

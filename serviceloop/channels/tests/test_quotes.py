@@ -23,9 +23,11 @@ NEW = "重启后还是不行，麻烦尽快安排工程师。"
         "\n-----Original Message-----\nFrom: support@service.example.cn\n原来的内容",
         "\n-----原始邮件-----\n发件人: support@service.example.cn\n原来的内容",
         # QQ Mail
-        '\n\n------------------ 原始邮件 ------------------\n发件人: "客服"<support@service.example.cn>;\n原来的内容',
+        '\n\n------------------ 原始邮件 ------------------\n'
+        '发件人: "客服"<support@service.example.cn>;\n原来的内容',
         # Apple Mail / iOS in Chinese
-        "\n\n在 2026年12月1日，09:30，服务闭环客服 <support@service.example.cn> 写道：\n\n> 原来的内容\n> 第二行",
+        "\n\n在 2026年12月1日，09:30，服务闭环客服 <support@service.example.cn> 写道：\n\n"
+        "> 原来的内容\n> 第二行",
         # Gmail in Chinese
         "\n\n服务闭环客服 <support@service.example.cn> 于2026年12月1日周二 09:30写道：\n\n> 原来的内容",
         # Gmail in English, the attribution wrapped over two lines

@@ -51,7 +51,8 @@ def test_the_worker_sends_the_acknowledgement_queued_in_redis(tmp_path):
             "agent = user_create(username='li', password='x', role='agent', check_password=False)\n"
             "org = Organization.objects.create(name='华东精密制造有限公司')\n"
             "wang = Contact.objects.create(organization=org, name='王工', email='wang@example.cn')\n"
-            "ticket_create(actor=agent, organization=org, contact=wang, title='设备无法开机', description='开机无显示',\n"
+            "ticket_create(actor=agent, organization=org, contact=wang, title='设备无法开机', "
+            "description='开机无显示',\n"
             "              channel='phone')\n"
         ),
     )

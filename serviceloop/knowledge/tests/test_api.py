@@ -1,4 +1,4 @@
-"""/api/v1/knowledge: the article flow through the API, and bad input answered as JSON 4xx with nothing written."""
+"""/api/v1/knowledge: the article flow, and bad input answered as JSON 4xx with nothing written."""
 
 from __future__ import annotations
 

@@ -28,7 +28,8 @@ COUNT = (
     "from serviceloop.accounts.models import User\n"
     "from serviceloop.customers.models import Organization\n"
     "from serviceloop.tickets.models import Ticket\n"
-    "print(User.objects.filter(is_superuser=True).count(), Organization.objects.count(), Ticket.objects.count())\n"
+    "print(User.objects.filter(is_superuser=True).count(), Organization.objects.count(), "
+    "Ticket.objects.count())\n"
 )
 
 

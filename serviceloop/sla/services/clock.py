@@ -473,7 +473,7 @@ def _recompute_chunk(ids: list[int], *, skip_locked: bool) -> tuple[int, set[int
 
 
 def _history_of(ticket_ids: list[int]) -> tuple[dict, dict, dict]:
-    """For a chunk of tickets in three queries: closed pauses, breaches (metric, when), director escalations."""
+    """For a chunk of tickets, three queries: closed pauses, breaches (metric, when), director escalations."""
     pauses: dict[int, list] = {}
     for tid, started, ended in (PauseInterval.objects.filter(ticket_id__in=ticket_ids, ended_at__isnull=False)
                                 .values_list("ticket_id", "started_at", "ended_at")):

@@ -1,4 +1,4 @@
-"""CSAT-3: no answer to a resolution → a reminder, then auto-close, in working days on the ticket's calendar."""
+"""CSAT-3: no answer to a resolution → reminder, then auto-close, in working days on the ticket's calendar."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_the_reminder_and_the_auto_close_count_working_days_across_the_holiday(w
         assert confirmation_sweep().reminded == 0  # once
         assert kinds_after_resolution(ticket) == [EventKind.CONFIRMATION_REMINDER]
         reminder = ticket.events.last()
-        # The customer hears it through the outbox: the resolution message again, as a reminder, with the link.
+        # The customer hears it via the outbox: the resolution message again, as a reminder, with the link.
         mail = Delivery.objects.get(event_key=f"ticket_event:{reminder.pk}", channel="email")
         assert (
             mail.kind == "resolved"

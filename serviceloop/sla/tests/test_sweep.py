@@ -288,7 +288,7 @@ def test_a_sweep_with_nothing_due_does_nothing_in_a_handful_of_queries(world, te
     assert not Escalation.objects.exists() and not Delivery.objects.exclude(kind="assigned").exists()
 
 
-# --- manual escalation (上报, ASN-5) -------------------------------------------------------------------------
+# --- manual escalation (上报, ASN-5) ----------------------------------------------------------------------
 
 
 def test_an_engineer_escalates_by_hand_with_reason_department_and_expected_feedback(world, team):
@@ -426,7 +426,7 @@ def test_rules_of_other_customers_and_other_metrics_do_not_apply(world):
     assert Breach.objects.get(ticket=theirs).metric == "acknowledge"
 
 
-# --- concurrency and crashes ---------------------------------------------------------------------------------
+# --- concurrency and crashes -----------------------------------------------------------------------------
 
 
 class WorkerKilled(BaseException):

@@ -86,7 +86,7 @@ def test_every_state_allows_exactly_its_listed_next_states(world, current):
             "note": "客户来电说明",
         }
         if target == Status.RESOLVED:
-            # 已解决 only through ticket_resolve: the plain transition refuses it (422) or the flow does (409).
+            # 已解决 only via ticket_resolve: the plain transition refuses it (422) or the flow does (409).
             fn, kwargs = (
                 processing.ticket_resolve,
                 {

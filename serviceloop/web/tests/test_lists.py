@@ -419,7 +419,8 @@ def test_a_ticket_without_any_sla_state_is_listed_with_the_rest_without_a_clock(
 
 @pytest.fixture
 def catalogue(world, clock):
-    """Four tickets around midnight in Shanghai, with different priority, type, category, organisation and owner."""
+    """Four tickets around midnight in Shanghai, with different priority, type, category,
+    organisation and owner."""
     w = world
     t = {}
     clock.move_to(sh(2026, 3, 1, 23, 59, 59))  # Sunday, last second
@@ -1066,7 +1067,7 @@ def test_people_who_see_every_ticket_share_the_team_wide_counts(world, settings)
     alice.get("/")
     with CaptureQueriesContext(connection) as queries:
         counts = tab_counts(sam.get("/"))
-    # Only sam's own 我的工单 and 我的组 are counted; 未分配, 即将超时, 已超时 and 全部 come from alice's read.
+    # Only sam's 我的工单 and 我的组 are counted; 未分配, 即将超时, 已超时 and 全部 come from alice's read.
     assert count_queries(queries) == 2
     assert counts["unassigned"] == counts["all"] == "1"
 

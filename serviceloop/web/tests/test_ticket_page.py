@@ -395,10 +395,10 @@ def test_a_customer_cannot_be_made_a_co_handler(world):
 
 # --- cost -----------------------------------------------------------------------------------------
 
-# session, user, roles+permissions, ticket with its joins, co-handlers, events, attachments; for staff
-# also the people, group, escalations and categories the events name, and the option lists of the
-# assign and escalate forms (owner, group, co-handlers, escalate to), the execution record's operator and
-# the resolve form's root causes, and the answered surveys with their follow-up tasks (web/templatetags/loop.py).
+# session, user, roles+permissions, ticket with its joins, co-handlers, events, attachments; for staff also
+# the people, group, escalations and categories the events name, and the option lists of the assign and
+# escalate forms (owner, group, co-handlers, escalate to), the execution record's operator and the resolve
+# form's root causes, and the answered surveys with their follow-up tasks (web/templatetags/loop.py).
 AGENT_QUERIES = 18
 CUSTOMER_QUERIES = 7
 

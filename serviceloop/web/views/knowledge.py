@@ -147,7 +147,7 @@ def review_queue(request):
 @login_required
 @require_GET
 def article_diff(request, article_id: int):
-    """Two versions side by side as one list of removed / added / unchanged lines (escaped by the template)."""
+    """Two versions side by side as one list of removed, added, unchanged lines (escaped by the template)."""
     _require_staff(request)
     article = _article_or_404(request.user, article_id)
     form = DiffForm(request.GET)

@@ -74,7 +74,7 @@ def ticket_or_404(user, number: str):
 
 
 def download_url(ticket: Ticket, attachment: Attachment) -> str:
-    """The API's permission-checked download (it accepts the session): the one way a file leaves the server."""
+    """The API's permission-checked download (it accepts sessions): the one way a file leaves the server."""
     return f"/api/v1/tickets/{ticket.number}/attachments/{attachment.pk}/download"
 
 
@@ -237,7 +237,7 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
                 (_("Priority"), _label(Priority, data.get("from")), _label(Priority, data.get("to")))
             )
         elif e.kind == EventKind.FIELDS and data.get("sla_deadline_moved"):
-            # sla/services/clock.py: the working calendar changed and moved this ticket's deadlines (issue #11).
+            # sla/services/clock.py: the working calendar changed, moving this ticket's deadlines (issue #11).
             entry.title = _("SLA deadline moved: calendar changed")
             for name, pair in (data.get("changes") or {}).items():
                 old, new = (list(pair) + [None, None])[:2]

@@ -37,7 +37,8 @@ class Command(BaseCommand):
         if password:
             self.stdout.write(
                 self.style.WARNING(
-                    f"Administrator created — username: admin  password: {password}  (shown once; change it after login)"
+                    f"Administrator created — username: admin  password: {password}  "
+                    "(shown once; change it after login)"
                 )
             )
         for warning in next_year_calendar_known():  # issue #11.7: where the administrator starts the service

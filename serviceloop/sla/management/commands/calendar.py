@@ -79,7 +79,8 @@ class Command(BaseCommand):
         calendar_notice_confirm(calendar=cal, text=text, year=schedule.year, actor=None)
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(schedule.days())} days of {schedule.year} saved into “{cal.name}”; {schedule.year} is known; "
+                f"{len(schedule.days())} days of {schedule.year} saved into “{cal.name}”; "
+                f"{schedule.year} is known; "
                 f"open tickets are recomputed in the background"
             )
         )
