@@ -44,8 +44,8 @@ def _live_list_counts(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_sla_caches():
-    """Per-process SLA caches (calendars, the default version, version targets) must not carry one test's rows into the next:
-    test databases roll back and may hand the same ids out again."""
+    """Per-process SLA caches (calendars, the default version, version targets) must not carry one test's
+    rows into the next: test databases roll back and may hand the same ids out again."""
     from serviceloop.sla import services
 
     services.clear_caches()
@@ -100,7 +100,7 @@ class ApiClient:
 
 @pytest.fixture
 def api_as(world):
-    """api_as("carol") → an ApiClient authenticated as that persona; api_as("carol", "zh-hans") for Chinese."""
+    """api_as("carol") → an ApiClient authenticated as that persona; api_as("carol", "zh-hans") in Chinese."""
 
     def make(username: str | None, language: str = "en") -> ApiClient:
         return ApiClient(world.token(username) if username else None, language)

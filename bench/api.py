@@ -18,7 +18,7 @@ Usage:
   options: --sizes 100000,1000000  --creates 2000  --reads 300  --data-dir DIR  --port 8765
   --compare-rows N: instead, N rounds of 8-client creates alternating between core/rows.py's composed SQL
       (COMPOSED_ROWS=1, the default) and the ORM's own INSERTs (COMPOSED_ROWS=0), on one database in one run,
-      so a loaded machine affects both sides alike; prints each round and the ratio of the medians (issue #10.6)
+      so a loaded machine affects both sides alike; prints each round and the medians' ratio (issue #10.6)
 
 Every loop is bounded in count and in time (--max-seconds per phase); only 127.0.0.1 is contacted.
 """
@@ -78,8 +78,14 @@ class Client:
 
 
 def ticket_body(org_id: int, i: int, contact_id: int | None = None) -> dict:
-    body = {"title": f"压测工单 {i}：设备 X-3000 无法开机", "description": "客户反馈上电后无显示，提示错误代码500。",
-            "organization_id": org_id, "channel": "api", "urgency": "important", "error_code": "E500"}
+    body = {
+        "title": f"压测工单 {i}：设备 X-3000 无法开机",
+        "description": "客户反馈上电后无显示，提示错误代码500。",
+        "organization_id": org_id,
+        "channel": "api",
+        "urgency": "important",
+        "error_code": "E500",
+    }
     if contact_id is not None:
         body["contact_id"] = contact_id
     return body
@@ -144,7 +150,9 @@ def bench_creates(port: int, token: str, org_id: int, count: int, clients: int, 
         for i in range(per_client):
             if time.monotonic() > deadline:
                 break
-            status, ms, data = client.request("POST", "/api/v1/tickets", ticket_body(org_id, offset + i, contact_id))
+            status, ms, data = client.request(
+                "POST", "/api/v1/tickets", ticket_body(org_id, offset + i, contact_id)
+            )
             if status != 201:
                 with lock:
                     failures += 1
@@ -161,9 +169,14 @@ def bench_creates(port: int, token: str, org_id: int, count: int, clients: int, 
     for t in threads:
         t.join(max_seconds + 30)
     elapsed = time.perf_counter() - started
-    return {"requests": len(latencies), "failures": failures, "tickets_per_s": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2),
-            "created": len(latencies) - failures}
+    return {
+        "requests": len(latencies),
+        "failures": failures,
+        "tickets_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p95_ms": round(percentile(latencies, 95), 2),
+        "created": len(latencies) - failures,
+    }
 
 
 def bench_team_creates(port: int, token: str, org_id: int, contact_id: int, count: int, clients: int,
@@ -234,30 +247,64 @@ def bench_env(data_dir: str | None) -> tuple[str, str, dict]:
     database = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
     data_dir = data_dir or f"/tmp/sl-bench-{database}"
     Path(data_dir).mkdir(parents=True, exist_ok=True)
-    return database, data_dir, {**os.environ, "SERVICELOOP_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    return (
+        database,
+        data_dir,
+        {**os.environ, "SERVICELOOP_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
 
 
 def top_up(env: dict, tickets: int) -> int:
     """Fill the database with `serviceloop demo` up to `tickets` tickets; the count there is afterwards."""
-    have = int(manage(env, "shell", "-c", "from serviceloop.tickets.models import Ticket; print(Ticket.objects.count())")
-               .strip().splitlines()[-1])
+    have = int(
+        manage(
+            env, "shell", "-c", "from serviceloop.tickets.models import Ticket; print(Ticket.objects.count())"
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     if have < tickets:
         started = time.perf_counter()
         manage(env, "demo", "--tickets", str(tickets - have))
-        emit(bench="topup", tickets=tickets, added=tickets - have, seconds=round(time.perf_counter() - started, 1))
+        emit(
+            bench="topup",
+            tickets=tickets,
+            added=tickets - have,
+            seconds=round(time.perf_counter() - started, 1),
+        )
     return max(have, tickets)
 
 
 @contextlib.contextmanager
-def running_server(env: dict, port: int, ready_path: str = "/api/v1/openapi.json", extra_env: dict | None = None,
-                   worker: bool = False):
+def running_server(
+    env: dict,
+    port: int,
+    ready_path: str = "/api/v1/openapi.json",
+    extra_env: dict | None = None,
+    worker: bool = False,
+):
     """`serviceloop run` with 2 workers on 127.0.0.1 (WEB_THREADS, default 1), with or without its job
     worker, stopped however the block ends."""
     server = subprocess.Popen(
-        [PY, str(ROOT / "manage.py"), "run", "--no-demo", *([] if worker else ["--no-worker"]), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "2"],
+        [
+            PY,
+            str(ROOT / "manage.py"),
+            "run",
+            "--no-demo",
+            *([] if worker else ["--no-worker"]),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
         env={**env, "WEB_THREADS": os.environ.get("WEB_THREADS", "1"), **(extra_env or {})},
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_until_up(port, ready_path)
         yield server
@@ -270,7 +317,9 @@ def running_server(env: dict, port: int, ready_path: str = "/api/v1/openapi.json
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--creates", type=int, default=2000)
     parser.add_argument("--reads", type=int, default=300)
@@ -309,11 +358,24 @@ def main() -> None:
         emit(bench="server", master=server.pid, workers=pids, path="bare" if args.bare else "team")
         for mode, clients in (("sequential", 1), ("8 concurrent clients", 8)):
             if args.bare:
-                figures = bench_creates(args.port, token, int(org_id), args.creates, clients, args.max_seconds)
+                figures = bench_creates(
+                    args.port, token, int(org_id), args.creates, clients, args.max_seconds
+                )
             else:
-                figures = bench_team_creates(args.port, token, int(org_id), int(contact_id), args.creates, clients,
-                                             args.max_seconds, server.pid, acks)
-            emit(bench="create", mode=mode, path="bare" if args.bare else "team", database=database, **figures)
+                figures = bench_team_creates(
+                    args.port,
+                    token,
+                    int(org_id),
+                    int(contact_id),
+                    args.creates,
+                    clients,
+                    args.max_seconds,
+                    server.pid,
+                    acks,
+                )
+            emit(
+                bench="create", mode=mode, path="bare" if args.bare else "team", database=database, **figures
+            )
 
         for size in [int(s) for s in args.sizes.split(",") if s]:
             top_up(env, size)
@@ -325,7 +387,9 @@ def main() -> None:
                      **bench_reads(args.port, token, path, args.reads, args.max_seconds))
 
         peaks = peak_rss_mb(worker_pids(server.pid) or pids)
-        emit(bench="worker peak RSS", database=database, rss_mb=peaks, max_mb=max(peaks.values(), default=None))
+        emit(
+            bench="worker peak RSS", database=database, rss_mb=peaks, max_mb=max(peaks.values(), default=None)
+        )
     if acks is not None:
         acks.smtp.stop()
 

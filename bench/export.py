@@ -53,7 +53,9 @@ def download(browser: Browser, path: str, max_seconds: float) -> tuple[float, in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--user", default="supervisor1")
     parser.add_argument("--formats", default="csv,xlsx")
@@ -78,8 +80,13 @@ def main() -> None:
             emit(bench="export", format=fmt, database=database, rows=rows, seconds=round(seconds, 1),
                  mb=round(size / 1e6, 1), rows_per_s=round(rows / seconds), target_seconds=60)
         peaks = peak_rss_mb(worker_pids(server.pid) or pids)
-        emit(bench="worker peak RSS", database=database, rss_mb=peaks, max_mb=max(peaks.values(), default=None),
-             target_mb=250)
+        emit(
+            bench="worker peak RSS",
+            database=database,
+            rss_mb=peaks,
+            max_mb=max(peaks.values(), default=None),
+            target_mb=250,
+        )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WORDS = ["电源", "指示灯", "不亮", "开机", "黑屏", "报错", "固件", "升级", "导出", "变慢", "网络", "断开", "风扇", "噪音",
-         "打印", "卡纸", "传感器", "校准", "温度", "过高", "主板", "更换", "重启", "配置", "丢失", "license", "备份"]
+WORDS = [
+    "电源",
+    "指示灯",
+    "不亮",
+    "开机",
+    "黑屏",
+    "报错",
+    "固件",
+    "升级",
+    "导出",
+    "变慢",
+    "网络",
+    "断开",
+    "风扇",
+    "噪音",
+    "打印",
+    "卡纸",
+    "传感器",
+    "校准",
+    "温度",
+    "过高",
+    "主板",
+    "更换",
+    "重启",
+    "配置",
+    "丢失",
+    "license",
+    "备份",
+]
 CODES = ["E101", "E203", "E500", "0x80070005", "PWR-01", "X-3000", "ERR-42"]
 QUERIES = {"code": "E101", "two_chars": "电源",
            "sentence": "我们的设备今天早上电源指示灯一直不亮，重启以后还是黑屏，屏幕上提示 E101"}
@@ -61,7 +88,9 @@ def main() -> None:
 
     org = Organization.objects.create(name=f"基准客户 {time.time_ns()}")
     suffix = time.time_ns()
-    customer = user_create(username=f"kb-bench-c-{suffix}", password="x" * 20, role=Role.CUSTOMER, organization=org)
+    customer = user_create(
+        username=f"kb-bench-c-{suffix}", password="x" * 20, role=Role.CUSTOMER, organization=org
+    )
     staff = user_create(username=f"kb-bench-s-{suffix}", password="x" * 20, role=Role.AGENT)
     rng = random.Random(14)
     have = 0
@@ -70,9 +99,18 @@ def main() -> None:
         for i in range(have, size):
             title = f"{rng.choice(CODES)} {''.join(rng.sample(WORDS, 3))}的处理 {i}"
             body = "，".join(rng.sample(WORDS, 8)) + "。" + " ".join(rng.sample(CODES, 2))
-            batch.append(Article(title=title, scenario=body, steps=[{"text": body, "image_id": None}],
-                                 visibility="public" if i % 3 else "internal", status="published", author=staff,
-                                 search_title=normalise(title), search_text=normalise(f"{title}\n{body}\n{body}")))
+            batch.append(
+                Article(
+                    title=title,
+                    scenario=body,
+                    steps=[{"text": body, "image_id": None}],
+                    visibility="public" if i % 3 else "internal",
+                    status="published",
+                    author=staff,
+                    search_title=normalise(title),
+                    search_text=normalise(f"{title}\n{body}\n{body}"),
+                )
+            )
         Article.objects.bulk_create(batch, batch_size=1000)
         have = size
         for who, user in (("customer", customer), ("staff", staff)):
@@ -82,9 +120,21 @@ def main() -> None:
                     start = time.perf_counter()
                     found = article_search(user, q, limit=5)
                     times.append((time.perf_counter() - start) * 1000)
-                print(json.dumps({"articles": size, "who": who, "query": name, "found": len(found),
-                                  "p50_ms": round(percentile(times, 50), 2), "p95_ms": round(percentile(times, 95), 2),
-                                  "database": django.db.connection.vendor}, ensure_ascii=False), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "articles": size,
+                            "who": who,
+                            "query": name,
+                            "found": len(found),
+                            "p50_ms": round(percentile(times, 50), 2),
+                            "p95_ms": round(percentile(times, 95), 2),
+                            "database": django.db.connection.vendor,
+                        },
+                        ensure_ascii=False,
+                    ),
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
   process of its own: messages per second and that process's peak RSS (target < 300 MB).
 
 Usage:
-  .venv/bin/python bench/mail.py                                            # SQLite in /tmp/sl-bench-mail-sqlite
+  .venv/bin/python bench/mail.py                                  # SQLite in /tmp/sl-bench-mail-sqlite
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/sl_bench_mail .venv/bin/python bench/mail.py
   options: --messages 1000  --data-dir DIR  --max-seconds 1800
 
@@ -63,8 +63,14 @@ def fetchmail(env: dict, max_seconds: float) -> tuple[float, float, str]:
     started = time.perf_counter()
     # BENCH_PROFILE=FILE: the measured run under cProfile (slower), its statistics written to FILE.
     profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
-    process = subprocess.Popen([PY, *profile, str(ROOT / "manage.py"), "fetchmail", "--seconds", str(max_seconds)],
-                               env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [PY, *profile, str(ROOT / "manage.py"), "fetchmail", "--seconds", str(max_seconds)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     peak = [0]
 
     def sample():
@@ -102,7 +108,8 @@ def problem(rng: random.Random, i: int, *, gbk: bool, mid: str | None = None,
     else:
         who, _address = sender(rng, gbk=gbk)
     subject = f"设备 X-{3000 + i % 50} 故障 {i}"
-    body = f"您好：\r\n设备 X-{3000 + i % 50} 上电后无显示，错误代码 E{500 + i % 9}。\r\n已尝试重启，无效。\r\n\r\n发自我的iPhone"
+    body = (f"您好：\r\n设备 X-{3000 + i % 50} 上电后无显示，错误代码 E{500 + i % 9}。\r\n"
+            "已尝试重启，无效。\r\n\r\n发自我的iPhone")
     if gbk:
         return mails.gbk_mail(sender=who, subject=subject, body=body, mid=mid, encoding="base64")
     return (mails.headers(sender=who, subject=mails.b_word(subject, "utf-8", "utf-8"), mid=mid)
@@ -144,8 +151,12 @@ def build(rng: random.Random, count: int, seeds: list[tuple[str, str]]) -> tuple
                 raw = mails.gbk_mail(sender=f"<{address}>".encode(), subject=f"回复: [#{number}] 补充",
                                      body="补充：今天又出现了一次。")
             else:
-                raw = mails.outlook_reply(new_text=f"补充说明 {i}：重启后仍然不行。", quoted_subject="设备故障",
-                                          in_reply_to=mid, sender=f"<{address}>".encode())
+                raw = mails.outlook_reply(
+                    new_text=f"补充说明 {i}：重启后仍然不行。",
+                    quoted_subject="设备故障",
+                    in_reply_to=mid,
+                    sender=f"<{address}>".encode(),
+                )
         else:
             raw = problem(rng, i, gbk=gbk)
         mix[kind] = mix.get(kind, 0) + 1
@@ -185,7 +196,9 @@ print(json.dumps({
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--data-dir", default=None)
@@ -207,17 +220,28 @@ def main() -> None:
         manage(env, "migrate", "--verbosity", "0")
         if database == "postgresql":
             manage(env, "flush", "--no-input")
-        manage(env, "shell", "-c", SETUP.format(known=KNOWN, port=server.port, user=server.user, folder=FOLDER))
+        manage(
+            env, "shell", "-c", SETUP.format(known=KNOWN, port=server.port, user=server.user, folder=FOLDER)
+        )
         rng = random.Random(12)
         seed_ids = [mails.message_id("bench.customer.cn") for _ in range(args.seeds)]
         server.append(FOLDER, *[problem(rng, 10_000 + i, gbk=i % 3 == 0, mid=mid, known=KNOWN[i % len(KNOWN)])
                                 for i, mid in enumerate(seed_ids)])
         fetchmail(env, args.max_seconds)
-        numbers = json.loads(manage(env, "shell", "-c", (
-            "import json\nfrom serviceloop.channels.models import InboundMessage\n"
-            f"ids = {[m.strip('<>') for m in seed_ids]!r}\n"
-            "rows = InboundMessage.objects.filter(message_id__in=ids).select_related('ticket')\n"
-            "print(json.dumps({r.message_id: [r.ticket.number, r.from_address] for r in rows if r.ticket_id}))")))
+        numbers = json.loads(
+            manage(
+                env,
+                "shell",
+                "-c",
+                (
+                    "import json\nfrom serviceloop.channels.models import InboundMessage\n"
+                    f"ids = {[m.strip('<>') for m in seed_ids]!r}\n"
+                    "rows = InboundMessage.objects.filter(message_id__in=ids).select_related('ticket')\n"
+                    "print(json.dumps({r.message_id: [r.ticket.number, r.from_address]"
+                    " for r in rows if r.ticket_id}))"
+                ),
+            )
+        )
         seeds = [(f"<{mid}>", number, address) for mid, (number, address) in numbers.items()]
 
         messages, shape = build(rng, args.messages, seeds)

@@ -78,9 +78,18 @@ def main() -> None:
         half = args.deliveries // 2
         planned = [Planned(f"bench:{stamp}:{i}", "created", "webhook", f"webhook:{hook.pk}", world_ticket.pk,
                            "zh-hans", webhook_id=hook.pk, context={"event": "created"}) for i in range(half)]
-        planned += [Planned(f"bench:{stamp}:{i}", "replied", "email", f"customer{i}@example.cn", world_ticket.pk,
-                            "zh-hans", context={"reply": "您好，备件已寄出。", "reply_by": "张工"})
-                    for i in range(args.deliveries - half)]
+        planned += [
+            Planned(
+                f"bench:{stamp}:{i}",
+                "replied",
+                "email",
+                f"customer{i}@example.cn",
+                world_ticket.pk,
+                "zh-hans",
+                context={"reply": "您好，备件已寄出。", "reply_by": "张工"},
+            )
+            for i in range(args.deliveries - half)
+        ]
         started = time.monotonic()
         for start in range(0, len(planned), 1000):
             outbox.enqueue(planned[start:start + 1000])
@@ -107,11 +116,22 @@ def main() -> None:
         seconds = time.monotonic() - started
         sent = sum(r.sent for r in reports)
         webhook_ids = [r.headers["x-serviceloop-delivery"] for r in http.to("/hook/bench")]
-        emit(phase="send", database=connection.vendor, workers=args.workers, batch=args.batch, sent=sent,
-             failed=sum(r.failed for r in reports), dead=sum(r.dead for r in reports), seconds=round(seconds, 1),
-             per_second=round(sent / seconds), webhooks_received=len(webhook_ids),
-             webhooks_unique=len(set(webhook_ids)), emails_received=len(smtp.messages), errors=errors,
-             per_worker=[r.sent for r in reports])
+        emit(
+            phase="send",
+            database=connection.vendor,
+            workers=args.workers,
+            batch=args.batch,
+            sent=sent,
+            failed=sum(r.failed for r in reports),
+            dead=sum(r.dead for r in reports),
+            seconds=round(seconds, 1),
+            per_second=round(sent / seconds),
+            webhooks_received=len(webhook_ids),
+            webhooks_unique=len(set(webhook_ids)),
+            emails_received=len(smtp.messages),
+            errors=errors,
+            per_worker=[r.sent for r in reports],
+        )
     finally:
         http.stop()
         smtp.stop()
@@ -123,8 +143,13 @@ def _ticket():
     from serviceloop.tickets.services import ticket_create
 
     org = Organization.objects.get(name="华东精密制造有限公司")
-    return ticket_create(actor=User.objects.get(username="alice"), organization=org, title="基准测试工单",
-                         description="outbox benchmark", contact=Contact.objects.filter(organization=org).first())
+    return ticket_create(
+        actor=User.objects.get(username="alice"),
+        organization=org,
+        title="基准测试工单",
+        description="outbox benchmark",
+        contact=Contact.objects.filter(organization=org).first(),
+    )
 
 
 def _create_database(url: str) -> None:
@@ -132,8 +157,14 @@ def _create_database(url: str) -> None:
     import psycopg
 
     db = dj_database_url.parse(url)
-    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
-                         dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone():
             conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
 

@@ -72,7 +72,10 @@ def main() -> None:
 
     from serviceloop.tickets.models import Ticket
 
-    emit(database=connection.vendor, note="machine shared with other helpers' work: compare ratios, not absolutes")
+    emit(
+        database=connection.vendor,
+        note="machine shared with other helpers' work: compare ratios, not absolutes",
+    )
     for size in [int(s) for s in args.sizes.split(",")]:
         have = Ticket.objects.count()
         if have < size:
@@ -84,8 +87,12 @@ def main() -> None:
         if not args.skip_reindex:
             started = time.perf_counter()
             out = manage("reindex")
-            emit(size=size, phase="reindex (full, from an empty index)", seconds=round(time.perf_counter() - started, 1),
-                 last_line=out.strip().splitlines()[-1])
+            emit(
+                size=size,
+                phase="reindex (full, from an empty index)",
+                seconds=round(time.perf_counter() - started, 1),
+                last_line=out.strip().splitlines()[-1],
+            )
         connection.close()
         measure(size, args)
 
@@ -102,8 +109,12 @@ def _samples(rng, n):
     rows = []
     while len(rows) < n * 4:
         pk = rng.randint(1, top)
-        row = Ticket.objects.filter(pk__gte=pk).order_by("pk").values("pk", "title", "description", "error_code",
-                                                                      "organization_id").first()
+        row = (
+            Ticket.objects.filter(pk__gte=pk)
+            .order_by("pk")
+            .values("pk", "title", "description", "error_code", "organization_id")
+            .first()
+        )
         if row:
             rows.append(row)
 
@@ -153,9 +164,18 @@ def measure(size: int, args) -> None:
             cpu.append((time.process_time() - started_cpu) * 1000)
             empty += not results.hits
         if times:
-            emit(size=size, phase="query", kind=kind, queries=len(times), p50_ms=round(statistics.median(times), 1),
-                 p95_ms=round(percentile(times, 95), 1), max_ms=round(max(times), 1),
-                 cpu_p95_ms=round(percentile(cpu, 95), 1), without_hits=empty, examples=queries[:3])
+            emit(
+                size=size,
+                phase="query",
+                kind=kind,
+                queries=len(times),
+                p50_ms=round(statistics.median(times), 1),
+                p95_ms=round(percentile(times, 95), 1),
+                max_ms=round(max(times), 1),
+                cpu_p95_ms=round(percentile(cpu, 95), 1),
+                without_hits=empty,
+                examples=queries[:3],
+            )
         for order in (engine.Order.DATE,):
             times = []
             for q in queries[:10]:
@@ -220,8 +240,9 @@ def recall(size, args, user, rows, rng) -> None:
         expected = _like(q, row["organization_id"])
         found, cursor = set(), None
         for _page in range(10_000):
-            page = engine.query(user, q, engine.Filters(organization_id=row["organization_id"]), cursor=cursor,
-                                limit=100)
+            page = engine.query(
+                user, q, engine.Filters(organization_id=row["organization_id"]), cursor=cursor, limit=100
+            )
             found |= {h.ticket.pk for h in page.hits}
             cursor = page.next_cursor
             if cursor is None:
@@ -230,9 +251,16 @@ def recall(size, args, user, rows, rng) -> None:
         expected_total += len(expected)
         missed += len(expected - found)
         extra += len(found - expected)
-    emit(size=size, phase="recall vs LIKE", queries=checked, expected_hits=expected_total, missed=missed,
-         extra=extra, recall_pct=round(100 * (expected_total - missed) / expected_total, 3) if expected_total else None,
-         seconds=round(time.perf_counter() - started, 1))
+    emit(
+        size=size,
+        phase="recall vs LIKE",
+        queries=checked,
+        expected_hits=expected_total,
+        missed=missed,
+        extra=extra,
+        recall_pct=round(100 * (expected_total - missed) / expected_total, 3) if expected_total else None,
+        seconds=round(time.perf_counter() - started, 1),
+    )
 
 
 def create_cost(size, args) -> None:
@@ -253,8 +281,12 @@ def create_cost(size, args) -> None:
         started, started_cpu = time.perf_counter(), time.process_time()
         for i in range(n):
             with transaction.atomic():
-                tickets.ticket_create(actor=actor, organization=org, title=f"基准测试 电源模块告警 {i}",
-                                      description="客户反馈设备运行中电源模块温度过高，错误代码 E101，已重启无效。")
+                tickets.ticket_create(
+                    actor=actor,
+                    organization=org,
+                    title=f"基准测试 电源模块告警 {i}",
+                    description="客户反馈设备运行中电源模块温度过高，错误代码 E101，已重启无效。",
+                )
         if mode:
             cpu_ms[mode].append((time.process_time() - started_cpu) * 1000 / n)
         return n / (time.perf_counter() - started)
@@ -295,12 +327,19 @@ def index_size(size, connection) -> None:
                          or k.startswith("sqlite_autoindex_search_"))
             total = sum(sizes.values())
         else:
-            cursor.execute("SELECT pg_total_relation_size('search_searchdoc'), pg_relation_size('search_searchdoc'), "
-                           "pg_relation_size('search_searchdoc_tokens'), pg_database_size(current_database())")
+            cursor.execute(
+                "SELECT pg_total_relation_size('search_searchdoc'), pg_relation_size('search_searchdoc'), "
+                "pg_relation_size('search_searchdoc_tokens'), pg_database_size(current_database())"
+            )
             search, _heap, gin, total = cursor.fetchone()
             emit(size=size, phase="index size detail", gin_mb=round(gin / 2**20, 1))
-    emit(size=size, phase="index size", search_mb=round(search / 2**20, 1), database_mb=round(total / 2**20, 1),
-         share_pct=round(100 * search / total, 1))
+    emit(
+        size=size,
+        phase="index size",
+        search_mb=round(search / 2**20, 1),
+        database_mb=round(total / 2**20, 1),
+        share_pct=round(100 * search / total, 1),
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ def percentile(values, pct):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--open", type=int, default=100_000)
@@ -74,8 +76,12 @@ def main() -> None:
     have = Ticket.objects.aggregate(n=Max("id"))["n"] or 0
     if have < args.tickets:
         started = time.perf_counter()
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), "demo", "--tickets", str(args.tickets - have)],
-                       env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "demo", "--tickets", str(args.tickets - have)],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         emit(bench="topup", tickets=args.tickets, seconds=round(time.perf_counter() - started, 1))
 
     # The demo keeps ~6 % of tickets open; the target is stated for 100,000 open of 1,000,000, so
@@ -118,8 +124,15 @@ def main() -> None:
             timings.append((time.perf_counter() - started) * 1000)
         assert result.total == 0, result
         queries = len(captured)
-    emit(bench="sweep, nothing due", database=database, runs=args.runs, p50_ms=round(statistics.median(timings), 2),
-         p95_ms=round(percentile(timings, 95), 2), queries=queries, target_ms=50)
+    emit(
+        bench="sweep, nothing due",
+        database=database,
+        runs=args.runs,
+        p50_ms=round(statistics.median(timings), 2),
+        p95_ms=round(percentile(timings, 95), 2),
+        queries=queries,
+        target_ms=50,
+    )
 
     # (b) N acknowledgements overdue
     due_ids = open_ids[: args.due]
@@ -129,9 +142,15 @@ def main() -> None:
     result = sla_sweep(now=now, batch=args.due)
     seconds = time.perf_counter() - started
     made = Escalation.objects.count() - before
-    emit(bench="sweep, due acknowledgements", database=database, due=args.due,
-         escalations=made, seconds=round(seconds, 3), per_escalation_ms=round(seconds * 1000 / max(made, 1), 2),
-         target_s=2)
+    emit(
+        bench="sweep, due acknowledgements",
+        database=database,
+        due=args.due,
+        escalations=made,
+        seconds=round(seconds, 3),
+        per_escalation_ms=round(seconds * 1000 / max(made, 1), 2),
+        target_s=2,
+    )
     assert made == args.due, (made, result)
     again = sla_sweep(now=now)
     emit(bench="sweep again (exactly once)", database=database, escalations=again.acknowledge_escalations)

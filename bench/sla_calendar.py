@@ -51,7 +51,9 @@ def percentile(values, pct):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--baseline", type=int, default=300, help="creates measured before the change")
     parser.add_argument("--max-creates", type=int, default=20_000, help="bound on creates while the job runs")
@@ -86,7 +88,9 @@ def main() -> None:
     clear_calendar_cache()
     actor = User.objects.filter(username="bench-agent").first() or user_create(
         username="bench-agent", password="bench-password-9x", role=Role.AGENT, check_password=False)
-    org = Organization.objects.filter(name="基准测试客户").first() or Organization.objects.create(name="基准测试客户")
+    org = Organization.objects.filter(name="基准测试客户").first() or Organization.objects.create(
+        name="基准测试客户"
+    )
 
     def create(i: int) -> float:
         started = time.perf_counter()
@@ -115,7 +119,12 @@ def main() -> None:
                                WHERE s.ticket_id = %s AND t.number LIKE 'BENCH-%%'
                                ON CONFLICT (ticket_id) DO NOTHING""", [template.pk])  # noqa: S608 - model columns
             cursor.execute(f"ANALYZE {Ticket._meta.db_table}; ANALYZE {TicketSLA._meta.db_table}")
-        emit(bench="setup", open_tickets=args.open, copied=missing, seconds=round(time.perf_counter() - started, 1))
+        emit(
+            bench="setup",
+            open_tickets=args.open,
+            copied=missing,
+            seconds=round(time.perf_counter() - started, 1),
+        )
     sla = TicketSLA.objects.get(ticket=template)
 
     # The day: the first working day after today, before every copied ticket's resolution deadline.

@@ -48,26 +48,45 @@ def measure(name: str, calls: int, call: Callable[[int], object]) -> dict:
 
 def main() -> None:
     """Print the JSON lines."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=50_000)
     args = parser.parse_args()
     calls = args.calls
     cal = WorkingCalendar()
     points = starts(1000)
     ends = [p + timedelta(minutes=random.Random(i).randrange(5 * 1440)) for i, p in enumerate(points)]
-    pauses = [[(p + timedelta(hours=1), p + timedelta(hours=3)), (p + timedelta(hours=20), p + timedelta(hours=22))]
-              for p in points]
+    pauses = [
+        [(p + timedelta(hours=1), p + timedelta(hours=3)), (p + timedelta(hours=20), p + timedelta(hours=22))]
+        for p in points
+    ]
     n = len(points)
     results = [
-        measure("add_business_minutes(240)", calls, lambda i: deadlines.add_business_minutes(points[i % n], 240, cal)),
-        measure("add_business_minutes(240, 2 pauses)", calls,
-                lambda i: deadlines.add_business_minutes(points[i % n], 240, cal, pauses[i % n])),
+        measure(
+            "add_business_minutes(240)",
+            calls,
+            lambda i: deadlines.add_business_minutes(points[i % n], 240, cal),
+        ),
+        measure(
+            "add_business_minutes(240, 2 pauses)",
+            calls,
+            lambda i: deadlines.add_business_minutes(points[i % n], 240, cal, pauses[i % n]),
+        ),
         measure("add_working_days(3)", calls, lambda i: deadlines.add_working_days(points[i % n], 3, cal)),
-        measure("add_calendar_minutes(1440)", calls, lambda i: deadlines.add_calendar_minutes(points[i % n], 1440)),
-        measure("business_minutes_between(0-5 days)", calls,
-                lambda i: deadlines.business_minutes_between(points[i % n], ends[i % n], cal)),
-        measure("add_business_minutes(240), cold calendar", min(calls, 5_000),
-                lambda i: deadlines.add_business_minutes(points[i % n], 240, WorkingCalendar())),
+        measure(
+            "add_calendar_minutes(1440)", calls, lambda i: deadlines.add_calendar_minutes(points[i % n], 1440)
+        ),
+        measure(
+            "business_minutes_between(0-5 days)",
+            calls,
+            lambda i: deadlines.business_minutes_between(points[i % n], ends[i % n], cal),
+        ),
+        measure(
+            "add_business_minutes(240), cold calendar",
+            min(calls, 5_000),
+            lambda i: deadlines.add_business_minutes(points[i % n], 240, WorkingCalendar()),
+        ),
     ]
     for line in results:
         print(json.dumps(line, ensure_ascii=False))

@@ -63,7 +63,10 @@ class Browser:
         if status != 200 or token is None:
             raise SystemExit(f"the login page answered {status}")
         status, _ms, page, headers = self.request(
-            "POST", "/login/", {"csrfmiddlewaretoken": token.group(1), "username": username, "password": password})
+            "POST",
+            "/login/",
+            {"csrfmiddlewaretoken": token.group(1), "username": username, "password": password},
+        )
         if status != 302:
             raise SystemExit(f"logging in as {username} failed ({status}); is the demo loaded?")
 
@@ -98,7 +101,9 @@ def deep_page(browser: Browser, path: str, hops: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--reads", type=int, default=200)
     parser.add_argument("--users", default="engineer1,supervisor1",
@@ -128,7 +133,14 @@ def main() -> None:
             for label, path in paths.items():
                 figures = time_page(browser, path, args.reads, args.max_seconds)
                 worst = max(worst, figures["p95_ms"])
-                emit(bench="web list", user=username, page=label, database=database, tickets=args.tickets, **figures)
+                emit(
+                    bench="web list",
+                    user=username,
+                    page=label,
+                    database=database,
+                    tickets=args.tickets,
+                    **figures,
+                )
         peaks = peak_rss_mb(worker_pids(server.pid) or pids)
         emit(bench="summary", database=database, worst_p95_ms=worst, target_p95_ms=100, met=worst < 100,
              worker_peak_rss_mb=max(peaks.values(), default=None))

@@ -134,7 +134,9 @@ if DATABASE_URL:
     if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         # Server-side binding lets psycopg prepare the statements a worker repeats (every request runs
         # the same dozen), so PostgreSQL parses and plans each once per connection, not per request.
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool("DB_SERVER_SIDE_BINDING", True)
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
+            "DB_SERVER_SIDE_BINDING", True
+        )
     if env("TEST_DATABASE_NAME"):
         # Two test runs on one server (a developer and CI, say) each need their own test database.
         DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}

@@ -78,7 +78,9 @@ class Dovecot:
         for sub in ("run", "state", "mail"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         (root / "users").write_text(
-            f"{self.user}:{{PLAIN}}{self.password}:{nobody.pw_uid}:{nobody.pw_gid}::{root / 'mail' / self.user}\n")
+            f"{self.user}:{{PLAIN}}{self.password}:{nobody.pw_uid}:{nobody.pw_gid}::"
+            f"{root / 'mail' / self.user}\n"
+        )
         (root / "dovecot.conf").write_text(f"""
 protocols = imap
 listen = 127.0.0.1
@@ -121,8 +123,12 @@ service stats {{
 }}
 """)
         os.chown(root / "mail", nobody.pw_uid, nobody.pw_gid)
-        self.process = subprocess.Popen([dovecot_binary(), "-F", "-c", str(root / "dovecot.conf")],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        self.process = subprocess.Popen(
+            [dovecot_binary(), "-F", "-c", str(root / "dovecot.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -215,7 +221,11 @@ service stats {{
                 if isinstance(item, tuple):
                     head = item[0].decode()
                     uid = int(head.split("UID ", 1)[1].split()[0])
-                    flags = set(head.split("FLAGS (", 1)[1].split(")", 1)[0].split()) if "FLAGS (" in head else set()
+                    flags = (
+                        set(head.split("FLAGS (", 1)[1].split(")", 1)[0].split())
+                        if "FLAGS (" in head
+                        else set()
+                    )
                     out[uid] = {"flags": flags, "raw": item[1]}
         return out
 

@@ -56,7 +56,10 @@ class World:
 
     def ticket(self, *, by: str = "alice", org: Organization | None = None, **kwargs) -> Ticket:
         org = org or self.org_a
-        defaults = {"title": "设备无法开机", "description": "客户反馈设备 X-3000 上电后无显示，提示错误代码500。"}
+        defaults = {
+            "title": "设备无法开机",
+            "description": "客户反馈设备 X-3000 上电后无显示，提示错误代码500。",
+        }
         defaults.update(kwargs)
         return ticket_create(actor=self.users[by], organization=org, **defaults)
 
@@ -76,7 +79,9 @@ def power_fault() -> RootCause:
         "name": "电源模块", "name_en": "Power module", "parent": parent})[0]
 
 
-def resolve_ticket(ticket: Ticket, actor: User, *, result: str = "已更换电源模块，设备恢复正常。", **kwargs) -> Ticket:
+def resolve_ticket(
+    ticket: Ticket, actor: User, *, result: str = "已更换电源模块，设备恢复正常。", **kwargs
+) -> Ticket:
     """Resolve the ticket the one way there is (processing.ticket_resolve), with a root cause."""
     from serviceloop.tickets.processing import ticket_resolve
 
@@ -105,17 +110,37 @@ def build_world() -> World:
                                  display_name="王女士")
     users["bob"] = user_create(username="bob", password=PASSWORD, role=Role.CUSTOMER, organization=org_b,
                                display_name="李先生")
-    contact_a = Contact.objects.create(organization=org_a, name="王女士", phone="13812345678",
-                                       phone_customer_provided=True, email="wang@example.cn", user=users["carol"])
-    contact_b = Contact.objects.create(organization=org_b, name="李先生", phone="13998765432", user=users["bob"])
+    contact_a = Contact.objects.create(
+        organization=org_a,
+        name="王女士",
+        phone="13812345678",
+        phone_customer_provided=True,
+        email="wang@example.cn",
+        user=users["carol"],
+    )
+    contact_b = Contact.objects.create(
+        organization=org_b, name="李先生", phone="13998765432", user=users["bob"]
+    )
     hardware = Category.objects.create(name="硬件类")
     power = Category.objects.create(name="电源模块", parent=hardware)
     return World(
-        users=users, org_a=org_a, org_b=org_b, contact_a=contact_a, contact_b=contact_b,
-        product_a=CustomerProduct.objects.create(organization=org_a, product_model=x3000, serial_number="SN-A-0001",
-                                                 firmware_version="v2.3.1", order_number="PO-2026-001"),
-        product_b=CustomerProduct.objects.create(organization=org_b, product_model=pwr, serial_number="SN-B-0001"),
-        hardware=hardware, power=power,
+        users=users,
+        org_a=org_a,
+        org_b=org_b,
+        contact_a=contact_a,
+        contact_b=contact_b,
+        product_a=CustomerProduct.objects.create(
+            organization=org_a,
+            product_model=x3000,
+            serial_number="SN-A-0001",
+            firmware_version="v2.3.1",
+            order_number="PO-2026-001",
+        ),
+        product_b=CustomerProduct.objects.create(
+            organization=org_b, product_model=pwr, serial_number="SN-B-0001"
+        ),
+        hardware=hardware,
+        power=power,
     )
 
 

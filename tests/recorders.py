@@ -60,8 +60,13 @@ class SmtpRecorder:
 
             async def handle_DATA(self, server, session, envelope):  # noqa: N802
                 with recorder._lock:
-                    recorder.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos),
-                                                          bytes(envelope.original_content or envelope.content)))
+                    recorder.messages.append(
+                        ReceivedMail(
+                            envelope.mail_from,
+                            list(envelope.rcpt_tos),
+                            bytes(envelope.original_content or envelope.content),
+                        )
+                    )
                 return "250 Message accepted for delivery"
 
         self.port = free_port()
@@ -102,7 +107,10 @@ VENDOR_OK = {
     "/wecom": (200, {"errcode": 0, "errmsg": "ok"}),
     "/dingtalk": (200, {"errcode": 0, "errmsg": "ok"}),
     "/feishu": (200, {"code": 0, "msg": "success", "data": {}}),
-    "/aliyun": (200, {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "F655A8D5"}),
+    "/aliyun": (
+        200,
+        {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "F655A8D5"},
+    ),
     "/hook": (200, {"received": True}),
 }
 
@@ -140,8 +148,15 @@ class HttpRecorder:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 parts = urlsplit(self.path)
-                request = Request("POST", parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)),
-                                  parts.query, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
+                request = Request(
+                    "POST",
+                    parts.path,
+                    dict(parse_qsl(parts.query, keep_blank_values=True)),
+                    parts.query,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                    time.time(),
+                )
                 with recorder._lock:
                     recorder.requests.append(request)
                     behaviour = recorder._behaviour_for(parts.path)

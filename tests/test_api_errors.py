@@ -61,8 +61,9 @@ def test_a_method_the_address_does_not_take_is_a_json_405(method, path, allowed,
     api = api_as("alice")
     ticket = world.ticket()
     with nothing_written():
-        response = getattr(api.client, method)(path.format(n=ticket.number), "{}", content_type="application/json",
-                                               **api.headers)
+        response = getattr(api.client, method)(
+            path.format(n=ticket.number), "{}", content_type="application/json", **api.headers
+        )
     body = assert_refused(response, 405, "method_not_allowed")
     assert response["Content-Type"].startswith("application/json")
     methods = set(allowed.split(", "))

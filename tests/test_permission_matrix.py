@@ -166,7 +166,9 @@ class Request:
 class Action:
     method: str  # get / post / patch; an upload is a multipart post
     path: str  # exactly as the OpenAPI document spells it
-    prepare: Callable[..., Request]  # builds what the request needs; runs before the "nothing written" snapshot
+    prepare: Callable[
+        ..., Request
+    ]  # builds what the request needs; runs before the "nothing written" snapshot
     upload: bool = False
 
     @property
@@ -297,7 +299,9 @@ def _article(world, *, visibility: str = "public", status: str = "published", ve
     if image:
         picture = kb.article_image_add(actor=world.alice, upload=SimpleUploadedFile("接线图.png", PNG))
         steps = [{"text": "按图接线", "image_id": picture.pk}]
-    article = kb.article_create(actor=world.alice, title="X-3000 上电无显示", visibility=visibility, steps=steps)
+    article = kb.article_create(
+        actor=world.alice, title="X-3000 上电无显示", visibility=visibility, steps=steps
+    )
     for n in range(2, versions + 1):
         kb.article_update(article=article, actor=world.alice, changes={"notes": f"第 {n} 版"})
     if status in ("submitted", "published"):
@@ -324,145 +328,323 @@ def _send_article(world) -> Request:
 T = "/api/v1/tickets/{number}"
 KA = "/api/v1/knowledge/articles/{article_id}"
 ACTIONS: dict[str, Action] = {
-    "create_ticket": Action("post", "/api/v1/tickets", lambda w: Request(body={
-        "title": "设备无法开机", "description": "上电后无显示", "organization_id": w.org_a.pk})),
+    "create_ticket": Action(
+        "post",
+        "/api/v1/tickets",
+        lambda w: Request(
+            body={"title": "设备无法开机", "description": "上电后无显示", "organization_id": w.org_a.pk}
+        ),
+    ),
     "list_tickets": Action("get", "/api/v1/tickets", lambda w: Request()),
     "search": Action("get", "/api/v1/search", lambda w: Request(query={"q": "开机"})),
     "get_ticket": Action("get", T, _number),
-    "update_ticket": Action("patch", T, lambda w: Request(params={"number": _ticket(w).number},
-                                                          body={"objective_description": "电源输出电压偏低"})),
-    "transition": Action("post", T + "/transition", lambda w: Request(params={"number": _ticket(w).number},
-                                                                      body={"status": "in_progress"})),
-    "confirm_resolution": Action("post", T + "/transition", lambda w: Request(
-        params={"number": _resolved(w).number}, body={"status": "closed"})),
+    "update_ticket": Action(
+        "patch",
+        T,
+        lambda w: Request(
+            params={"number": _ticket(w).number}, body={"objective_description": "电源输出电压偏低"}
+        ),
+    ),
+    "transition": Action(
+        "post",
+        T + "/transition",
+        lambda w: Request(params={"number": _ticket(w).number}, body={"status": "in_progress"}),
+    ),
+    "confirm_resolution": Action(
+        "post",
+        T + "/transition",
+        lambda w: Request(params={"number": _resolved(w).number}, body={"status": "closed"}),
+    ),
     "accept": Action("post", T + "/accept", _number),
-    "assign": Action("post", T + "/assign", lambda w: Request(params={"number": _ticket(w).number},
-                                                              body={"owner_id": w.eric.pk})),
+    "assign": Action(
+        "post",
+        T + "/assign",
+        lambda w: Request(params={"number": _ticket(w).number}, body={"owner_id": w.eric.pk}),
+    ),
     "set_priority": Action("post", T + "/priority", _priority),
-    "reply": Action("post", T + "/replies", lambda w: Request(params={"number": _ticket(w).number},
-                                                              body={"body": "已安排工程师上门"})),
-    "add_note": Action("post", T + "/notes", lambda w: Request(params={"number": _ticket(w).number},
-                                                               body={"body": "诊断：电源模块故障"})),
-    "log_communication": Action("post", T + "/communications", lambda w: Request(
-        params={"number": _ticket(w).number},
-        body={"channel": "phone", "customer_feedback": "客户同意明天上门", "next_step": "派工"})),
+    "reply": Action(
+        "post",
+        T + "/replies",
+        lambda w: Request(params={"number": _ticket(w).number}, body={"body": "已安排工程师上门"}),
+    ),
+    "add_note": Action(
+        "post",
+        T + "/notes",
+        lambda w: Request(params={"number": _ticket(w).number}, body={"body": "诊断：电源模块故障"}),
+    ),
+    "log_communication": Action(
+        "post",
+        T + "/communications",
+        lambda w: Request(
+            params={"number": _ticket(w).number},
+            body={"channel": "phone", "customer_feedback": "客户同意明天上门", "next_step": "派工"},
+        ),
+    ),
     "timeline": Action("get", T + "/timeline", _number),
     "list_attachments": Action("get", T + "/attachments", _number),
-    "upload_attachment": Action("post", T + "/attachments", lambda w: Request(
-        params={"number": _ticket(w).number}, file=SimpleUploadedFile("照片.png", PNG)), upload=True),
-    "upload_internal_attachment": Action("post", T + "/attachments", lambda w: Request(
-        params={"number": _ticket(w).number}, file=SimpleUploadedFile("诊断.png", PNG), internal=True),
-        upload=True),
-    "download_attachment": Action("get", T + "/attachments/{attachment_id}/download",
-                                  lambda w: _with_attachment(w, internal=False)),
-    "download_internal_attachment": Action("get", T + "/attachments/{attachment_id}/download",
-                                           lambda w: _with_attachment(w, internal=True)),
+    "upload_attachment": Action(
+        "post",
+        T + "/attachments",
+        lambda w: Request(params={"number": _ticket(w).number}, file=SimpleUploadedFile("照片.png", PNG)),
+        upload=True,
+    ),
+    "upload_internal_attachment": Action(
+        "post",
+        T + "/attachments",
+        lambda w: Request(
+            params={"number": _ticket(w).number}, file=SimpleUploadedFile("诊断.png", PNG), internal=True
+        ),
+        upload=True,
+    ),
+    "download_attachment": Action(
+        "get", T + "/attachments/{attachment_id}/download", lambda w: _with_attachment(w, internal=False)
+    ),
+    "download_internal_attachment": Action(
+        "get", T + "/attachments/{attachment_id}/download", lambda w: _with_attachment(w, internal=True)
+    ),
     "list_categories": Action("get", "/api/v1/categories", lambda w: Request()),
-    "record_diagnosis": Action("post", T + "/diagnoses", lambda w: Request(
-        params={"number": _working(w).number},
-        body={"result": "电源模块无输出", "started_at": "2026-03-02T09:00:00+08:00"})),
-    "record_solution": Action("post", T + "/solutions", lambda w: Request(
-        params={"number": _working(w).number}, body={"text": "更换电源模块", "steps": ["断电", "更换"]})),
-    "record_execution": Action("post", T + "/executions", lambda w: Request(
-        params={"number": _working(w).number}, body={"text": "已更换", "customer_feedback": "可以开机"})),
-    "set_sub_status": Action("post", T + "/sub-status", lambda w: Request(
-        params={"number": _working(w).number}, body={"sub_status": "waiting_parts"})),
-    "resolve": Action("post", T + "/resolve", lambda w: Request(
-        params={"number": _working(w).number},
-        body={"root_cause_id": w.power_fault.pk, "customer_result": "已更换电源模块"})),
-    "answer_resolution": Action("post", T + "/confirmation", lambda w: Request(
-        params={"number": _resolved(w).number}, body={"fixed": True, "reason": "王女士确认已恢复"})),
+    "record_diagnosis": Action(
+        "post",
+        T + "/diagnoses",
+        lambda w: Request(
+            params={"number": _working(w).number},
+            body={"result": "电源模块无输出", "started_at": "2026-03-02T09:00:00+08:00"},
+        ),
+    ),
+    "record_solution": Action(
+        "post",
+        T + "/solutions",
+        lambda w: Request(
+            params={"number": _working(w).number}, body={"text": "更换电源模块", "steps": ["断电", "更换"]}
+        ),
+    ),
+    "record_execution": Action(
+        "post",
+        T + "/executions",
+        lambda w: Request(
+            params={"number": _working(w).number}, body={"text": "已更换", "customer_feedback": "可以开机"}
+        ),
+    ),
+    "set_sub_status": Action(
+        "post",
+        T + "/sub-status",
+        lambda w: Request(params={"number": _working(w).number}, body={"sub_status": "waiting_parts"}),
+    ),
+    "resolve": Action(
+        "post",
+        T + "/resolve",
+        lambda w: Request(
+            params={"number": _working(w).number},
+            body={"root_cause_id": w.power_fault.pk, "customer_result": "已更换电源模块"},
+        ),
+    ),
+    "answer_resolution": Action(
+        "post",
+        T + "/confirmation",
+        lambda w: Request(
+            params={"number": _resolved(w).number}, body={"fixed": True, "reason": "王女士确认已恢复"}
+        ),
+    ),
     "list_root_causes": Action("get", "/api/v1/root-causes", lambda w: Request()),
     "list_organizations": Action("get", "/api/v1/organizations", lambda w: Request()),
-    "create_organization": Action("post", "/api/v1/organizations", lambda w: Request(body={
-        "name": "新客户科技有限公司", "industry": "manufacturing"})),
-    "get_organization": Action("get", "/api/v1/organizations/{org_id}",
-                               lambda w: Request(params={"org_id": w.org_a.pk})),
-    "get_other_organization": Action("get", "/api/v1/organizations/{org_id}",
-                                     lambda w: Request(params={"org_id": w.org_b.pk})),
-    "update_organization": Action("patch", "/api/v1/organizations/{org_id}", lambda w: Request(
-        params={"org_id": w.org_a.pk}, body={"tier": "vip", "contract_level": "金牌"})),
+    "create_organization": Action(
+        "post",
+        "/api/v1/organizations",
+        lambda w: Request(body={"name": "新客户科技有限公司", "industry": "manufacturing"}),
+    ),
+    "get_organization": Action(
+        "get", "/api/v1/organizations/{org_id}", lambda w: Request(params={"org_id": w.org_a.pk})
+    ),
+    "get_other_organization": Action(
+        "get", "/api/v1/organizations/{org_id}", lambda w: Request(params={"org_id": w.org_b.pk})
+    ),
+    "update_organization": Action(
+        "patch",
+        "/api/v1/organizations/{org_id}",
+        lambda w: Request(params={"org_id": w.org_a.pk}, body={"tier": "vip", "contract_level": "金牌"}),
+    ),
     "list_contacts": Action("get", "/api/v1/contacts", lambda w: Request()),
-    "create_contact": Action("post", "/api/v1/contacts", lambda w: Request(body={
-        "organization_id": w.org_a.pk, "name": "张工", "phone": "13700001111"})),
+    "create_contact": Action(
+        "post",
+        "/api/v1/contacts",
+        lambda w: Request(body={"organization_id": w.org_a.pk, "name": "张工", "phone": "13700001111"}),
+    ),
     "list_products": Action("get", "/api/v1/products", lambda w: Request()),
-    "create_product": Action("post", "/api/v1/products", lambda w: Request(body={
-        "organization_id": w.org_a.pk, "product_model_id": w.product_a.product_model_id,
-        "serial_number": "SN-A-0099"})),
+    "create_product": Action(
+        "post",
+        "/api/v1/products",
+        lambda w: Request(
+            body={
+                "organization_id": w.org_a.pk,
+                "product_model_id": w.product_a.product_model_id,
+                "serial_number": "SN-A-0099",
+            }
+        ),
+    ),
     "list_product_models": Action("get", "/api/v1/product-models", lambda w: Request()),
     "me": Action("get", "/api/v1/users/me", lambda w: Request()),
-    "escalate": Action("post", T + "/escalate", lambda w: Request(
-        params={"number": _ticket(w).number}, body={"reason": "需研发部评估固件缺陷", "department": "研发部"})),
+    "escalate": Action(
+        "post",
+        T + "/escalate",
+        lambda w: Request(
+            params={"number": _ticket(w).number},
+            body={"reason": "需研发部评估固件缺陷", "department": "研发部"},
+        ),
+    ),
     "list_sla_policies": Action("get", "/api/v1/sla/policies", lambda w: Request()),
     "create_policy_version": Action("post", "/api/v1/sla/policies/{policy_id}/versions", _policy_version),
     "list_calendars": Action("get", "/api/v1/sla/calendars", lambda w: Request()),
-    "set_calendar_windows": Action("put", "/api/v1/sla/calendars/{calendar_id}/windows", lambda w: Request(
-        params={"calendar_id": default_calendar().pk},
-        body=[{"start": "08:30", "end": "12:00"}, {"start": "13:00", "end": "17:30"}])),
-    "list_calendar_days": Action("get", "/api/v1/sla/calendars/{calendar_id}/days", lambda w: Request(
-        params={"calendar_id": default_calendar().pk}, query={"year": 2026})),
-    "set_calendar_day": Action("post", "/api/v1/sla/calendars/{calendar_id}/days", lambda w: Request(
-        params={"calendar_id": default_calendar().pk},
-        body={"date": "2026-12-31", "is_working": False, "name": "公司年终盘点"})),
+    "set_calendar_windows": Action(
+        "put",
+        "/api/v1/sla/calendars/{calendar_id}/windows",
+        lambda w: Request(
+            params={"calendar_id": default_calendar().pk},
+            body=[{"start": "08:30", "end": "12:00"}, {"start": "13:00", "end": "17:30"}],
+        ),
+    ),
+    "list_calendar_days": Action(
+        "get",
+        "/api/v1/sla/calendars/{calendar_id}/days",
+        lambda w: Request(params={"calendar_id": default_calendar().pk}, query={"year": 2026}),
+    ),
+    "set_calendar_day": Action(
+        "post",
+        "/api/v1/sla/calendars/{calendar_id}/days",
+        lambda w: Request(
+            params={"calendar_id": default_calendar().pk},
+            body={"date": "2026-12-31", "is_working": False, "name": "公司年终盘点"},
+        ),
+    ),
     "delete_calendar_day": Action("delete", "/api/v1/sla/calendars/{calendar_id}/days/{day}", _calendar_day),
-    "get_calendar_year": Action("get", "/api/v1/sla/calendars/{calendar_id}/years/{year}", lambda w: Request(
-        params={"calendar_id": default_calendar().pk, "year": 2027})),
-    "mark_calendar_year": Action("post", "/api/v1/sla/calendars/{calendar_id}/years", lambda w: Request(
-        params={"calendar_id": default_calendar().pk}, body={"year": 2027})),
-    "read_notice": Action("post", "/api/v1/sla/calendars/{calendar_id}/notice", lambda w: Request(
-        params={"calendar_id": default_calendar().pk},
-        body={"text": "国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：1月1日（周五）至3日（周日）放假，共3天。"})),
+    "get_calendar_year": Action(
+        "get",
+        "/api/v1/sla/calendars/{calendar_id}/years/{year}",
+        lambda w: Request(params={"calendar_id": default_calendar().pk, "year": 2027}),
+    ),
+    "mark_calendar_year": Action(
+        "post",
+        "/api/v1/sla/calendars/{calendar_id}/years",
+        lambda w: Request(params={"calendar_id": default_calendar().pk}, body={"year": 2027}),
+    ),
+    "read_notice": Action(
+        "post",
+        "/api/v1/sla/calendars/{calendar_id}/notice",
+        lambda w: Request(
+            params={"calendar_id": default_calendar().pk},
+            body={
+                "text": "国务院办公厅关于2027年部分节假日安排的通知\n"
+                "一、元旦：1月1日（周五）至3日（周日）放假，共3天。"
+            },
+        ),
+    ),
     "sla_history": Action("get", T + "/sla-history", _number),
     "list_escalations": Action("get", "/api/v1/sla/escalations", lambda w: Request()),
-    "compensation": Action("get", "/api/v1/sla/compensation", lambda w: Request(
-        query={"since": "2026-01-01", "until": "2026-12-31"})),
+    "compensation": Action(
+        "get",
+        "/api/v1/sla/compensation",
+        lambda w: Request(query={"since": "2026-01-01", "until": "2026-12-31"}),
+    ),
     "list_notifications": Action("get", "/api/v1/notifications", lambda w: Request()),
-    "mark_notification_read": Action("post", "/api/v1/notifications/{notification_id}/read", _alice_notification),
+    "mark_notification_read": Action(
+        "post", "/api/v1/notifications/{notification_id}/read", _alice_notification
+    ),
     "mark_all_notifications_read": Action("post", "/api/v1/notifications/read-all", lambda w: Request()),
     "get_notification_preferences": Action("get", "/api/v1/notifications/preferences", lambda w: Request()),
-    "set_notification_preferences": Action("put", "/api/v1/notifications/preferences",
-                                           lambda w: Request(body={"choices": {}})),
+    "set_notification_preferences": Action(
+        "put", "/api/v1/notifications/preferences", lambda w: Request(body={"choices": {}})
+    ),
     "list_deliveries": Action("get", "/api/v1/notifications/deliveries", lambda w: Request()),
     "get_delivery": Action("get", "/api/v1/notifications/deliveries/{delivery_id}", _dead_delivery),
-    "resend_delivery": Action("post", "/api/v1/notifications/deliveries/{delivery_id}/resend", _dead_delivery),
+    "resend_delivery": Action(
+        "post", "/api/v1/notifications/deliveries/{delivery_id}/resend", _dead_delivery
+    ),
     "list_robots": Action("get", "/api/v1/notifications/robots", lambda w: Request()),
-    "create_robot": Action("post", "/api/v1/notifications/robots", lambda w: Request(body={
-        "name": "售后飞书群", "kind": "feishu", "url": "https://open.feishu.cn/open-apis/bot/v2/hook/abc",
-        "secret": "feishu-secret"})),
+    "create_robot": Action(
+        "post",
+        "/api/v1/notifications/robots",
+        lambda w: Request(
+            body={
+                "name": "售后飞书群",
+                "kind": "feishu",
+                "url": "https://open.feishu.cn/open-apis/bot/v2/hook/abc",
+                "secret": "feishu-secret",
+            }
+        ),
+    ),
     "update_robot": Action("patch", "/api/v1/notifications/robots/{robot_id}", _robot),
     "list_webhooks": Action("get", "/api/v1/notifications/webhooks", lambda w: Request()),
-    "create_webhook": Action("post", "/api/v1/notifications/webhooks", lambda w: Request(body={
-        "name": "CRM", "url": "https://crm.example.cn/in", "secret": "s3cret", "events": ["breached"]})),
+    "create_webhook": Action(
+        "post",
+        "/api/v1/notifications/webhooks",
+        lambda w: Request(
+            body={
+                "name": "CRM",
+                "url": "https://crm.example.cn/in",
+                "secret": "s3cret",
+                "events": ["breached"],
+            }
+        ),
+    ),
     "update_webhook": Action("patch", "/api/v1/notifications/webhooks/{webhook_id}", _webhook),
     "download_original_email": Action("get", "/api/v1/email/messages/{message_id}/original", _inbound_email),
     "ticket_surveys": Action("get", T + "/surveys", _number),
     "complete_follow_up": Action("post", "/api/v1/follow-ups/{task_id}/complete", _follow_up),
-    "kpis": Action("get", "/api/v1/kpis", lambda w: Request(query={"from": "2026-01-01", "to": "2026-12-31",
-                                                                  "by": "group"})),
+    "kpis": Action(
+        "get",
+        "/api/v1/kpis",
+        lambda w: Request(query={"from": "2026-01-01", "to": "2026-12-31", "by": "group"}),
+    ),
     "list_articles": Action("get", "/api/v1/knowledge/articles", lambda w: Request()),
-    "create_article": Action("post", "/api/v1/knowledge/articles", lambda w: Request(body={
-        "title": "E101 电源故障处理", "steps": [{"text": "断电后更换电源模块"}]})),
+    "create_article": Action(
+        "post",
+        "/api/v1/knowledge/articles",
+        lambda w: Request(body={"title": "E101 电源故障处理", "steps": [{"text": "断电后更换电源模块"}]}),
+    ),
     "get_article": Action("get", KA, _article),
     "get_internal_article": Action("get", KA, lambda w: _article(w, visibility="internal")),
-    "update_article": Action("patch", KA, _with_body(lambda w: _article(w, status="draft"), {"notes": "补充说明"})),
+    "update_article": Action(
+        "patch", KA, _with_body(lambda w: _article(w, status="draft"), {"notes": "补充说明"})
+    ),
     "submit_article": Action("post", KA + "/submit", lambda w: _article(w, status="draft")),
-    "publish_article": Action("post", KA + "/publish", _with_body(lambda w: _article(w, status="submitted"), {})),
-    "reject_article": Action("post", KA + "/reject", _with_body(lambda w: _article(w, status="submitted"),
-                                                                {"comment": "请补充步骤截图"})),
+    "publish_article": Action(
+        "post", KA + "/publish", _with_body(lambda w: _article(w, status="submitted"), {})
+    ),
+    "reject_article": Action(
+        "post",
+        KA + "/reject",
+        _with_body(lambda w: _article(w, status="submitted"), {"comment": "请补充步骤截图"}),
+    ),
     "list_article_versions": Action("get", KA + "/versions", _article),
-    "diff_article_versions": Action("get", KA + "/diff", _with_body(lambda w: _article(w, versions=2),
-                                                                    query={"old": 1, "new": 2})),
+    "diff_article_versions": Action(
+        "get", KA + "/diff", _with_body(lambda w: _article(w, versions=2), query={"old": 1, "new": 2})
+    ),
     "article_feedback": Action("post", KA + "/feedback", _with_body(_article, {"helpful": True})),
     "send_article": Action("post", KA + "/send", _send_article),
-    "article_from_ticket": Action("post", "/api/v1/knowledge/from-ticket/{number}",
-                                  lambda w: Request(params={"number": _resolved(w).number})),
-    "upload_article_image": Action("post", "/api/v1/knowledge/images", lambda w: Request(
-        file=SimpleUploadedFile("接线图.png", PNG)), upload=True),
-    "download_article_image": Action("get", "/api/v1/knowledge/images/{image_id}", lambda w: _article(w, image=True)),
-    "article_suggestions": Action("get", "/api/v1/knowledge/suggestions", lambda w: Request(
-        query={"q": "上电无显示"})),
-    "set_sla_policy": Action("post", T + "/sla-policy", lambda w: Request(params={"number": _ticket(w).number}, body={
-        "policy_id": policy_install_presets()[1].pk, "reason": "客户签订了技术支持合同"})),
+    "article_from_ticket": Action(
+        "post",
+        "/api/v1/knowledge/from-ticket/{number}",
+        lambda w: Request(params={"number": _resolved(w).number}),
+    ),
+    "upload_article_image": Action(
+        "post",
+        "/api/v1/knowledge/images",
+        lambda w: Request(file=SimpleUploadedFile("接线图.png", PNG)),
+        upload=True,
+    ),
+    "download_article_image": Action(
+        "get", "/api/v1/knowledge/images/{image_id}", lambda w: _article(w, image=True)
+    ),
+    "article_suggestions": Action(
+        "get", "/api/v1/knowledge/suggestions", lambda w: Request(query={"q": "上电无显示"})
+    ),
+    "set_sla_policy": Action(
+        "post",
+        T + "/sla-policy",
+        lambda w: Request(
+            params={"number": _ticket(w).number},
+            body={"policy_id": policy_install_presets()[1].pk, "reason": "客户签订了技术支持合同"},
+        ),
+    ),
 }
 
 
@@ -569,10 +751,18 @@ SECRET = "内部机密"
 def test_internal_notes_communications_and_internal_attachments_never_reach_the_customer(world, api_as):
     ticket = world.ticket(by="carol", title="产线设备黑屏")
     alice, eric, sam = world.alice, world.eric, world.sam
-    services.ticket_add_internal_note(ticket=ticket, actor=eric, body=f"{SECRET}：批次缺陷", note_type="diagnosis")
-    services.ticket_log_communication(ticket=ticket, actor=alice, channel="phone", happened_at=None,
-                                      customer_feedback=f"{SECRET}：客户情绪激动", next_step=f"{SECRET}：回电",
-                                      summary=f"{SECRET}：通话摘要")
+    services.ticket_add_internal_note(
+        ticket=ticket, actor=eric, body=f"{SECRET}：批次缺陷", note_type="diagnosis"
+    )
+    services.ticket_log_communication(
+        ticket=ticket,
+        actor=alice,
+        channel="phone",
+        happened_at=None,
+        customer_feedback=f"{SECRET}：客户情绪激动",
+        next_step=f"{SECRET}：回电",
+        summary=f"{SECRET}：通话摘要",
+    )
     services.ticket_assign(ticket=ticket, actor=alice, owner=eric, note=f"{SECRET}：指派说明")
     services.ticket_set_priority(ticket=ticket, actor=sam, priority="urgent", reason=f"{SECRET}：VIP 投诉")
     services.ticket_transition(ticket=ticket, actor=eric, to_status="in_progress", note=f"{SECRET}：开始排查")

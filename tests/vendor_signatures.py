@@ -60,11 +60,15 @@ def verify_aliyun(params: dict[str, str], secret: str, method: str = "POST") -> 
     rest = {k: v for k, v in params.items() if k != "Signature"}
     canonical = "&".join(f"{_rfc3986(k)}={_rfc3986(rest[k])}" for k in sorted(rest))
     string_to_sign = f"{method}&{_rfc3986('/')}&{_rfc3986(canonical)}"
-    expected = base64.b64encode(hmac.new(f"{secret}&".encode(), string_to_sign.encode(), hashlib.sha1).digest())
+    expected = base64.b64encode(
+        hmac.new(f"{secret}&".encode(), string_to_sign.encode(), hashlib.sha1).digest()
+    )
     return hmac.compare_digest(given, expected.decode())
 
 
-def verify_serviceloop(headers: dict[str, str], raw_body: bytes, secret: str, *, tolerance: int = 300) -> bool:
+def verify_serviceloop(
+    headers: dict[str, str], raw_body: bytes, secret: str, *, tolerance: int = 300
+) -> bool:
     """What a receiver of our webhooks does (docs/api.md)."""
     header = headers.get("x-serviceloop-signature", "")
     expected = "sha256=" + hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()

@@ -25,7 +25,9 @@ def user_create(*, username: str, password: str, role: str, organization=None, e
                 display_name: str = "", check_password: bool = True) -> User:
     """Create a login with one role. Customers need an organisation; staff must not have one."""
     if role not in Role.values:
-        raise InvalidInput.field("role", _("Unknown role. Allowed: %(allowed)s") % {"allowed": ", ".join(Role.values)})
+        raise InvalidInput.field(
+            "role", _("Unknown role. Allowed: %(allowed)s") % {"allowed": ", ".join(Role.values)}
+        )
     if role == Role.CUSTOMER and organization is None:
         raise InvalidInput.field("organization", _("A customer login needs an organisation."))
     if role != Role.CUSTOMER and organization is not None:
@@ -88,7 +90,9 @@ def login_failed(*, username: str, ip: str | None) -> LoginThrottle:
     LOGIN_MAX_FAILURES-th failure in a row locks the username (SEC-5)."""
     rate_hit(**_per_address(ip))
     now = timezone.now()
-    row, _created = LoginThrottle.objects.select_for_update().get_or_create(username=username.strip().lower()[:150])
+    row, _created = LoginThrottle.objects.select_for_update().get_or_create(
+        username=username.strip().lower()[:150]
+    )
     if row.locked_until and row.locked_until <= now:
         row.locked_until = None  # the lock has run out; only a new streak locks again
     if row.last_failure_at and now - row.last_failure_at > timedelta(minutes=settings.LOGIN_LOCK_MINUTES):

@@ -19,9 +19,13 @@ class ProductModel(TimeStampedModel):
 
     code = models.CharField(_("model code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=16, choices=ProductKind.choices, default=ProductKind.EQUIPMENT)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=ProductKind.choices, default=ProductKind.EQUIPMENT
+    )
     warranty_months = models.PositiveIntegerField(_("warranty (months)"), default=12)
-    is_core = models.BooleanField(_("core product"), default=True, help_text=_("Problems with core products get a higher priority."))
+    is_core = models.BooleanField(
+        _("core product"), default=True, help_text=_("Problems with core products get a higher priority.")
+    )
 
     class Meta:
         verbose_name = _("product model")
@@ -36,7 +40,10 @@ class CustomerProduct(TimeStampedModel):
     """One unit a customer owns: serial number, firmware/software version, purchase date, order."""
 
     organization = models.ForeignKey(
-        "customers.Organization", verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="products"
+        "customers.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="products",
     )
     product_model = models.ForeignKey(
         ProductModel, verbose_name=_("product model"), on_delete=models.PROTECT, related_name="units"

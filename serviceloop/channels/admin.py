@@ -28,9 +28,24 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = ("name", "address", "reply_to", "is_active", "host", "port", "security", "username", "folder",
-                  "credential_source", "password_env", "password_file", "after_processing", "move_to",
-                  "unknown_senders", "unassigned_organization")
+        fields = (
+            "name",
+            "address",
+            "reply_to",
+            "is_active",
+            "host",
+            "port",
+            "security",
+            "username",
+            "folder",
+            "credential_source",
+            "password_env",
+            "password_file",
+            "after_processing",
+            "move_to",
+            "unknown_senders",
+            "unassigned_organization",
+        )
 
     def clean(self):
         data = super().clean()
@@ -120,12 +135,17 @@ class InboundMessageAdmin(admin.ModelAdmin):
     def ticket_link(self, obj):
         if not obj.ticket_id:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("web:ticket", args=[obj.ticket.number]), obj.ticket.number)
+        return format_html(
+            '<a href="{}">{}</a>', reverse("web:ticket", args=[obj.ticket.number]), obj.ticket.number
+        )
 
     @admin.display(description=_("original (.eml)"))
     def original_link(self, obj):
-        return format_html('<a href="{}">{}</a>', reverse("admin:channels_inboundmessage_original", args=[obj.pk]),
-                           _("download"))
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:channels_inboundmessage_original", args=[obj.pk]),
+            _("download"),
+        )
 
     def get_urls(self):
         return [path("<int:message_id>/original/", self.admin_site.admin_view(self.original_view),
@@ -136,8 +156,12 @@ class InboundMessageAdmin(admin.ModelAdmin):
             message = selectors.inbound_message_original(user=request.user, message_id=message_id)
         except ServiceError as exc:
             raise Http404(exc.message) from exc
-        return FileResponse(message.raw.open("rb"), as_attachment=True, filename=selectors.eml_filename(message),
-                            content_type="message/rfc822")
+        return FileResponse(
+            message.raw.open("rb"),
+            as_attachment=True,
+            filename=selectors.eml_filename(message),
+            content_type="message/rfc822",
+        )
 
     def _each(self, request, queryset, service, done: str):
         changed = 0

@@ -17,7 +17,11 @@ router = Router(tags=["email"])
             summary="Download the original of an inbound email (.eml; staff only)")
 def download_original(request, message_id: Id):
     message = selectors.inbound_message_original(user=request.auth, message_id=message_id)
-    response = FileResponse(message.raw.open("rb"), as_attachment=True, filename=selectors.eml_filename(message),
-                            content_type="message/rfc822")
+    response = FileResponse(
+        message.raw.open("rb"),
+        as_attachment=True,
+        filename=selectors.eml_filename(message),
+        content_type="message/rfc822",
+    )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

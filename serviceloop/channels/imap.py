@@ -123,7 +123,9 @@ class ImapSession:
 
     def _ok(self, typ: str, data, what: str):
         if typ != "OK":
-            detail = b" ".join(d for d in data if isinstance(d, bytes)).decode("utf-8", "replace") if data else ""
+            detail = (
+                b" ".join(d for d in data if isinstance(d, bytes)).decode("utf-8", "replace") if data else ""
+            )
             raise ImapError(f"{what}: {typ} {detail}".strip())
         return data
 

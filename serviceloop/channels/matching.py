@@ -67,7 +67,9 @@ def ticket_for(mail: ParsedMail, *, sender_contacts: list[Contact]) -> tuple[Tic
     """The ticket this message answers and how it was found ("in-reply-to", "references", "subject"),
     or (None, "")."""
     if mail.in_reply_to:
-        ticket = ticket_for_outgoing_message_ids(mail.in_reply_to) or _ticket_for_inbound_ids(mail.in_reply_to)
+        ticket = ticket_for_outgoing_message_ids(mail.in_reply_to) or _ticket_for_inbound_ids(
+            mail.in_reply_to
+        )
         if ticket is not None:
             return ticket, "in-reply-to"
     references = list(reversed(mail.references))

@@ -238,7 +238,9 @@ def _param(part: Message, header: str, param: str, hints: tuple[str, ...]) -> st
         charset, _language, text = value
         data = str(text).encode("latin-1", "replace")
         return decode_text(data, charset, hints) if charset else decode_raw_header_bytes(data, hints)
-    return decode_header_value(str(value).encode("latin-1", "replace").decode("ascii", "surrogateescape"), hints)
+    return decode_header_value(
+        str(value).encode("latin-1", "replace").decode("ascii", "surrogateescape"), hints
+    )
 
 
 def _message_ids(value: str) -> list[str]:
@@ -289,7 +291,9 @@ class _Blocks:
     nonce: str = ""
 
     def tokens_in(self, text: str) -> list[str]:
-        return [t for t in re.findall(rf"SLBLOB{self.nonce}\d+X", text) if t in self.spans] if self.nonce else []
+        return (
+            [t for t in re.findall(rf"SLBLOB{self.nonce}\d+X", text) if t in self.spans] if self.nonce else []
+        )
 
 
 def _cut_big_blocks(raw: bytes) -> tuple[bytes, _Blocks]:
@@ -359,9 +363,18 @@ class ParsedMail:
         return values[0] if values else ""
 
 
-_SIGNATURE_TYPES = {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
-_REPORT_PARTS = {"message/delivery-status", "message/global-delivery-status", "message/disposition-notification",
-                 "text/rfc822-headers", "message/feedback-report"}
+_SIGNATURE_TYPES = {
+    "application/pkcs7-signature",
+    "application/x-pkcs7-signature",
+    "application/pgp-signature",
+}
+_REPORT_PARTS = {
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/disposition-notification",
+    "text/rfc822-headers",
+    "message/feedback-report",
+}
 
 
 def split_headers(raw: bytes) -> bytes:
@@ -413,7 +426,9 @@ def _payload(part: Message, blocks: _Blocks) -> bytes:
                 return b"".join([binascii.a2b_base64(p) for p in pieces])
             return binascii.a2b_base64(b"".join(pieces))
         except binascii.Error:
-            return base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", b"".join(pieces)) + b"==", validate=False)
+            return base64.b64decode(
+                re.sub(rb"[^A-Za-z0-9+/=]", b"", b"".join(pieces)) + b"==", validate=False
+            )
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - a broken transfer encoding: the source bytes are better than nothing
@@ -475,7 +490,10 @@ class _Walker:
                 self._alternative(children)
             elif ctype == "multipart/report":
                 for child in children:
-                    if child.get_content_type() in _REPORT_PARTS or child.get_content_type() == "message/rfc822":
+                    if (
+                        child.get_content_type() in _REPORT_PARTS
+                        or child.get_content_type() == "message/rfc822"
+                    ):
                         self._report(child)
                     else:
                         self.walk(child)
@@ -490,7 +508,11 @@ class _Walker:
         if ctype in _REPORT_PARTS:
             self._report(part)
             return
-        if ctype in ("text/plain", "text/html") and disposition != "attachment" and not (name and disposition):
+        if (
+            ctype in ("text/plain", "text/html")
+            and disposition != "attachment"
+            and not (name and disposition)
+        ):
             (self.plain if ctype == "text/plain" else self.html).append(self.text_of(part))
             return
         if ctype == "message/rfc822" and not name:

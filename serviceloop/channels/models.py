@@ -103,8 +103,13 @@ class MessageStatus(models.TextChoices):
 
 # Statuses after which the message may be marked read or moved on the server: it is safely stored
 # and nothing automatic will touch it again. A failed message stays untouched there until it passes.
-SETTLED_STATUSES = (MessageStatus.PROCESSED, MessageStatus.IGNORED, MessageStatus.HELD, MessageStatus.DISCARDED,
-                    MessageStatus.DUPLICATE)
+SETTLED_STATUSES = (
+    MessageStatus.PROCESSED,
+    MessageStatus.IGNORED,
+    MessageStatus.HELD,
+    MessageStatus.DISCARDED,
+    MessageStatus.DUPLICATE,
+)
 
 
 class LoopReason(models.TextChoices):

@@ -2,12 +2,14 @@
 signature. The original stays in the stored .eml.
 
 What is cut, from the first line that starts the history:
-- "-----Original Message-----", "-----原始邮件-----", QQ Mail's "------------------ 原始邮件 ------------------",
-  "---- 回复的原邮件 ----";
-- attribution lines: "On Tue, 1 Dec 2026 … wrote:", "在 2026年12月1日 … 写道：", Gmail's "张三 <…> 于2026年12月1日
-  周二 10:00写道：" (only lines with a date or an address, so a sentence ending in 写道： stays);
-- Outlook / Foxmail header blocks: "发件人: / From:" followed within a few lines by "发送时间: / Sent: / Date:"
-  and "收件人: / To: / 主题: / Subject:" (the ____ rule Outlook draws above them goes too);
+- "-----Original Message-----", "-----原始邮件-----", QQ Mail's
+  "------------------ 原始邮件 ------------------", "---- 回复的原邮件 ----";
+- attribution lines: "On Tue, 1 Dec 2026 … wrote:", "在 2026年12月1日 … 写道：", Gmail's
+  "张三 <…> 于2026年12月1日周二 10:00写道：" (only lines with a date or an address, so a sentence
+  ending in 写道： stays);
+- Outlook / Foxmail header blocks: "发件人: / From:" followed within a few lines by
+  "发送时间: / Sent: / Date:" and "收件人: / To: / 主题: / Subject:" (the ____ rule Outlook draws
+  above them goes too);
 - after that, lines quoted with ">".
 Then the signature: everything after the last "-- " line, and a trailing "发自我的iPhone", "Sent from my
 iPhone", "来自网易邮箱大师" … line. Forwarded mail (Fwd:, FW:, 转发:) keeps its history: there, the history
@@ -19,7 +21,9 @@ from __future__ import annotations
 import re
 
 _SEPARATOR = re.compile(
-    r"^\s*[-_=*]{2,}\s*(Original Message|Original|原始邮件|原邮件|回复的原邮件|邮件原文)\s*[-_=*]{2,}\s*$", re.I)
+    r"^\s*[-_=*]{2,}\s*(Original Message|Original|原始邮件|原邮件|回复的原邮件|邮件原文)\s*[-_=*]{2,}\s*$",
+    re.I,
+)
 _ON_WROTE = re.compile(r"^\s*(On\b.{4,300}\bwrote|在.{4,300}写道|.{0,200}于.{4,200}写道)\s*[:：]\s*$", re.I)
 _ON_START = re.compile(r"^\s*On\s.{4,}$|^\s*在\s*\d.{2,}$")
 _WROTE_END = re.compile(r"^.{0,200}(wrote|写道)\s*[:：]\s*$", re.I)
@@ -32,8 +36,8 @@ _SIGNATURE_DELIMITER = re.compile(r"^--\s?$")
 _MOBILE_SIGNATURE = re.compile(
     r"^\s*((发自|来自|送自)\s*(我的)?\s*\S{0,20}\s*(手机|iPhone|iPad|Android|设备|平板)?\S{0,10}"
     r"|Sent from (my )?\S.{0,40}|Get Outlook for \S.{0,20}|从我的\s*\S{0,20}发送)\s*$", re.I)
-# A Chinese "发自 / 来自 …" line is a client's signature only when it names a device or a mail app: "来自上海分公司"
-# or "发自内心的感谢" at the end of a mail is the customer's own text.
+# A Chinese "发自 / 来自 …" line is a client's signature only when it names a device or a mail app:
+# "来自上海分公司" or "发自内心的感谢" at the end of a mail is the customer's own text.
 _SIGNATURE_NAMES_A_DEVICE = re.compile(
     r"我的|手机|iPhone|iPad|Android|设备|平板|邮箱|邮件|Mail|客户端|Outlook|Watch|华为|小米|荣耀|OPPO|vivo|"
     r"三星|魅族|一加|HUAWEI|Xiaomi|Samsung", re.I)

@@ -121,7 +121,9 @@ def _clean(value: str, limit: int) -> str:
     return value[:limit]
 
 
-_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|回复|答复|转发|回覆|轉寄|轉發)\s*(\[\d+\])?\s*[:：]\s*)+", re.I)
+_REPLY_PREFIX = re.compile(
+    r"^\s*((re|fw|fwd|aw|wg|回复|答复|转发|回覆|轉寄|轉發)\s*(\[\d+\])?\s*[:：]\s*)+", re.I
+)
 
 
 def _title(subject: str) -> str:
@@ -147,8 +149,15 @@ def _save_raw(raw: bytes, digest: str, now: datetime) -> str:
     return name
 
 
-def inbound_message_store(*, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes, size: int | None = None,
-                          headers_only: bool = False) -> tuple[InboundMessage, bool]:
+def inbound_message_store(
+    *,
+    mailbox: Mailbox,
+    uidvalidity: int,
+    uid: int,
+    raw: bytes,
+    size: int | None = None,
+    headers_only: bool = False,
+) -> tuple[InboundMessage, bool]:
     """Keep a fetched message (file + row) before anything is done with it; returns (row, created).
 
     Insert-or-ignore on the unique keys: the same (mailbox, UIDVALIDITY, UID) gives back the row already
@@ -181,8 +190,20 @@ def inbound_message_store(*, mailbox: Mailbox, uidvalidity: int, uid: int, raw: 
         # again. Raising here would leave the UID unstored and the mailbox stuck on it for ever.
         logger.warning("inbound message %s/%s/%s: headers not stored (%s: %s)", mailbox.pk, uidvalidity, uid,
                        type(exc).__name__, exc)
-        bare = {name: fields[name] for name in ("mailbox", "uidvalidity", "uid", "message_id", "raw", "raw_size",
-                                                 "raw_sha256", "headers_only", "received_at")}
+        bare = {
+            name: fields[name]
+            for name in (
+                "mailbox",
+                "uidvalidity",
+                "uid",
+                "message_id",
+                "raw",
+                "raw_size",
+                "raw_sha256",
+                "headers_only",
+                "received_at",
+            )
+        }
         bare["error"] = _clean(f"headers not stored: {type(exc).__name__}: {exc}", 2000)
         try:
             with transaction.atomic():
@@ -194,13 +215,16 @@ def inbound_message_store(*, mailbox: Mailbox, uidvalidity: int, uid: int, raw: 
         if existing.raw.name != fields["raw"]:
             default_storage.delete(fields["raw"])  # its file under a name the storage made unique
         return existing, False
-    primary = InboundMessage.objects.filter(message_id=fields["message_id"], duplicate_of__isnull=True).first()
+    primary = InboundMessage.objects.filter(
+        message_id=fields["message_id"], duplicate_of__isnull=True
+    ).first()
     if primary is None:
         raise RuntimeError(f"inbound message {mailbox.pk}/{uidvalidity}/{uid} could not be stored")
     try:
         with transaction.atomic():
-            return InboundMessage.objects.create(**fields, status=MessageStatus.DUPLICATE, duplicate_of=primary,
-                                                 processed_at=now), True
+            return InboundMessage.objects.create(
+                **fields, status=MessageStatus.DUPLICATE, duplicate_of=primary, processed_at=now
+            ), True
     except IntegrityError:
         return InboundMessage.objects.get(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid), False
 
@@ -277,10 +301,14 @@ def _process(row: InboundMessage, *, force: bool, stored: list[str], raw: bytes 
     mail = mime.parse(raw if raw is not None and not row.headers_only else _read_raw(row))
     text = quotes.shown_text(mail.text, subject=mail.subject)
     if row.headers_only:
-        text = _("This email (%(size)s) is larger than the limit of %(limit)s and was not downloaded; it stays "
-                 "in the mailbox %(mailbox)s.") % {"size": filesizeformat(row.raw_size),
-                                                   "limit": filesizeformat(settings.EMAIL_MAX_MESSAGE_BYTES),
-                                                   "mailbox": row.mailbox.address}
+        text = _(
+            "This email (%(size)s) is larger than the limit of %(limit)s and was not downloaded; it stays "
+            "in the mailbox %(mailbox)s."
+        ) % {
+            "size": filesizeformat(row.raw_size),
+            "limit": filesizeformat(settings.EMAIL_MAX_MESSAGE_BYTES),
+            "mailbox": row.mailbox.address,
+        }
     row.text = _clean(text, TEXT_LIMIT)
     if not force:
         reason = loops.loop_reason(mail, own_addresses=own_addresses())
@@ -320,7 +348,9 @@ def _process(row: InboundMessage, *, force: bool, stored: list[str], raw: bytes 
         event = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.CREATED).order_by("id").first()
     uploader = contact.user if contact is not None and contact.user_id else account
     _take_attachments(ticket=ticket, mail=mail, uploader=uploader, account=account, stored=stored)
-    _settle(row, MessageStatus.PROCESSED, ticket=ticket, event=event, contact=contact, error="", loop_reason="")
+    _settle(
+        row, MessageStatus.PROCESSED, ticket=ticket, event=event, contact=contact, error="", loop_reason=""
+    )
 
 
 def _record_bounces(mail: mime.ParsedMail) -> None:
@@ -365,8 +395,12 @@ def _take_attachments(*, ticket: Ticket, mail: mime.ParsedMail, uploader: User, 
             continue  # already on the ticket (a signature logo in every reply, a file sent twice)
         try:
             with transaction.atomic():
-                attachment = attachment_add(ticket=ticket, actor=uploader, upload=ContentFile(data, name=name),
-                                            source=AttachmentSource.EMAIL)
+                attachment = attachment_add(
+                    ticket=ticket,
+                    actor=uploader,
+                    upload=ContentFile(data, name=name),
+                    source=AttachmentSource.EMAIL,
+                )
         except ServiceError as exc:
             refused.append((name, exc.message))
             continue
@@ -430,8 +464,11 @@ def inbound_messages_retry_due(*, now: datetime | None = None, limit: int = 100)
     now = now or timezone.now()
     due = list(InboundMessage.objects.filter(status=MessageStatus.FAILED, next_attempt_at__lte=now)
                .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    due += list(InboundMessage.objects.filter(status=MessageStatus.RECEIVED, received_at__lte=now - STALE_RECEIVED)
-                .order_by("id").values_list("pk", flat=True)[:limit])
+    due += list(
+        InboundMessage.objects.filter(status=MessageStatus.RECEIVED, received_at__lte=now - STALE_RECEIVED)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
     for pk in due:
         inbound_message_process(message=InboundMessage(pk=pk))
     return len(due)
@@ -471,7 +508,9 @@ class _Lease:
 
     def renew(self) -> bool:
         until = timezone.now() + timedelta(seconds=self.seconds)
-        renewed = Mailbox.objects.filter(pk=self.mailbox.pk, claimed_until=self.until).update(claimed_until=until)
+        renewed = Mailbox.objects.filter(pk=self.mailbox.pk, claimed_until=self.until).update(
+            claimed_until=until
+        )
         if renewed:
             self.until = until
         return bool(renewed)
@@ -524,12 +563,15 @@ def fetch_claimed(mailbox: Mailbox, *, limit: int, lease: _Lease | None = None) 
     except (ImapError, CredentialError) as exc:
         result.error = str(exc)
         logger.warning("mailbox %s: %s", mailbox.name, exc)
-        Mailbox.objects.filter(pk=mailbox.pk).update(last_fetch_at=timezone.now(), last_error=_clean(str(exc), 2000))
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            last_fetch_at=timezone.now(), last_error=_clean(str(exc), 2000)
+        )
     except Exception as exc:  # noqa: BLE001 - a bug or a database failure: shown on the mailbox, the others go on
         result.error = f"{type(exc).__name__}: {exc}"
         logger.exception("mailbox %s: the fetch failed", mailbox.name)
-        Mailbox.objects.filter(pk=mailbox.pk).update(last_fetch_at=timezone.now(),
-                                                     last_error=_clean(result.error, 2000))
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            last_fetch_at=timezone.now(), last_error=_clean(result.error, 2000)
+        )
     return result
 
 
@@ -585,8 +627,11 @@ def _server_action(session: ImapSession, mailbox: Mailbox, messages: list[Inboun
 
 def _settle_on_server(session: ImapSession, mailbox: Mailbox, uidvalidity: int) -> None:
     """Mark or move what was settled after its fetch (a retry that passed, an accepted held message)."""
-    pending = list(InboundMessage.objects.filter(mailbox=mailbox, uidvalidity=uidvalidity, server_done_at__isnull=True,
-                                                 status__in=SETTLED_STATUSES).only("pk", "uid")[:500])
+    pending = list(
+        InboundMessage.objects.filter(
+            mailbox=mailbox, uidvalidity=uidvalidity, server_done_at__isnull=True, status__in=SETTLED_STATUSES
+        ).only("pk", "uid")[:500]
+    )
     if pending:
         _server_action(session, mailbox, pending)
 
@@ -603,7 +648,7 @@ def mailbox_fetch_until_empty(*, mailbox: Mailbox, time_budget: float):
 
 
 def mailboxes_fetch(*, time_budget: float = 50.0) -> int:
-    """The periodic job: every active mailbox until it is empty or the time is up; returns messages fetched."""
+    """The periodic job: every active mailbox until it is empty or time is up; returns messages fetched."""
     deadline = time.monotonic() + time_budget
     total = 0
     for mailbox in Mailbox.objects.filter(is_active=True).order_by("id"):

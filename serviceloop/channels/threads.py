@@ -20,11 +20,13 @@ _OURS = re.compile(r"^<?sl\.t(\d{1,19})\.([0-9A-Za-z-]{8,40})\.([0-9a-f]{20})@",
 
 
 def _signature(ticket_id: int, token: str) -> str:
-    return salted_hmac("serviceloop.channels.threads", f"{ticket_id}.{token}", algorithm="sha256").hexdigest()[:20]
+    return salted_hmac(
+        "serviceloop.channels.threads", f"{ticket_id}.{token}", algorithm="sha256"
+    ).hexdigest()[:20]
 
 
 def outgoing_message_id(*, ticket_id: int, token: str, domain: str) -> str:
-    """The Message-ID of one outgoing mail about ticket `ticket_id`; `token` makes it unique (a delivery id)."""
+    """The Message-ID of one outgoing mail on ticket `ticket_id`; `token` makes it unique (a delivery id)."""
     return f"<sl.t{ticket_id}.{token}.{_signature(ticket_id, token)}@{domain}>"
 
 

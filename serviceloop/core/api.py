@@ -28,8 +28,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _validation_error(request, exc: ValidationError):
         errors = translate_errors(exc.errors)
         fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
-        body = {"code": "invalid", "message": _("Please correct these fields: %(fields)s") % {"fields": fields},
-                "errors": errors}
+        body = {
+            "code": "invalid",
+            "message": _("Please correct these fields: %(fields)s") % {"fields": fields},
+            "errors": errors,
+        }
         return api.create_response(request, body, status=422)
 
     @api.exception_handler(RequestDataTooBig)

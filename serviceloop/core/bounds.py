@@ -51,7 +51,10 @@ def datetime_range() -> tuple[datetime, datetime]:
 
 def range_message() -> str:
     first, last = year_range()
-    return _("Enter a date between %(first)s and %(last)s.") % {"first": f"{first}-01-01", "last": f"{last}-12-31"}
+    return _("Enter a date between %(first)s and %(last)s.") % {
+        "first": f"{first}-01-01",
+        "last": f"{last}-12-31",
+    }
 
 
 def nul_message() -> str:

@@ -98,8 +98,12 @@ class RefuseNulMiddleware:
             if NUL in key or any(NUL in value for value in values):
                 name = key.replace(NUL, "\\0")[:100]
                 if _is_api(request):
-                    return json_error(422, "invalid", _("Please correct these fields: %(fields)s") % {"fields": name},
-                                      [{"field": name, "message": nul_message(), "type": "nul_character"}])
+                    return json_error(
+                        422,
+                        "invalid",
+                        _("Please correct these fields: %(fields)s") % {"fields": name},
+                        [{"field": name, "message": nul_message(), "type": "nul_character"}],
+                    )
                 return _bad_page(request)
         if request.content_type == "application/x-www-form-urlencoded" and not _is_api(request):
             # Form posts of the pages (a CharField refuses NUL itself; a bare POST.get does not).

@@ -50,7 +50,9 @@ class RateCounter(models.Model):
         verbose_name = _("rate counter")
         verbose_name_plural = _("rate counters")
         constraints = [
-            models.UniqueConstraint(fields=["scope", "key", "window_start"], name="ratecounter_unique_window"),
+            models.UniqueConstraint(
+                fields=["scope", "key", "window_start"], name="ratecounter_unique_window"
+            ),
         ]
 
     def __str__(self):

@@ -83,7 +83,9 @@ def _insert_plan(model: type[Model], with_pk: bool) -> tuple[str, list[Field], l
         fields = [f for f in meta.local_concrete_fields
                   if (with_pk or f is not meta.auto_field) and not getattr(f, "generated", False)]
         if any(hasattr(f, "get_placeholder") for f in fields):
-            raise TypeError(f"{model.__name__} has a field with its own SQL placeholder; save it through the ORM")
+            raise TypeError(
+                f"{model.__name__} has a field with its own SQL placeholder; save it through the ORM"
+            )
         returning = [] if with_pk else list(meta.db_returning_fields)
         columns = ", ".join(ops.quote_name(f.column) for f in fields)
         sql = (f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model

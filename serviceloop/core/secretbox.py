@@ -50,7 +50,9 @@ def unseal(sealed: str) -> str:
     try:
         return _current().decrypt(sealed.encode()).decode()
     except InvalidToken:
-        raise SecretUnreadable("the stored secret cannot be decrypted with SECRET_KEY; enter it again") from None
+        raise SecretUnreadable(
+            "the stored secret cannot be decrypted with SECRET_KEY; enter it again"
+        ) from None
 
 
 def mask(plain: str, *, keep: int = 4) -> str:

@@ -81,7 +81,9 @@ class ContactIn(Strict):
 
 
 def _org(o: Organization) -> dict:
-    return {f: getattr(o, f) for f in ("id", "name", "industry", "tier", "contract_level", "phone", "address")}
+    return {
+        f: getattr(o, f) for f in ("id", "name", "industry", "tier", "contract_level", "phone", "address")
+    }
 
 
 def _contact(c, *, masked: bool) -> dict:
@@ -105,7 +107,9 @@ def create_organization(request, payload: OrganizationIn):
     return Created(201, _org(org))
 
 
-@organizations_router.get("/{org_id}", response={200: OrganizationOut, **ERRORS}, summary="Get an organisation")
+@organizations_router.get(
+    "/{org_id}", response={200: OrganizationOut, **ERRORS}, summary="Get an organisation"
+)
 def get_organization(request, org_id: Id):
     org = Organization.objects.visible_to(request.auth).filter(pk=org_id).first()
     if org is None:

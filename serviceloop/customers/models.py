@@ -68,7 +68,9 @@ class Organization(TimeStampedModel):
     """A customer: a company (or a person) as named on the purchase proof."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
-    industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices, default=Industry.OTHER)
+    industry = models.CharField(
+        _("industry"), max_length=32, choices=Industry.choices, default=Industry.OTHER
+    )
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.NORMAL)
     contract_level = models.CharField(
         _("contract SLA level"), max_length=50, blank=True, help_text=_("e.g. Gold / Silver / Standard")

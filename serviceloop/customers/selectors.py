@@ -13,7 +13,9 @@ from .models import EVERY_ORGANIZATION, Contact, Organization, customer_scope
 def organization_list(*, user, q: str = "", cursor: str | None, limit: int) -> Page:
     qs = Organization.objects.visible_to(user)
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(phone__startswith=q) | Q(contacts__phone__startswith=q)).distinct()
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(phone__startswith=q) | Q(contacts__phone__startswith=q)
+        ).distinct()
     return keyset_page(qs, cursor=cursor, limit=limit)
 
 

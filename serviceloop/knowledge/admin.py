@@ -31,7 +31,16 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(ReadOnly):
-    list_display = ("title", "status", "visibility", "version", "author", "view_count", "helpful_yes", "updated_at")
+    list_display = (
+        "title",
+        "status",
+        "visibility",
+        "version",
+        "author",
+        "view_count",
+        "helpful_yes",
+        "updated_at",
+    )
     list_filter = ("status", "visibility")
     search_fields = ("title",)
     list_select_related = ("author",)

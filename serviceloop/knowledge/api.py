@@ -1,4 +1,4 @@
-"""The knowledge base under /api/v1/knowledge: thin handlers that parse, call one service or selector, answer."""
+"""The knowledge base at /api/v1/knowledge: thin handlers that parse, call one service or selector, answer."""
 
 from __future__ import annotations
 
@@ -100,21 +100,42 @@ def image_url(image_id: int) -> str:
 
 
 def _list_item(a: Article) -> dict:
-    return {"id": a.pk, "title": a.title, "status": a.status, "visibility": a.visibility, "version": a.version,
-            "author": str(a.author), "updated_at": a.updated_at, "published_at": a.published_at}
+    return {
+        "id": a.pk,
+        "title": a.title,
+        "status": a.status,
+        "visibility": a.visibility,
+        "version": a.version,
+        "author": str(a.author),
+        "updated_at": a.updated_at,
+        "published_at": a.published_at,
+    }
 
 
 def article_out(a: Article, user) -> dict:
-    """The article; a customer is not told the review comments or the (possibly other organisation's) ticket."""
+    """The article; a customer is not told the review comments or the source ticket
+    (possibly another organisation's)."""
     staff = not user.is_customer
     return {
-        **_list_item(a), "scenario": a.scenario, "notes": a.notes,
-        "steps": [{"text": s["text"], "image_id": s.get("image_id"),
-                   "image_url": image_url(s["image_id"]) if s.get("image_id") else None} for s in a.steps],
+        **_list_item(a),
+        "scenario": a.scenario,
+        "notes": a.notes,
+        "steps": [
+            {
+                "text": s["text"],
+                "image_id": s.get("image_id"),
+                "image_url": image_url(s["image_id"]) if s.get("image_id") else None,
+            }
+            for s in a.steps
+        ],
         "category": a.category.path if a.category else None,
-        "tags": sorted(t.name for t in a.tags.all()), "product_models": sorted(m.code for m in a.product_models.all()),
-        "review_comment": a.review_comment if staff else "", "view_count": a.view_count, "helpful_yes": a.helpful_yes,
-        "helpful_no": a.helpful_no, "source_ticket": a.source_ticket.number if a.source_ticket and staff else None,
+        "tags": sorted(t.name for t in a.tags.all()),
+        "product_models": sorted(m.code for m in a.product_models.all()),
+        "review_comment": a.review_comment if staff else "",
+        "view_count": a.view_count,
+        "helpful_yes": a.helpful_yes,
+        "helpful_no": a.helpful_no,
+        "source_ticket": a.source_ticket.number if a.source_ticket and staff else None,
         "url": f"/kb/articles/{a.pk}/",
     }
 
@@ -220,35 +241,52 @@ def get_article(request, article_id: Id):
 @router.patch("/articles/{article_id}", response={200: ArticleOut, **ERRORS}, summary="Edit (a new version)")
 def update_article(request, article_id: Id, payload: ArticleUpdateIn):
     article = selectors.article_get(user=request.auth, article_id=article_id)
-    article = services.article_update(article=article, actor=request.auth, changes=_changes(payload, partial=True))
+    article = services.article_update(
+        article=article, actor=request.auth, changes=_changes(payload, partial=True)
+    )
     return article_out(selectors.article_get(user=request.auth, article_id=article.pk), request.auth)
 
 
-@router.post("/articles/{article_id}/submit", response={200: ArticleOut, **ERRORS}, summary="Submit for review")
+@router.post(
+    "/articles/{article_id}/submit", response={200: ArticleOut, **ERRORS}, summary="Submit for review"
+)
 def submit_article(request, article_id: Id):
     article = selectors.article_get(user=request.auth, article_id=article_id)
     return article_out(services.article_submit(article=article, actor=request.auth), request.auth)
 
 
-@router.post("/articles/{article_id}/publish", response={200: ArticleOut, **ERRORS}, summary="Publish (reviewer)")
+@router.post(
+    "/articles/{article_id}/publish", response={200: ArticleOut, **ERRORS}, summary="Publish (reviewer)"
+)
 def publish_article(request, article_id: Id, payload: ReviewIn):
     article = selectors.article_get(user=request.auth, article_id=article_id)
-    return article_out(services.article_publish(article=article, actor=request.auth, comment=payload.comment), request.auth)
+    return article_out(
+        services.article_publish(article=article, actor=request.auth, comment=payload.comment), request.auth
+    )
 
 
 @router.post("/articles/{article_id}/reject", response={200: ArticleOut, **ERRORS},
              summary="Reject back to the author with comments (reviewer)")
 def reject_article(request, article_id: Id, payload: ReviewIn):
     article = selectors.article_get(user=request.auth, article_id=article_id)
-    return article_out(services.article_reject(article=article, actor=request.auth, comment=payload.comment), request.auth)
+    return article_out(
+        services.article_reject(article=article, actor=request.auth, comment=payload.comment), request.auth
+    )
 
 
 @router.get("/articles/{article_id}/versions", response={200: list[ArticleVersionOut], **ERRORS},
             summary="Every version of an article (staff)")
 def list_versions(request, article_id: Id):
     article = selectors.article_get(user=request.auth, article_id=article_id)
-    return [{"number": v.number, "title": v.title, "author": str(v.author) if v.author else None,
-             "created_at": v.created_at} for v in selectors.article_versions(user=request.auth, article=article)]
+    return [
+        {
+            "number": v.number,
+            "title": v.title,
+            "author": str(v.author) if v.author else None,
+            "created_at": v.created_at,
+        }
+        for v in selectors.article_versions(user=request.auth, article=article)
+    ]
 
 
 @router.get("/articles/{article_id}/diff", response={200: DiffOut, **ERRORS},
@@ -259,10 +297,14 @@ def diff_versions(request, article_id: Id, q: Query[DiffQuery]):
     return {"old": old.number, "new": new.number, "rows": [{"op": r.op, "text": r.text} for r in rows]}
 
 
-@router.post("/articles/{article_id}/feedback", response={200: ArticleOut, **ERRORS}, summary="Was this helpful?")
+@router.post(
+    "/articles/{article_id}/feedback", response={200: ArticleOut, **ERRORS}, summary="Was this helpful?"
+)
 def article_feedback(request, article_id: Id, payload: FeedbackIn):
     article = selectors.article_get(user=request.auth, article_id=article_id)
-    return article_out(services.article_feedback(article=article, user=request.auth, helpful=payload.helpful), request.auth)
+    return article_out(
+        services.article_feedback(article=article, user=request.auth, helpful=payload.helpful), request.auth
+    )
 
 
 @router.post("/articles/{article_id}/send", response={201: dict, **ERRORS},
@@ -279,7 +321,9 @@ def send_article(request, article_id: Id, payload: SendIn):
              summary="A draft article from a resolved ticket, prefilled (KB-3)")
 def draft_from_ticket(request, number: str):
     ticket = ticket_selectors.ticket_get(user=request.auth, number=number)
-    return Created(201, article_out(services.article_draft_from_ticket(ticket=ticket, actor=request.auth), request.auth))
+    return Created(
+        201, article_out(services.article_draft_from_ticket(ticket=ticket, actor=request.auth), request.auth)
+    )
 
 
 @router.post("/images", response={201: ImageOut, **ERRORS}, summary="Upload a step image (JPEG, PNG, GIF)")
@@ -290,7 +334,9 @@ def upload_image(request, file: File[UploadedFile]):
 @router.get("/images/{image_id}", summary="A step image", response={200: None, **ERRORS})
 def download_image(request, image_id: Id):
     image = selectors.image_get(user=request.auth, image_id=image_id)
-    response = FileResponse(image.file.open("rb"), filename=image.original_name, content_type=image.content_type)
+    response = FileResponse(
+        image.file.open("rb"), filename=image.original_name, content_type=image.content_type
+    )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 

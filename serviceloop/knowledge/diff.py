@@ -22,9 +22,15 @@ class DiffRow:
 
 def version_lines(version: ArticleVersion) -> list[str]:
     """A version as labelled lines: what a reader compares, in the order the article shows it."""
-    lines = [f"{_('Title')}: {version.title}", f"{_('Visibility')}: {version.get_visibility_display()}",
-             f"{_('Category')}: {version.category_path or '—'}", f"{_('Tags')}: {', '.join(version.tags) or '—'}",
-             f"{_('Product models')}: {', '.join(version.product_models) or '—'}", "", f"[{_('Scenario')}]"]
+    lines = [
+        f"{_('Title')}: {version.title}",
+        f"{_('Visibility')}: {version.get_visibility_display()}",
+        f"{_('Category')}: {version.category_path or '—'}",
+        f"{_('Tags')}: {', '.join(version.tags) or '—'}",
+        f"{_('Product models')}: {', '.join(version.product_models) or '—'}",
+        "",
+        f"[{_('Scenario')}]",
+    ]
     lines += version.scenario.splitlines()
     lines += ["", f"[{_('Steps')}]"]
     for index, step in enumerate(version.steps, start=1):

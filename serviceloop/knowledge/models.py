@@ -1,4 +1,4 @@
-"""The knowledge base (KB-1..5): articles with their versions, review trail, images, feedback and deflections."""
+"""The knowledge base (KB-1..5): articles with versions, review trail, images, feedback and deflections."""
 
 from __future__ import annotations
 
@@ -15,15 +15,23 @@ class KnowledgeCategory(models.Model):
     """A node of the knowledge base's category tree (硬件 › 电源), independent of ticket categories."""
 
     name = models.CharField(_("name"), max_length=100)
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("knowledge category")
         verbose_name_plural = _("knowledge categories")
         ordering = ["sort_order", "name"]
-        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="kb_category_unique_name_in_parent")]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="kb_category_unique_name_in_parent")
+        ]
 
     def __str__(self):
         return self.path
@@ -75,16 +83,25 @@ class Article(models.Model):
     category = models.ForeignKey(KnowledgeCategory, verbose_name=_("category"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="articles")
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="articles")
-    product_models = models.ManyToManyField("assets.ProductModel", verbose_name=_("product models"), blank=True,
-                                            related_name="articles")
+    product_models = models.ManyToManyField(
+        "assets.ProductModel", verbose_name=_("product models"), blank=True, related_name="articles"
+    )
     visibility = models.CharField(_("visibility"), max_length=16, choices=Visibility.choices,
                                   default=Visibility.INTERNAL)
-    status = models.CharField(_("status"), max_length=16, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
                                related_name="kb_articles")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     review_comment = models.TextField(_("reviewer's comment"), blank=True)
     source_ticket = models.ForeignKey("tickets.Ticket", verbose_name=_("from ticket"), null=True, blank=True,
                                       on_delete=models.SET_NULL, related_name="+")
@@ -147,7 +164,9 @@ class ArticleVersion(models.Model):
 class ArticleEvent(models.Model):
     """The review trail: who created, edited, submitted, published, rejected (with the comment) or sent it."""
 
-    article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="events")
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="events"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=ArticleEventKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True,
                               on_delete=models.SET_NULL, related_name="+")
@@ -182,7 +201,9 @@ class ArticleImage(models.Model):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -27,8 +27,12 @@ def article_list(*, user, cursor: str | None = None, limit: int = 25, status: st
 
 
 def article_get(*, user, article_id: int) -> Article:
-    article = (Article.objects.visible_to(user).select_related("author", "reviewer", "category", "source_ticket")
-               .filter(pk=article_id).first())
+    article = (
+        Article.objects.visible_to(user)
+        .select_related("author", "reviewer", "category", "source_ticket")
+        .filter(pk=article_id)
+        .first()
+    )
     if article is None:
         raise NotFound(_("No such article."))
     return article
@@ -75,7 +79,7 @@ def article_diff(*, user, article: Article, old: int, new: int) -> tuple[Article
 
 
 def image_get(*, user, image_id: int) -> ArticleImage:
-    """A step's image if its article is visible to the user; one not yet in an article only to its uploader."""
+    """A step's image if its article is visible to the user; one in no article yet only to its uploader."""
     image = ArticleImage.objects.filter(pk=image_id).first()
     visible = image is not None and (
         Article.objects.visible_to(user).filter(pk=image.article_id).exists() if image.article_id
@@ -128,7 +132,9 @@ def article_search(user, q: str, product_model: ProductModel | None = None, limi
                       .values_list("article_id", flat=True))
     needed = 1 if len(wanted) <= 2 else 2
     scored = []
-    for article_id, title, body in qs.values_list("id", "search_title", "search_text").iterator(chunk_size=2000):
+    for article_id, title, body in qs.values_list("id", "search_title", "search_text").iterator(
+        chunk_size=2000
+    ):
         hits = [t for t in wanted if t in body]
         if len(hits) >= needed:
             score = sum(3 if t in title else 1 for t in hits) + (2 if article_id in boosted else 0)

@@ -139,16 +139,25 @@ def _refresh_search(article: Article) -> None:
              *article.tags.values_list("name", flat=True), *(m.code for m in article.product_models.all())]
     article.search_title = normalise(article.title)[:200]
     article.search_text = normalise("\n".join(parts))
-    Article.objects.filter(pk=article.pk).update(search_title=article.search_title, search_text=article.search_text)
+    Article.objects.filter(pk=article.pk).update(
+        search_title=article.search_title, search_text=article.search_text
+    )
 
 
 def _snapshot(article: Article, actor: User) -> ArticleVersion:
     return ArticleVersion.objects.create(
-        article=article, number=article.version, title=article.title, scenario=article.scenario,
-        steps=article.steps, notes=article.notes, category_path=article.category.path if article.category else "",
+        article=article,
+        number=article.version,
+        title=article.title,
+        scenario=article.scenario,
+        steps=article.steps,
+        notes=article.notes,
+        category_path=article.category.path if article.category else "",
         tags=sorted(article.tags.values_list("name", flat=True)),
         product_models=sorted(article.product_models.values_list("code", flat=True)),
-        visibility=article.visibility, author=actor)
+        visibility=article.visibility,
+        author=actor,
+    )
 
 
 def _event(article: Article, kind: str, actor: User | None, *, comment: str = "", data: dict | None = None):
@@ -180,9 +189,15 @@ def article_create(*, actor: User, title: str, scenario: str = "", steps=(), not
     """A new draft by `actor` (KB-1): version 1 and its `created` event."""
     _require(actor, "knowledge.add_article")
     article = Article(
-        title=_text("title", title, TITLE_MAX, required=True), scenario=_text("scenario", scenario, TEXT_MAX),
-        notes=_text("notes", notes, TEXT_MAX), steps=_steps(steps, actor=actor, article=None), category=category,
-        visibility=_visibility(visibility), author=actor, source_ticket=source_ticket)
+        title=_text("title", title, TITLE_MAX, required=True),
+        scenario=_text("scenario", scenario, TEXT_MAX),
+        notes=_text("notes", notes, TEXT_MAX),
+        steps=_steps(steps, actor=actor, article=None),
+        category=category,
+        visibility=_visibility(visibility),
+        author=actor,
+        source_ticket=source_ticket,
+    )
     tags = _tags(tags)
     article.save()
     _set_relations(article, tags, product_models)
@@ -244,10 +259,16 @@ def article_update(*, article: Article, actor: User, changes: dict) -> Article:
 
 
 def _snapshot_dict(article: Article) -> dict:
-    return {"title": article.title, "scenario": article.scenario, "steps": article.steps, "notes": article.notes,
-            "category": article.category_id, "visibility": article.visibility,
-            "tags": sorted(article.tags.values_list("name", flat=True)),
-            "models": sorted(article.product_models.values_list("pk", flat=True))}
+    return {
+        "title": article.title,
+        "scenario": article.scenario,
+        "steps": article.steps,
+        "notes": article.notes,
+        "category": article.category_id,
+        "visibility": article.visibility,
+        "tags": sorted(article.tags.values_list("name", flat=True)),
+        "models": sorted(article.product_models.values_list("pk", flat=True)),
+    }
 
 
 @transaction.atomic
@@ -308,8 +329,10 @@ def article_image_add(*, actor: User, upload, article: Article | None = None) ->
         _may_edit(actor, article)
     size = upload.size
     if size > settings.ATTACHMENT_MAX_BYTES:
-        raise PayloadTooLarge(_("The file is %(size)s; the limit is %(limit)s.")
-                              % {"size": filesizeformat(size), "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)})
+        raise PayloadTooLarge(
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)}
+        )
     if size == 0:
         raise InvalidInput.field("image", _("The file is empty."))
     upload.seek(0)
@@ -369,9 +392,12 @@ def _ticket_texts(ticket: Ticket) -> dict:
     """What a resolved ticket says about its problem: the cause (root cause, diagnosis records and
     notes) and the solution's steps (solution records with their steps, else solution notes, else the
     result the customer was given, else the last public reply) and what was carried out."""
-    events = list(TicketEvent.objects.filter(
-        ticket=ticket, kind__in=(EventKind.NOTE, EventKind.DIAGNOSIS, EventKind.SOLUTION, EventKind.EXECUTION))
-        .order_by("id"))
+    events = list(
+        TicketEvent.objects.filter(
+            ticket=ticket,
+            kind__in=(EventKind.NOTE, EventKind.DIAGNOSIS, EventKind.SOLUTION, EventKind.EXECUTION),
+        ).order_by("id")
+    )
     notes: dict[str, list[str]] = {}
     for note in (e for e in events if e.kind == EventKind.NOTE):
         notes.setdefault(note.data.get("note_type", "progress"), []).append(note.body)
@@ -379,7 +405,9 @@ def _ticket_texts(ticket: Ticket) -> dict:
                for kind in (EventKind.DIAGNOSIS, EventKind.SOLUTION, EventKind.EXECUTION)}
     cause = [str(ticket.root_cause)] if ticket.root_cause_id else []
     cause += [e.body for e in records[EventKind.DIAGNOSIS] if e.body] + notes.get("diagnosis", [])
-    solution = [step for e in records[EventKind.SOLUTION] for step in (e.data.get("steps") or [e.body]) if step]
+    solution = [
+        step for e in records[EventKind.SOLUTION] for step in (e.data.get("steps") or [e.body]) if step
+    ]
     if not solution:
         last_reply = (TicketEvent.objects.filter(ticket=ticket, kind=EventKind.REPLY, is_public=True)
                       .order_by("-id").values_list("body", flat=True).first())
@@ -398,7 +426,9 @@ def article_draft_from_ticket(*, ticket: Ticket, actor: User) -> Article:
     its author decides otherwise.
     """
     _require(actor, "knowledge.add_article")
-    ticket = Ticket.objects.select_related("product__product_model", "root_cause").get(pk=ticket.pk)  # the caller's may be stale
+    ticket = Ticket.objects.select_related("product__product_model", "root_cause").get(
+        pk=ticket.pk
+    )  # the caller's may be stale
     if ticket.status not in FINISHED_STATUSES:
         raise Conflict(_("Only a resolved or closed ticket can become an article."))
     texts = _ticket_texts(ticket)
@@ -413,9 +443,16 @@ def article_draft_from_ticket(*, ticket: Ticket, actor: User) -> Article:
         notes.append(_("Cause: %(cause)s") % {"cause": texts["cause"]})
     steps = [{"text": body[:STEP_MAX], "image_id": None} for body in texts["solution"] + texts["execution"]]
     tags = [ticket.error_code[:TAG_MAX]] if ticket.error_code else []
-    return article_create(actor=actor, title=ticket.title[:TITLE_MAX], scenario="\n\n".join(scenario)[:TEXT_MAX],
-                          steps=steps, notes="\n\n".join(notes)[:TEXT_MAX], tags=tags,
-                          product_models=[model] if model else [], source_ticket=ticket)
+    return article_create(
+        actor=actor,
+        title=ticket.title[:TITLE_MAX],
+        scenario="\n\n".join(scenario)[:TEXT_MAX],
+        steps=steps,
+        notes="\n\n".join(notes)[:TEXT_MAX],
+        tags=tags,
+        product_models=[model] if model else [],
+        source_ticket=ticket,
+    )
 
 
 @transaction.atomic
@@ -427,7 +464,9 @@ def article_send_to_ticket(*, article: Article, ticket: Ticket, actor: User, lin
     """
     _require_staff(actor)
     if article.status != ArticleStatus.PUBLISHED or article.visibility != Visibility.PUBLIC:
-        raise InvalidInput.field("article_id", _("Only a published public article can be sent to a customer."))
+        raise InvalidInput.field(
+            "article_id", _("Only a published public article can be sent to a customer.")
+        )
     body = "\n\n".join(p for p in (
         _("This article may solve your problem: %(title)s") % {"title": article.title},
         article.scenario[:500], link) if p)

@@ -64,9 +64,29 @@ class DeliveryAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ["resend"]
     inlines = [AttemptInline]
-    readonly_fields = ("public_id", "event_key", "kind", "channel", "recipient", "user", "robot", "webhook",
-                       "language", "ticket", "context", "status", "attempts", "next_attempt_at", "claimed_until",
-                       "last_error", "created_at", "sent_at", "message_id", "subject", "body")
+    readonly_fields = (
+        "public_id",
+        "event_key",
+        "kind",
+        "channel",
+        "recipient",
+        "user",
+        "robot",
+        "webhook",
+        "language",
+        "ticket",
+        "context",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "claimed_until",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "message_id",
+        "subject",
+        "body",
+    )
     fields = readonly_fields
 
     def has_add_permission(self, request):
@@ -94,7 +114,9 @@ class DeliveryAdmin(admin.ModelAdmin):
         except ServiceError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return
-        self.message_user(request, _("%(count)d deliveries queued again.") % {"count": count}, messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)d deliveries queued again.") % {"count": count}, messages.SUCCESS
+        )
 
     def has_resend_permission(self, request):
         return request.user.has_perm("notifications.resend_delivery")
@@ -107,8 +129,12 @@ class SealedEndpointForm(forms.ModelForm):
 
     url = forms.CharField(label=gettext_lazy("Address (URL)"), required=False, max_length=2000,
                           widget=forms.TextInput(attrs={"size": 80, "autocomplete": "off"}))
-    secret = forms.CharField(label=gettext_lazy("Secret"), required=False, max_length=500,
-                             widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
+    secret = forms.CharField(
+        label=gettext_lazy("Secret"),
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,9 +182,13 @@ class RobotForm(SealedEndpointForm):
 
 
 class WebhookForm(SealedEndpointForm):
-    events = forms.MultipleChoiceField(label=gettext_lazy("Events"), required=False, choices=WebhookEvent.choices,
-                                       widget=forms.CheckboxSelectMultiple,
-                                       help_text=gettext_lazy("None chosen: every event."))
+    events = forms.MultipleChoiceField(
+        label=gettext_lazy("Events"),
+        required=False,
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("None chosen: every event."),
+    )
 
     class Meta:
         model = Webhook

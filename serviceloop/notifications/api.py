@@ -91,7 +91,9 @@ def get_preferences(request):
     return preferences.preference_grid(request.auth)
 
 
-@router.put("/preferences", response={200: list[PreferenceOut], **ERRORS}, summary="Choose my channels per kind")
+@router.put(
+    "/preferences", response={200: list[PreferenceOut], **ERRORS}, summary="Choose my channels per kind"
+)
 def set_preferences(request, payload: PreferencesIn):
     choices = {str(kind.value if hasattr(kind, "value") else kind): dict(channels.items())
                for kind, channels in payload.choices.items()}
@@ -145,10 +147,21 @@ class DeliveryPage(Schema):
 
 def _delivery(d: Delivery) -> dict:
     recipient = str(d.robot or d.webhook or d.recipient) if (d.robot_id or d.webhook_id) else d.recipient
-    return {"id": d.pk, "delivery_id": d.public_id, "event_key": d.event_key, "kind": d.kind, "channel": d.channel,
-            "recipient": recipient, "ticket_number": d.ticket.number if d.ticket_id else None,
-            "status": d.status, "attempts": d.attempts, "next_attempt_at": d.next_attempt_at,
-            "last_error": d.last_error, "created_at": d.created_at, "sent_at": d.sent_at}
+    return {
+        "id": d.pk,
+        "delivery_id": d.public_id,
+        "event_key": d.event_key,
+        "kind": d.kind,
+        "channel": d.channel,
+        "recipient": recipient,
+        "ticket_number": d.ticket.number if d.ticket_id else None,
+        "status": d.status,
+        "attempts": d.attempts,
+        "next_attempt_at": d.next_attempt_at,
+        "last_error": d.last_error,
+        "created_at": d.created_at,
+        "sent_at": d.sent_at,
+    }
 
 
 @router.get("/deliveries", response={200: DeliveryPage, **ERRORS},
@@ -174,11 +187,24 @@ def get_delivery(request, delivery_id: Id):
     delivery = Delivery.objects.select_related("ticket", "robot", "webhook").filter(pk=delivery_id).first()
     if delivery is None:
         raise NotFound(_("Not found."))
-    return {**_delivery(delivery), "subject": delivery.subject, "body": delivery.body,
-            "message_id": delivery.message_id,
-            "attempt_log": [{"number": a.number, "started_at": a.started_at, "duration_ms": a.duration_ms,
-                             "ok": a.ok, "status_code": a.status_code, "error": a.error, "response": a.response}
-                            for a in delivery.attempt_log.all()]}
+    return {
+        **_delivery(delivery),
+        "subject": delivery.subject,
+        "body": delivery.body,
+        "message_id": delivery.message_id,
+        "attempt_log": [
+            {
+                "number": a.number,
+                "started_at": a.started_at,
+                "duration_ms": a.duration_ms,
+                "ok": a.ok,
+                "status_code": a.status_code,
+                "error": a.error,
+                "response": a.response,
+            }
+            for a in delivery.attempt_log.all()
+        ],
+    }
 
 
 @router.post("/deliveries/{delivery_id}/resend", response={200: MarkedOut, **ERRORS},
@@ -211,7 +237,7 @@ class WebhookOut(EndpointOut):
     events: list[str]
 
 
-# The admin form's limits (admin.py SealedEndpointForm): the name's column, a URL and a secret that fit sealed.
+# The admin form's limits (admin.py SealedEndpointForm): the name column, a URL and a secret that fit sealed.
 EndpointName = text(100)
 EndpointUrl = text(2000)
 EndpointSecret = text(500)
@@ -255,7 +281,9 @@ def _values(payload, *lists: str) -> dict:
     return values
 
 
-@router.get("/robots", response={200: list[RobotOut], **ERRORS}, summary="Group robots (WeCom, DingTalk, Feishu)")
+@router.get(
+    "/robots", response={200: list[RobotOut], **ERRORS}, summary="Group robots (WeCom, DingTalk, Feishu)"
+)
 def list_robots(request):
     _require(request.auth, "notifications.view_robot")
     return [_endpoint(r) for r in Robot.objects.prefetch_related("teams")]
@@ -288,7 +316,9 @@ def create_webhook(request, payload: WebhookIn):
                                                          **_values(payload, "events"))))
 
 
-@router.patch("/webhooks/{webhook_id}", response={200: WebhookOut, **ERRORS}, summary="Change an outgoing webhook")
+@router.patch(
+    "/webhooks/{webhook_id}", response={200: WebhookOut, **ERRORS}, summary="Change an outgoing webhook"
+)
 def update_webhook(request, webhook_id: Id, payload: WebhookIn):
     return _endpoint(services.endpoint_save(model=Webhook, actor=request.auth, endpoint_id=webhook_id,
                                             **_values(payload, "events")))

@@ -76,7 +76,7 @@ class WebhookEvent(models.TextChoices):
 
 
 class NotificationKind(models.TextChoices):
-    """Kinds of in-app notification: the kinds rows written before the outbox carry, then every message kind."""
+    """In-app notification kinds: the kinds rows written before the outbox carry, then every message kind."""
 
     ASSIGNED = "assigned", _("Ticket assigned to you")
     ACKNOWLEDGE_OVERDUE = "acknowledge_overdue", _("Acknowledgement overdue")
@@ -144,15 +144,27 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["event_key", "channel", "recipient"], name="delivery_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["event_key", "channel", "recipient"], name="delivery_once")
+        ]
         indexes = [
             # The worker's read: what is due. Partial, so sent rows (nearly all of them) cost it nothing.
-            models.Index(fields=["next_attempt_at"], name="delivery_due",
-                         condition=models.Q(status__in=["pending", "failed"])),
-            models.Index(fields=["claimed_until"], name="delivery_leased", condition=models.Q(status="sending")),
-            models.Index(fields=["message_id"], name="delivery_message_id", condition=~models.Q(message_id="")),
-            models.Index(fields=["status", "id"], name="delivery_failures",
-                         condition=models.Q(status__in=["failed", "dead"])),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_due",
+                condition=models.Q(status__in=["pending", "failed"]),
+            ),
+            models.Index(
+                fields=["claimed_until"], name="delivery_leased", condition=models.Q(status="sending")
+            ),
+            models.Index(
+                fields=["message_id"], name="delivery_message_id", condition=~models.Q(message_id="")
+            ),
+            models.Index(
+                fields=["status", "id"],
+                name="delivery_failures",
+                condition=models.Q(status__in=["failed", "dead"]),
+            ),
         ]
         permissions = [("resend_delivery", _("Can resend a failed delivery"))]
 
@@ -261,8 +273,13 @@ class Robot(SealedEndpoint):
 
     kind = models.CharField(_("kind"), max_length=16,
                             choices=[(c.value, c.label) for c in ROBOT_CHANNELS])
-    teams = models.ManyToManyField("accounts.Team", blank=True, related_name="+", verbose_name=_("support groups"),
-                                   help_text=_("Only tickets of these groups; none chosen: every ticket."))
+    teams = models.ManyToManyField(
+        "accounts.Team",
+        blank=True,
+        related_name="+",
+        verbose_name=_("support groups"),
+        help_text=_("Only tickets of these groups; none chosen: every ticket."),
+    )
     kinds = models.JSONField(_("message kinds"), default=list, blank=True,
                              help_text=_("None chosen: new tickets, escalations and SLA breach warnings."))
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
@@ -322,12 +339,14 @@ class MessageTemplate(models.Model):
 
 
 class Preference(models.Model):
-    """One person's choice for one kind of message by one channel; no row means the default (preferences.py)."""
+    """One person's choice for one message kind by one channel; no row means the default (preferences.py)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
                              verbose_name=_("user"))
     kind = models.CharField(_("kind"), max_length=32, choices=MessageKind.choices)
-    channel = models.CharField(_("channel"), max_length=16, choices=[(c.value, c.label) for c in PERSONAL_CHANNELS])
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=[(c.value, c.label) for c in PERSONAL_CHANNELS]
+    )
     enabled = models.BooleanField(_("enabled"))
 
     class Meta:

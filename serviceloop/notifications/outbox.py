@@ -52,11 +52,24 @@ def enqueue(planned: list[Planned]) -> int:
     rows = []
     for p in planned:
         public_id = uuid.uuid4()
-        rows.append(Delivery(
-            public_id=public_id, event_key=p.event_key, kind=p.kind, channel=p.channel, recipient=p.recipient[:254],
-            user_id=p.user_id, robot_id=p.robot_id, webhook_id=p.webhook_id, language=p.language,
-            ticket_id=p.ticket_id, context=p.context, next_attempt_at=now, created_at=now,
-            message_id=message_id(public_id, p.ticket_id) if p.channel == Channel.EMAIL else ""))
+        rows.append(
+            Delivery(
+                public_id=public_id,
+                event_key=p.event_key,
+                kind=p.kind,
+                channel=p.channel,
+                recipient=p.recipient[:254],
+                user_id=p.user_id,
+                robot_id=p.robot_id,
+                webhook_id=p.webhook_id,
+                language=p.language,
+                ticket_id=p.ticket_id,
+                context=p.context,
+                next_attempt_at=now,
+                created_at=now,
+                message_id=message_id(public_id, p.ticket_id) if p.channel == Channel.EMAIL else "",
+            )
+        )
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     request_send()
     return len(rows)
@@ -220,8 +233,11 @@ def _record(outcomes, report: SendReport, now: datetime) -> None:
                                f"next_attempt_at = %s, last_error = %s {fence}", failed)
         if deferred:
             # Not tried at all: the attempt the claim counted is given back.
-            cursor.executemany(f"UPDATE {table} SET status = 'failed', claimed_until = NULL, "  # noqa: S608
-                               f"attempts = attempts - 1, next_attempt_at = %s, last_error = %s {fence}", deferred)
+            cursor.executemany(
+                f"UPDATE {table} SET status = 'failed', claimed_until = NULL, "  # noqa: S608
+                f"attempts = attempts - 1, next_attempt_at = %s, last_error = %s {fence}",
+                deferred,
+            )
         DeliveryAttempt.objects.bulk_create(attempts, batch_size=500)
         if notifications:
             Notification.objects.bulk_create(notifications, ignore_conflicts=True)
@@ -251,8 +267,9 @@ def delivery_resend(*, deliveries, actor=None) -> int:
         return 0
     if Delivery.objects.filter(pk__in=ids, status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING]).exists():
         raise Conflict(_("Only failed or given-up deliveries can be sent again."))
-    changed = Delivery.objects.filter(pk__in=ids, status__in=[DeliveryStatus.FAILED, DeliveryStatus.DEAD]).update(
-        status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(), attempts=0, claimed_until=None)
+    changed = Delivery.objects.filter(
+        pk__in=ids, status__in=[DeliveryStatus.FAILED, DeliveryStatus.DEAD]
+    ).update(status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(), attempts=0, claimed_until=None)
     if changed:
         request_send()
     return changed

@@ -69,12 +69,14 @@ def preference_grid(user) -> list[dict]:
 
 @transaction.atomic
 def preferences_set(*, user, choices: dict[str, dict[str, bool]]) -> list[dict]:
-    """Save the user's choices ({kind: {channel: on}}); a kind or channel that cannot reach them is refused."""
+    """Set the user's choices ({kind: {channel: on}}); a kind or channel that cannot reach them is refused."""
     allowed = defaults_for(customer=user.is_customer)
     rows = []
     for kind, channels in choices.items():
         if kind not in allowed:
-            raise InvalidInput.field("kind", _("“%(kind)s” is not a kind of message you receive.") % {"kind": kind})
+            raise InvalidInput.field(
+                "kind", _("“%(kind)s” is not a kind of message you receive.") % {"kind": kind}
+            )
         for channel, enabled in channels.items():
             if channel not in PERSONAL_CHANNELS:
                 raise InvalidInput.field("channel", _("“%(channel)s” is not a channel you can choose.")

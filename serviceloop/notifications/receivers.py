@@ -1,8 +1,8 @@
 """What the apps below announce, turned into deliveries in the announcer's transaction (so a delivery row
 commits or rolls back with the event that causes it). Connected to the hooks in apps.py ready():
 
-    events.recorded.connect(receivers.ticket_event_recorded)     # tickets/events.py: (event, ticket)
-    sla.alerts.alerted.connect(receivers.sla_alert)              # (kind, ticket, *, recipients, escalation, breach, …)
+    events.recorded.connect(receivers.ticket_event_recorded)  # tickets/events.py: (event, ticket)
+    sla.alerts.alerted.connect(receivers.sla_alert)  # (kind, ticket, *, recipients, escalation, breach, …)
 
 `survey_invitation` waits for the satisfaction survey (CSAT-1, not built yet): its message kind, wording
 and SMS template are ready, nothing calls it so far.
@@ -37,8 +37,18 @@ def sla_alert(kind: str, ticket, *, recipients=(), escalation=None, breach=None,
               due_at=None) -> int:
     """The SLA side reports an alert (rules.SlaAlert: at risk, acknowledgement overdue, response or
     resolution missed, update overdue, director escalation)."""
-    return outbox.enqueue(_plan(rules.for_sla_alert, kind, ticket, recipients=recipients, escalation=escalation,
-                                breach=breach, metric=metric, due_at=due_at))
+    return outbox.enqueue(
+        _plan(
+            rules.for_sla_alert,
+            kind,
+            ticket,
+            recipients=recipients,
+            escalation=escalation,
+            breach=breach,
+            metric=metric,
+            due_at=due_at,
+        )
+    )
 
 
 def survey_invitation(*, survey_key: str, ticket, link: str) -> int:

@@ -9,15 +9,22 @@ enqueue (`Planned`); receivers.py hands them to the outbox. The rules in one tab
 |  | staff who chose "new ticket" (off by default), not its creator | created | their choice |
 |  | robots, webhooks | created | robot card; webhook `created` |
 | staff public reply | the contact | replied (COM-2) | email (threaded), in-app |
-| customer reply | owner and co-handlers (else the group's supervisor) | customer_replied | their choice; robots |
-| resolution (ticket_resolve) | the contact | resolved, with the result and the signed confirmation link | email, in-app |
+| customer reply | owner and co-handlers (else the group's supervisor) | customer_replied | their choice |
+|  | robots | customer_replied | robot card |
+| ticket_resolve | the contact | resolved, with the result and the signed confirmation link | email, in-app |
 | confirmation reminder (no answer yet, CSAT-3) | the contact | resolved, as a reminder | email, in-app |
 | sub-status → 已发货 / 维修完成 (with a status or alone) | the contact | milestone (COM-3) | email, in-app |
-| owner changed | the new owner | assigned | their choice (in-app, email); robots |
-| escalation (manual or SLA) | whom it went to, and the owner | escalated | their choice; SMS when critical; robots |
-| SLA at risk / breached | owner and supervisor | breach_warning | their choice; SMS when critical; robots |
-| update cadence missed | owner and supervisor; the contact | breach_warning; progress (COM-3) | their choice; email |
-| every event above | webhooks subscribed to it | created / updated / status_changed / assigned / replied / breached | signed JSON |
+| owner changed | the new owner | assigned | their choice (in-app, email) |
+|  | robots | assigned | robot card |
+| escalation (manual or SLA) | whom it went to, and the owner | escalated | their choice; SMS when critical |
+|  | robots | escalated | robot card |
+| SLA at risk / breached | owner and supervisor | breach_warning | their choice; SMS when critical |
+|  | robots | breach_warning | robot card |
+| update cadence missed | owner and supervisor | breach_warning | their choice |
+|  | the contact | progress (COM-3) | email |
+| every event above | webhooks subscribed to it | its webhook event (below) | signed JSON |
+
+The webhook events: created, updated, status_changed, assigned, replied, breached.
 
 Internal notes, communication logs and internal attachments never reach the customer (COM-4): no rule
 sends them, and a status change's internal note is never part of what a contact's message may show.
@@ -114,7 +121,9 @@ def _contact_language(contact) -> str:
     return (user.language if user is not None and user.language else None) or settings.LANGUAGE_CODE
 
 
-def to_contact(ticket, kind: str, key: str, detail: dict, *, channels=(Channel.EMAIL, Channel.INAPP)) -> list[Planned]:
+def to_contact(
+    ticket, kind: str, key: str, detail: dict, *, channels=(Channel.EMAIL, Channel.INAPP)
+) -> list[Planned]:
     """The ticket's contact, by email, in-app (if they have a login) and SMS (if asked for and possible)."""
     contact = ticket.contact if ticket.contact_id else None
     if contact is None:
@@ -134,7 +143,12 @@ def to_contact(ticket, kind: str, key: str, detail: dict, *, channels=(Channel.E
         return choices.wants(user, kind, channel)
 
     out = []
-    if Channel.EMAIL in channels and contact.email and wants(Channel.EMAIL) and has_default(kind, TemplateFormat.EMAIL):
+    if (
+        Channel.EMAIL in channels
+        and contact.email
+        and wants(Channel.EMAIL)
+        and has_default(kind, TemplateFormat.EMAIL)
+    ):
         out.append(Planned(key, kind, Channel.EMAIL, contact.email.strip().lower(), ticket.pk, language,
                            user_id=user.pk if user else None, context=detail))
     if Channel.INAPP in channels and user is not None and wants(Channel.INAPP) \
@@ -144,8 +158,18 @@ def to_contact(ticket, kind: str, key: str, detail: dict, *, channels=(Channel.E
     phone = normalize_phone(contact.phone)
     if Channel.SMS in channels and phone and sms_enabled() and wants(Channel.SMS) \
             and has_default(kind, TemplateFormat.SMS):
-        out.append(Planned(key, kind, Channel.SMS, phone, ticket.pk, language, user_id=user.pk if user else None,
-                           context=detail))
+        out.append(
+            Planned(
+                key,
+                kind,
+                Channel.SMS,
+                phone,
+                ticket.pk,
+                language,
+                user_id=user.pk if user else None,
+                context=detail,
+            )
+        )
     return out
 
 
@@ -165,15 +189,31 @@ def to_staff(ticket, users, kind: str, key: str, detail: dict, *, sms: bool = Fa
         language = user.language or settings.LANGUAGE_CODE
         mine = {**detail, "recipient_name": str(user)}
         if choices.wants(user, kind, Channel.INAPP) and has_default(kind, TemplateFormat.INAPP):
-            out.append(Planned(key, kind, Channel.INAPP, f"user:{user.pk}", ticket.pk, language, user_id=user.pk,
-                               context=mine))
-        if user.email and choices.wants(user, kind, Channel.EMAIL) and has_default(kind, TemplateFormat.EMAIL):
+            out.append(
+                Planned(
+                    key,
+                    kind,
+                    Channel.INAPP,
+                    f"user:{user.pk}",
+                    ticket.pk,
+                    language,
+                    user_id=user.pk,
+                    context=mine,
+                )
+            )
+        if (
+            user.email
+            and choices.wants(user, kind, Channel.EMAIL)
+            and has_default(kind, TemplateFormat.EMAIL)
+        ):
             out.append(Planned(key, kind, Channel.EMAIL, user.email.strip().lower(), ticket.pk, language,
                                user_id=user.pk, context=mine))
         phone = normalize_phone(user.phone)
         if sms and phone and sms_enabled() and choices.wants(user, kind, Channel.SMS) \
                 and has_default(kind, TemplateFormat.SMS):
-            out.append(Planned(key, kind, Channel.SMS, phone, ticket.pk, language, user_id=user.pk, context=mine))
+            out.append(
+                Planned(key, kind, Channel.SMS, phone, ticket.pk, language, user_id=user.pk, context=mine)
+            )
     return out
 
 
@@ -242,8 +282,9 @@ def for_ticket_event(event, ticket) -> list[Planned]:
     if kind == EventKind.CREATED:
         planned += to_contact(ticket, MessageKind.ACKNOWLEDGED, key, {},
                               channels=(Channel.EMAIL, Channel.SMS, Channel.INAPP))
-        planned += to_staff(ticket, _watching_new_tickets(ticket, actor_id=event.actor_id), MessageKind.CREATED,
-                            key, {})
+        planned += to_staff(
+            ticket, _watching_new_tickets(ticket, actor_id=event.actor_id), MessageKind.CREATED, key, {}
+        )
         planned += to_robots(ticket, MessageKind.CREATED, key, {})
     elif kind == EventKind.REPLY:
         planned += to_contact(ticket, MessageKind.REPLIED, key,
@@ -262,7 +303,9 @@ def for_ticket_event(event, ticket) -> list[Planned]:
                   "reply": copy.body if copy is not None else ""}
         # 已解决 itself is told by the `resolution` event that follows (it carries the result).
         if data.get("to") != Status.RESOLVED and data.get("sub_status") in MILESTONES:
-            planned += to_contact(ticket, MessageKind.MILESTONE, key, {**detail, "milestone": data["sub_status"]})
+            planned += to_contact(
+                ticket, MessageKind.MILESTONE, key, {**detail, "milestone": data["sub_status"]}
+            )
     elif kind == EventKind.SUB_STATUS:
         if data.get("to") in MILESTONES:
             planned += to_contact(ticket, MessageKind.MILESTONE, key, {"milestone": data["to"]})
@@ -345,7 +388,12 @@ def for_sla_alert(kind: str, ticket, *, recipients=(), escalation=None, breach=N
                   "reason": escalation.reason if escalation is not None else ""}
         planned += to_staff(ticket, people, MessageKind.ESCALATED, key, detail, sms=critical)
         planned += to_robots(ticket, MessageKind.ESCALATED, key, detail)
-    elif kind in (SlaAlert.AT_RISK, SlaAlert.RESPONSE_MISSED, SlaAlert.RESOLUTION_MISSED, SlaAlert.UPDATE_OVERDUE):
+    elif kind in (
+        SlaAlert.AT_RISK,
+        SlaAlert.RESPONSE_MISSED,
+        SlaAlert.RESOLUTION_MISSED,
+        SlaAlert.UPDATE_OVERDUE,
+    ):
         if kind == SlaAlert.UPDATE_OVERDUE:
             detail["metric"] = detail["metric"] or "update"
             # COM-3: the customer hears from us on the cadence even when nobody wrote to them.

@@ -55,7 +55,9 @@ def endpoint_save(*, model, actor, endpoint_id: int | None = None, **fields):
             raise NotFound(_("Not found."))
     url, secret = fields.pop("url", None), fields.pop("secret", None)
     teams = fields.pop("team_ids", None)
-    _check_endpoint(name=fields.get("name", row.name if endpoint_id else ""), url=url, creating=endpoint_id is None)
+    _check_endpoint(
+        name=fields.get("name", row.name if endpoint_id else ""), url=url, creating=endpoint_id is None
+    )
     for key, value in fields.items():
         if value is not None:
             setattr(row, key, value.strip() if isinstance(value, str) else value)

@@ -47,8 +47,13 @@ class RestrictedEngine(Engine):
 
 
 _ENGINES = {
-    autoescape: RestrictedEngine(builtins=["serviceloop.notifications.template_library"], autoescape=autoescape,
-                                 loaders=[], libraries={}, string_if_invalid="")
+    autoescape: RestrictedEngine(
+        builtins=["serviceloop.notifications.template_library"],
+        autoescape=autoescape,
+        loaders=[],
+        libraries={},
+        string_if_invalid="",
+    )
     for autoescape in (False, True)
 }
 
@@ -276,11 +281,16 @@ def _detail_context(detail: dict) -> dict:
         "old_status": status_label(detail.get("from")),
         "new_status": status_label(detail.get("to")),
         "milestone": detail.get("milestone", ""),
-        "milestone_label": str(MILESTONES[detail["milestone"]]) if detail.get("milestone") in MILESTONES else "",
+        "milestone_label": str(MILESTONES[detail["milestone"]])
+        if detail.get("milestone") in MILESTONES
+        else "",
         "reason": detail.get("reason", ""),
         "escalated_to": detail.get("escalated_to", ""),
-        "escalation": (str(EscalationKind(detail["escalation_kind"]).label)
-                       if detail.get("escalation_kind") in EscalationKind.values else ""),
+        "escalation": (
+            str(EscalationKind(detail["escalation_kind"]).label)
+            if detail.get("escalation_kind") in EscalationKind.values
+            else ""
+        ),
         "metric": str(Metric(detail["metric"]).label) if detail.get("metric") in Metric.values else "",
         "breached": bool(detail.get("breached", False)),
         "due_at": _when(datetime.fromisoformat(detail["due_at"])) if detail.get("due_at") else "—",
@@ -290,7 +300,9 @@ def _detail_context(detail: dict) -> dict:
         "warranty_months": detail.get("warranty_months") or "",
         "confirm_link": detail.get("confirm_link", ""),
         "reminder": bool(detail.get("reminder", False)),
-        "auto_close_at": _when(datetime.fromisoformat(detail["auto_close_at"])) if detail.get("auto_close_at") else "",
+        "auto_close_at": _when(datetime.fromisoformat(detail["auto_close_at"]))
+        if detail.get("auto_close_at")
+        else "",
     }
     return out
 
@@ -299,19 +311,40 @@ def sample_context(language: str, kind: str = "") -> dict:
     """The sample ticket of the preview and of the save-time check: every name a template may use."""
     with override(language):
         return {
-            "number": "202612-0042", "title": _("X-3000 shows no picture after power-on, error 500"),
-            "priority": _("Urgent"), "priority_code": "urgent", "urgent": True, "status": _("In progress"),
-            "sub_status": _("Shipped back"), "organization": "华东精密制造有限公司", "contact_name": "王女士",
-            "engineer": "张工", "group": "硬件组", "created_at": "2026-12-01 09:30",
-            "response_due": "2026-12-01 10:30", "resolution_due": "2026-12-02 18:00", "due": "2026-12-01 10:30",
-            "link": ticket_link("202612-0042"), "track_link": f"{settings.PUBLIC_URL}/track/",
-            "reply": _("Hello, the replacement power module has been shipped today."), "reply_by": "张工",
-            "old_status": _("New"), "new_status": _("Resolved, awaiting confirmation"), "milestone": "shipped",
-            "milestone_label": _("Parts shipped"), "reason": _("Customer's production line is down"),
-            "escalated_to": "李主管", "escalation": _("Not acknowledged in time"), "metric": _("Resolution"),
-            "breached": kind == MessageKind.BREACH_WARNING, "due_at": "2026-12-01 18:00",
-            "survey_link": f"{settings.PUBLIC_URL}/survey/sample/", "recipient_name": "王女士",
+            "number": "202612-0042",
+            "title": _("X-3000 shows no picture after power-on, error 500"),
+            "priority": _("Urgent"),
+            "priority_code": "urgent",
+            "urgent": True,
+            "status": _("In progress"),
+            "sub_status": _("Shipped back"),
+            "organization": "华东精密制造有限公司",
+            "contact_name": "王女士",
+            "engineer": "张工",
+            "group": "硬件组",
+            "created_at": "2026-12-01 09:30",
+            "response_due": "2026-12-01 10:30",
+            "resolution_due": "2026-12-02 18:00",
+            "due": "2026-12-01 10:30",
+            "link": ticket_link("202612-0042"),
+            "track_link": f"{settings.PUBLIC_URL}/track/",
+            "reply": _("Hello, the replacement power module has been shipped today."),
+            "reply_by": "张工",
+            "old_status": _("New"),
+            "new_status": _("Resolved, awaiting confirmation"),
+            "milestone": "shipped",
+            "milestone_label": _("Parts shipped"),
+            "reason": _("Customer's production line is down"),
+            "escalated_to": "李主管",
+            "escalation": _("Not acknowledged in time"),
+            "metric": _("Resolution"),
+            "breached": kind == MessageKind.BREACH_WARNING,
+            "due_at": "2026-12-01 18:00",
+            "survey_link": f"{settings.PUBLIC_URL}/survey/sample/",
+            "recipient_name": "王女士",
             "result": _("The power module was replaced; the device starts normally again."),
-            "warranty_months": 6, "confirm_link": f"{settings.PUBLIC_URL}/confirm/sample/",
-            "reminder": False, "auto_close_at": "2026-12-04 18:00",
+            "warranty_months": 6,
+            "confirm_link": f"{settings.PUBLIC_URL}/confirm/sample/",
+            "reminder": False,
+            "auto_close_at": "2026-12-04 18:00",
         }

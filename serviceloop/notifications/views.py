@@ -78,8 +78,12 @@ def settings_view(request):
     """Which messages reach me by which channel: one checkbox per kind × channel."""
     grid = preferences.preference_grid(request.user)
     if request.method == "POST":
-        choices = {row["kind"]: {channel: f"{row['kind']}:{channel}" in request.POST for channel in PERSONAL_CHANNELS}
-                   for row in grid}
+        choices = {
+            row["kind"]: {
+                channel: f"{row['kind']}:{channel}" in request.POST for channel in PERSONAL_CHANNELS
+            }
+            for row in grid
+        }
         try:
             preferences.preferences_set(user=request.user, choices=choices)
         except ServiceError as exc:

@@ -2,8 +2,9 @@
 
 The rows are the list's own: the same selector (`tickets.selectors.ticket_matching`), so the same
 visibility (a customer exports only their organisation's tickets) and the same filters; newest first, read
-in chunks by id (a keyset, served by the list's indexes) — memory stays flat whatever the list's length. Phones are masked as on the list
-(SEC-1). A cell a spreadsheet would run as a formula (=, +, -, @ first) is written as text.
+in chunks by id (a keyset, served by the list's indexes) — memory stays flat whatever the list's length.
+Phones are masked as on the list (SEC-1). A cell a spreadsheet would run as a formula (=, +, -, @ first)
+is written as text.
 """
 
 from __future__ import annotations
@@ -32,10 +33,28 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def columns() -> list[str]:
     """The header row, in the user's language."""
-    return [_("Number"), _("Title"), _("Status"), _("Sub-status"), _("Priority"), _("Type"), _("Organisation"),
-            _("Contact"), _("Contact phone"), _("Owner"), _("Group"), _("Category"), _("Channel"),
-            _("Error code"), _("Created at"), _("First response at"), _("Resolve by"), _("SLA"),
-            _("Resolved at"), _("Closed at")]
+    return [
+        _("Number"),
+        _("Title"),
+        _("Status"),
+        _("Sub-status"),
+        _("Priority"),
+        _("Type"),
+        _("Organisation"),
+        _("Contact"),
+        _("Contact phone"),
+        _("Owner"),
+        _("Group"),
+        _("Category"),
+        _("Channel"),
+        _("Error code"),
+        _("Created at"),
+        _("First response at"),
+        _("Resolve by"),
+        _("SLA"),
+        _("Resolved at"),
+        _("Closed at"),
+    ]
 
 
 # Column widths in characters.
@@ -86,17 +105,58 @@ def _ticket_rows(user, filters: TicketFilters, max_rows: int | None) -> Iterator
         chunk = matching if last is None else matching.filter(id__lt=last)
         size = CHUNK if max_rows is None else min(CHUNK, max_rows - sent)
         rows, out = list(chunk.values_list(*_FIELDS)[:size]), []
-        for (_pk, number, title, status, sub_status, priority, ticket_type, org, contact, phone, owner_name,
-             owner_login, group, category_id, channel, error_code, created_at, first_response_at,
-             resolution_due, paused_since, next_deadline, breached, at_risk_at, resolved_at, closed_at) in rows:
+        for (
+            _pk,
+            number,
+            title,
+            status,
+            sub_status,
+            priority,
+            ticket_type,
+            org,
+            contact,
+            phone,
+            owner_name,
+            owner_login,
+            group,
+            category_id,
+            channel,
+            error_code,
+            created_at,
+            first_response_at,
+            resolution_due,
+            paused_since,
+            next_deadline,
+            breached,
+            at_risk_at,
+            resolved_at,
+            closed_at,
+        ) in rows:
             state = _state(paused_since, next_deadline, breached, at_risk_at, now)
-            out.append([number, title, labels["status"].get(status, status), labels["sub_status"].get(sub_status, ""),
-                   labels["priority"].get(priority, priority), labels["ticket_type"].get(ticket_type, ticket_type),
-                   org, contact or "", mask_phone(phone) if phone else "", owner_name or owner_login or "",
-                   group or "", categories.get(category_id, ""), labels["channel"].get(channel, channel),
-                   error_code, local(created_at), local(first_response_at),
-                   None if paused_since else local(resolution_due), states.get(state, ""),
-                   local(resolved_at), local(closed_at)])
+            out.append(
+                [
+                    number,
+                    title,
+                    labels["status"].get(status, status),
+                    labels["sub_status"].get(sub_status, ""),
+                    labels["priority"].get(priority, priority),
+                    labels["ticket_type"].get(ticket_type, ticket_type),
+                    org,
+                    contact or "",
+                    mask_phone(phone) if phone else "",
+                    owner_name or owner_login or "",
+                    group or "",
+                    categories.get(category_id, ""),
+                    labels["channel"].get(channel, channel),
+                    error_code,
+                    local(created_at),
+                    local(first_response_at),
+                    None if paused_since else local(resolution_due),
+                    states.get(state, ""),
+                    local(resolved_at),
+                    local(closed_at),
+                ]
+            )
         yield out
         sent += len(rows)
         if len(rows) < size:
@@ -106,8 +166,14 @@ def _ticket_rows(user, filters: TicketFilters, max_rows: int | None) -> Iterator
 
 def _state(paused_since, next_deadline, breached, at_risk_at, now) -> str | None:
     # The list row's colour word (sla.selectors.sla_state) from the row's plain values.
-    return sla_state(SimpleNamespace(paused_since=paused_since, next_deadline=next_deadline, breached=breached,
-                                     at_risk_at=at_risk_at) if next_deadline or paused_since else None, now)
+    return sla_state(
+        SimpleNamespace(
+            paused_since=paused_since, next_deadline=next_deadline, breached=breached, at_risk_at=at_risk_at
+        )
+        if next_deadline or paused_since
+        else None,
+        now,
+    )
 
 
 def _text(value) -> str:

@@ -54,7 +54,8 @@ _STYLES = (
     '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill>'
     '<fill><patternFill patternType="solid"><fgColor rgb="FFEEF2F7"/></patternFill></fill></fills>'
     '<borders count="2"><border/><border><left style="thin"/><right style="thin"/><top style="thin"/>'
     '<bottom style="thin"/></border></borders>'
@@ -63,7 +64,8 @@ _STYLES = (
     '<xf xfId="0" fontId="1" fillId="2" borderId="1" applyFont="1" applyFill="1" applyBorder="1"/>'
     '<xf xfId="0" numFmtId="164" applyNumberFormat="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    "</styleSheet>")
+    "</styleSheet>"
+)
 
 
 def _column_name(index: int) -> str:
@@ -90,9 +92,13 @@ def write_table(out: IO[bytes], *, sheet_name: str, header: list[str], widths: l
                 rows: Iterable[list]) -> int:
     """Write the workbook into `out` (a file opened for binary writing); returns the rows written."""
     last_col = _column_name(len(header) - 1)
-    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1))
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1)
+    )
     # Excel refuses []:*?/\ in a sheet's name and more than 31 characters; a quote is doubled in references.
-    plain = _NOT_XML.sub("", sheet_name).translate(str.maketrans("[]:*?/\\", "（）：＊？／＼"))[:31] or "Sheet1"
+    plain = (
+        _NOT_XML.sub("", sheet_name).translate(str.maketrans("[]:*?/\\", "（）：＊？／＼"))[:31] or "Sheet1"
+    )
     name = escape(plain, {'"': "&quot;"})
     reference = escape(plain.replace("'", "''"))
     count = 0
@@ -103,12 +109,17 @@ def write_table(out: IO[bytes], *, sheet_name: str, header: list[str], widths: l
         book.writestr("xl/styles.xml", _STYLES)
         with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(
-                ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                 '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                 '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-                 f'state="frozen"/></sheetView></sheetViews><cols>{cols}</cols><sheetData>'
-                 '<row r="1">' + "".join(f'<c s="1" t="inlineStr"><is><t>{escape(h)}</t></is></c>' for h in header)
-                 + "</row>").encode())
+                (
+                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                    '<sheetViews><sheetView workbookViewId="0">'
+                    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+                    f'state="frozen"/></sheetView></sheetViews><cols>{cols}</cols><sheetData>'
+                    '<row r="1">'
+                    + "".join(f'<c s="1" t="inlineStr"><is><t>{escape(h)}</t></is></c>' for h in header)
+                    + "</row>"
+                ).encode()
+            )
             batch = []
             for count, row in enumerate(rows, start=1):  # noqa: B007 - count is the result
                 batch.append(f'<row r="{count + 1}">{"".join(map(_cell, row))}</row>')

@@ -58,10 +58,20 @@ def search(request, q: Query[SearchQuery]):
     results = engine.query(request.auth, q.q, filters, order=q.order, cursor=q.cursor, limit=q.limit)
     named = engine.ticket_for_number(request.auth, q.q)
     return {
-        "items": [{"number": h.ticket.number, "title": h.ticket.title, "status": h.ticket.status,
-                   "priority": h.ticket.priority, "organization": h.ticket.organization.name,
-                   "created_at": h.ticket.created_at, "tier": h.tier, "column": h.column, "snippet": h.snippet}
-                  for h in results.hits],
+        "items": [
+            {
+                "number": h.ticket.number,
+                "title": h.ticket.title,
+                "status": h.ticket.status,
+                "priority": h.ticket.priority,
+                "organization": h.ticket.organization.name,
+                "created_at": h.ticket.created_at,
+                "tier": h.tier,
+                "column": h.column,
+                "snippet": h.snippet,
+            }
+            for h in results.hits
+        ],
         "next_cursor": results.next_cursor,
         "terms": results.terms,
         "ticket": named.number if named else None,

@@ -101,9 +101,13 @@ def build_documents(tickets: list[Ticket], *, events: bool = True) -> dict[int, 
     replies: dict[int, list[str]] = {t.pk: [] for t in tickets}
     internal: dict[int, list[str]] = {t.pk: [] for t in tickets}
     if tickets and events:
-        rows = (TicketEvent.objects.filter(ticket_id__in=list(replies), kind__in=(*REPLY_KINDS, *INTERNAL_KINDS,
-                                                                                     EventKind.STATUS))
-                .order_by("ticket_id", "id").values_list("ticket_id", "kind", "is_public", "body", "data"))
+        rows = (
+            TicketEvent.objects.filter(
+                ticket_id__in=list(replies), kind__in=(*REPLY_KINDS, *INTERNAL_KINDS, EventKind.STATUS)
+            )
+            .order_by("ticket_id", "id")
+            .values_list("ticket_id", "kind", "is_public", "body", "data")
+        )
         for ticket_id, kind, is_public, body, data in rows.iterator(chunk_size=5000):
             value = _event_text(kind, body, data or {})
             if not value:
@@ -187,9 +191,13 @@ class SQLiteBackend(Backend):
             if not fresh:
                 self._delete(cursor, list(documents))
             cursor.executemany(
-                "INSERT INTO search_fts (rowid, title, code, body, replies, internal) VALUES (%s, %s, %s, %s, %s, %s)",
-                [(pk, *(" ".join(tokens[c]) for c in COLUMNS))
-                 for pk, tokens in ((pk, tokens_of(doc)) for pk, doc in documents.items())])
+                "INSERT INTO search_fts (rowid, title, code, body, replies, internal) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    (pk, *(" ".join(tokens[c]) for c in COLUMNS))
+                    for pk, tokens in ((pk, tokens_of(doc)) for pk, doc in documents.items())
+                ],
+            )
             cursor.executemany(
                 "INSERT INTO search_searchdoc (ticket_id, title, code, body, replies, internal) "
                 "VALUES (%s, %s, %s, %s, %s, %s)",
@@ -345,7 +353,7 @@ def _tiers(user) -> list[tuple[str, ...]]:
 
 
 def _scope(user, filters: Filters) -> tuple[list[str], list]:
-    """The WHERE parts on tickets `t` for who may see a ticket (as Ticket.objects.visible_to) and the filters."""
+    """The WHERE parts on tickets `t`: who may see a ticket (as Ticket.objects.visible_to) and the filters."""
     where, params = [], []
     if not user.is_authenticated:
         where.append("1 = 0")
@@ -357,7 +365,8 @@ def _scope(user, filters: Filters) -> tuple[list[str], list]:
             params.append(user.organization_id)
     elif not user.has_perm("tickets.view_all_tickets"):
         co = Ticket.co_handlers.through._meta.db_table
-        where.append(f"(t.owner_id = %s OR EXISTS (SELECT 1 FROM {co} c WHERE c.ticket_id = t.id AND c.user_id = %s))")  # noqa: S608 - a table name
+        exists = f"EXISTS (SELECT 1 FROM {co} c WHERE c.ticket_id = t.id AND c.user_id = %s)"  # noqa: S608 - a table name
+        where.append(f"(t.owner_id = %s OR {exists})")
         params += [user.pk, user.pk]
     for column, values in (("status", filters.status), ("priority", filters.priority),
                            ("ticket_type", filters.ticket_type)):
@@ -368,7 +377,9 @@ def _scope(user, filters: Filters) -> tuple[list[str], list]:
         where.append("t.organization_id = %s")
         params.append(filters.organization_id)
     if filters.product_model_id is not None:
-        where.append("t.product_id IN (SELECT p.id FROM assets_customerproduct p WHERE p.product_model_id = %s)")
+        where.append(
+            "t.product_id IN (SELECT p.id FROM assets_customerproduct p WHERE p.product_model_id = %s)"
+        )
         params.append(filters.product_model_id)
     if filters.created_after is not None:
         where.append("t.created_at >= %s")
@@ -427,16 +438,26 @@ def _parse_cursor(order: str, cursor: str | None) -> tuple[int, int | None]:
         if not (1 <= tier <= 4 and 0 < last_id < 2**63):
             raise ValueError
     except ValueError:
-        raise InvalidInput.field("cursor", _("This page link is not valid; start the search again.")) from None
+        raise InvalidInput.field(
+            "cursor", _("This page link is not valid; start the search again.")
+        ) from None
     return tier, last_id
 
 
-def query(user, q: str, filters: Filters | None = None, order: str = Order.RELEVANCE, cursor: str | None = None,
-          limit: int = 20) -> Results:
+def query(
+    user,
+    q: str,
+    filters: Filters | None = None,
+    order: str = Order.RELEVANCE,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> Results:
     """One page of the tickets `user` may see that contain every term of `q`, best first (or newest)."""
     terms = parse(q)
     if order not in Order.ALL:
-        raise InvalidInput.field("order", _("Order must be one of: %(allowed)s") % {"allowed": ", ".join(Order.ALL)})
+        raise InvalidInput.field(
+            "order", _("Order must be one of: %(allowed)s") % {"allowed": ", ".join(Order.ALL)}
+        )
     if not terms:
         return Results(hits=[], next_cursor=None, terms=[])
     engine = backend()

@@ -33,7 +33,8 @@ def _jieba():
 
 
 def keywords(ticket: Ticket, limit: int = KEYWORDS) -> list[str]:
-    """The ticket's most telling words (jieba TF-IDF over the title, weighted twice, and the description's start)."""
+    """The ticket's most telling words (jieba TF-IDF over the title, weighted twice,
+    and the description's start)."""
     source = f"{ticket.title} {ticket.title} {ticket.description[:300]}"
     words = _jieba().extract_tags(source, topK=limit * 3)
     picked = []
@@ -80,15 +81,20 @@ def similar_resolved(user, ticket: Ticket, limit: int = 5) -> list[Similar]:
         if model_id is not None:
             add(engine.query(user, word, base, limit=PER_QUERY).hits, "text", word)
     if model_id is not None:
-        models = dict(Ticket.objects.filter(pk__in=list(found)).values_list("pk", "product__product_model_id"))
+        models = dict(
+            Ticket.objects.filter(pk__in=list(found)).values_list("pk", "product__product_model_id")
+        )
         for pk, entry in found.items():
             if models.get(pk) == model_id:
                 entry.reasons.append("product_model")
                 entry.score += 2
     for entry in found.values():
         entry.words = sorted(set(entry.words))
-        entry.score = (3 if "error_code" in entry.reasons else 0) + (2 if "product_model" in entry.reasons else 0) \
+        entry.score = (
+            (3 if "error_code" in entry.reasons else 0)
+            + (2 if "product_model" in entry.reasons else 0)
             + len(entry.words)
+        )
     ranked = sorted(found.values(), key=lambda e: (-e.score, -e.ticket.pk))
     # One keyword alone, with nothing else in common, is too weak to be called similar.
     return [e for e in ranked if e.score >= 2][:limit]

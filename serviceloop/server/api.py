@@ -31,9 +31,10 @@ from serviceloop.tickets.api_processing import router as processing_router
 api = NinjaAPI(
     title="ServiceLoop API",
     version="1",
-    description="ServiceLoop 服务闭环 — tickets, customers, products. Errors are JSON with `code` and `message`. "
-                "Every datetime in an answer is ISO 8601 in the configured time zone with its offset "
-                "(2026-12-31T17:00:00+08:00).",
+    description="ServiceLoop 服务闭环 — tickets, customers, products. "
+    "Errors are JSON with `code` and `message`. "
+    "Every datetime in an answer is ISO 8601 in the configured time zone with its offset "
+    "(2026-12-31T17:00:00+08:00).",
     renderer=LocalTimeRenderer(),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api-v1",
@@ -43,7 +44,9 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 api.add_router("/tickets", tickets_router)
-api.add_router("/tickets", processing_router)  # records, sub-status, resolution, confirmation (PRG-2/7, CSAT-3)
+api.add_router(
+    "/tickets", processing_router
+)  # records, sub-status, resolution, confirmation (PRG-2/7, CSAT-3)
 api.add_router("/tickets", sla_tickets_router)  # a ticket's SLA actions, written in the SLA app
 api.add_router("/categories", categories_router)
 api.add_router("/root-causes", root_causes_router)

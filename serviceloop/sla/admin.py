@@ -102,10 +102,15 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
             try:
                 if "confirm" in request.POST:
                     schedule = calendar_notice_confirm(calendar=cal, text=text, year=year, actor=request.user)
-                    self.message_user(request, _("%(count)d days of %(year)d saved into “%(calendar)s”; %(year)d is "
-                                                 "known. Open tickets follow in the background.")
-                                      % {"count": len(schedule.days()), "year": year, "calendar": cal.name},
-                                      messages.SUCCESS)
+                    self.message_user(
+                        request,
+                        _(
+                            "%(count)d days of %(year)d saved into “%(calendar)s”; %(year)d is "
+                            "known. Open tickets follow in the background."
+                        )
+                        % {"count": len(schedule.days()), "year": year, "calendar": cal.name},
+                        messages.SUCCESS,
+                    )
                     return redirect(reverse("admin:sla_calendaryear_changelist"))
                 schedule = calendar_notice_read(text=text, year=year)
             except InvalidInput as exc:

@@ -128,7 +128,9 @@ def _policies():
     return SLAPolicy.objects.prefetch_related("versions__targets", "versions__created_by")
 
 
-@router.get("/policies", response={200: list[PolicyOut], **ERRORS}, summary="SLA policies with their version history")
+@router.get(
+    "/policies", response={200: list[PolicyOut], **ERRORS}, summary="SLA policies with their version history"
+)
 def list_policies(request):
     _require(request.auth, "tickets.view_all_tickets")
     # A pure read: the presets are installed by a data migration (sla/migrations/0006_seed_presets.py).
@@ -174,8 +176,14 @@ class DayIO(Strict):
 
 
 def _calendar(c: BusinessCalendar) -> dict:
-    return {"id": c.pk, "name": c.name, "timezone": c.timezone, "use_official": c.use_official,
-            "is_default": c.is_default, "windows": [{"start": w.start, "end": w.end} for w in c.windows.all()]}
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "timezone": c.timezone,
+        "use_official": c.use_official,
+        "is_default": c.is_default,
+        "windows": [{"start": w.start, "end": w.end} for w in c.windows.all()],
+    }
 
 
 def _get_calendar(calendar_id: Id) -> BusinessCalendar:
@@ -218,7 +226,9 @@ def set_day(request, calendar_id: Id, payload: DayIO):
     _require(request.auth, "sla.add_calendarday")
     day = calendar_day_set(calendar=_get_calendar(calendar_id), day=payload.date,
                                     is_working=payload.is_working, name=payload.name, source=payload.source)
-    return Created(201, {"date": day.date, "is_working": day.is_working, "name": day.name, "source": day.source})
+    return Created(
+        201, {"date": day.date, "is_working": day.is_working, "name": day.name, "source": day.source}
+    )
 
 
 @router.delete("/calendars/{calendar_id}/days/{day}", response={204: None, **ERRORS},
@@ -259,8 +269,12 @@ def get_year(request, calendar_id: Id, year: int):
     return _year(_get_calendar(calendar_id), year)
 
 
-@router.post("/calendars/{calendar_id}/years", response={201: YearOut, **ERRORS},
-             summary="Mark a year known: import it from chinesecalendar (package) or say the days entered are complete")
+@router.post(
+    "/calendars/{calendar_id}/years",
+    response={201: YearOut, **ERRORS},
+    summary="Mark a year known: import it from chinesecalendar (package) "
+    "or say the days entered are complete",
+)
 def mark_year(request, calendar_id: Id, payload: YearIn):
     _require(request.auth, "sla.add_calendarday")
     cal = _get_calendar(calendar_id)
@@ -276,7 +290,9 @@ def mark_year(request, calendar_id: Id, payload: YearIn):
 class NoticeIn(Strict):
     text: text(50_000, min_length=1)
     confirm: Bool = False
-    year: int | None = Field(None, ge=1900, le=2100, description="the year it must be for; default: its title's")
+    year: int | None = Field(
+        None, ge=1900, le=2100, description="the year it must be for; default: its title's"
+    )
 
 
 class FestivalOut(Schema):
@@ -327,7 +343,9 @@ def read_notice(request, calendar_id: Id, payload: NoticeIn):
     _require(request.auth, "sla.add_calendarday")
     cal = _get_calendar(calendar_id)
     if payload.confirm:
-        schedule = calendar_notice_confirm(calendar=cal, text=payload.text, year=payload.year, actor=request.auth)
+        schedule = calendar_notice_confirm(
+            calendar=cal, text=payload.text, year=payload.year, actor=request.auth
+        )
     else:
         schedule = calendar_notice_read(text=payload.text, year=payload.year)
     return {"year": schedule.year, "saved": payload.confirm, "known": year_known(cal, schedule.year),
@@ -429,7 +447,9 @@ def compensation(request, since: Date, until: Date, organization_id: Id | None =
     _require(request.auth, "sla.view_compensation")
     if until < since:
         raise InvalidInput.field("until", _("The end of the period is before its start."))
-    qs = Compensation.objects.filter(breach__recorded_at__date__gte=since, breach__recorded_at__date__lte=until)
+    qs = Compensation.objects.filter(
+        breach__recorded_at__date__gte=since, breach__recorded_at__date__lte=until
+    )
     if organization_id is not None:
         qs = qs.filter(organization_id=organization_id)
     rows = (qs.values("organization_id", "organization__name")

@@ -72,7 +72,9 @@ def validate_windows(windows: Iterable[BusinessWindow]) -> tuple[BusinessWindow,
         raise ValueError("A calendar needs at least one business-hours window.")
     for window in ordered:
         if window.start.tzinfo is not None or window.end.tzinfo is not None:
-            raise ValueError(f"Business-hours window {_label(window)} must be a local time without a time zone.")
+            raise ValueError(
+                f"Business-hours window {_label(window)} must be a local time without a time zone."
+            )
         if window.start >= window.end:
             raise ValueError(f"Business-hours window {_label(window)} must start before it ends.")
     for before, after in zip(ordered, ordered[1:], strict=False):
@@ -148,7 +150,9 @@ class WorkingCalendar:
     # Years whose official schedule is in the day table (CalendarYear rows): not estimated.
     marked_years: frozenset[int] = frozenset()
     # ordinal → (is_working, is_estimated), and ordinal → the day's windows as epoch microseconds.
-    _day_kind: dict[int, tuple[bool, bool]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _day_kind: dict[int, tuple[bool, bool]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
     _spans: dict[int, tuple[tuple[int, int], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

@@ -29,8 +29,9 @@ logger = logging.getLogger(__name__)
 
 
 def _calendar_for(ticket):
-    calendar_id = (TicketSLA.objects.filter(ticket_id=ticket.pk).values_list("version__calendar_id", flat=True)
-                   .first())
+    calendar_id = (
+        TicketSLA.objects.filter(ticket_id=ticket.pk).values_list("version__calendar_id", flat=True).first()
+    )
     return working_calendar(calendar_id or default_calendar().pk)
 
 
@@ -44,7 +45,9 @@ def due_times(ticket, resolved_at: datetime) -> tuple[datetime | None, datetime 
         remind_at = (deadlines.add_working_days(resolved_at, remind_days, cal)
                      if remind_days > 0 and (close_days <= 0 or remind_days < close_days) else None)
     except deadlines.DeadlineBeyondHorizon:
-        logger.warning("No working day ahead on the calendar of ticket %s; it will not close itself.", ticket.pk)
+        logger.warning(
+            "No working day ahead on the calendar of ticket %s; it will not close itself.", ticket.pk
+        )
         return None, None
     return remind_at, close_at
 

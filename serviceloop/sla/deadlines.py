@@ -235,7 +235,9 @@ def _check_idle(idle: int) -> int:
     """Count one more day without business time; stop a calendar that has none for years."""
     idle += 1
     if idle > _MAX_IDLE_DAYS:
-        raise ValueError(f"The calendar has no working day in {_MAX_IDLE_DAYS} days in a row; check its overrides.")
+        raise ValueError(
+            f"The calendar has no working day in {_MAX_IDLE_DAYS} days in a row; check its overrides."
+        )
     return idle
 
 

@@ -73,7 +73,11 @@ class BusinessHours(models.Model):
         verbose_name = _("business-hours window")
         verbose_name_plural = _("business-hours windows")
         ordering = ["calendar_id", "start"]
-        constraints = [models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="window_start_before_end")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="window_start_before_end"
+            )
+        ]
 
     def __str__(self):
         return f"{self.start:%H:%M}–{self.end:%H:%M}"
@@ -97,7 +101,9 @@ class CalendarDay(models.Model):
     date = models.DateField(_("date"), validators=[_year_in_range])
     is_working = models.BooleanField(_("working day"))
     name = models.CharField(_("name"), max_length=100, blank=True)
-    source = models.CharField(_("source"), max_length=16, choices=DaySource.choices, default=DaySource.COMPANY)
+    source = models.CharField(
+        _("source"), max_length=16, choices=DaySource.choices, default=DaySource.COMPANY
+    )
 
     class Meta:
         verbose_name = _("calendar day")
@@ -125,10 +131,20 @@ class CalendarYear(models.Model):
 
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="known_years",
                                  verbose_name=_("calendar"))
-    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1900), MaxValueValidator(2100)])
-    source = models.CharField(_("source"), max_length=16, choices=YearSource.choices, default=YearSource.MANUAL)
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("marked complete by"))
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=YearSource.choices, default=YearSource.MANUAL
+    )
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("marked complete by"),
+    )
     completed_at = models.DateTimeField(_("marked complete at"), default=timezone.now)
 
     class Meta:
@@ -258,8 +274,11 @@ class TicketSLA(models.Model):
     # so what is shown stays frozen instead of counting down to a deadline that no longer holds.
     paused_left = models.JSONField(_("time left when paused"), default=dict, blank=True)
     breached = models.BooleanField(_("breached"), default=False)
-    estimated = models.BooleanField(_("estimated"), default=False,
-                                    help_text=_("A deadline reaches into a year without an official calendar."))
+    estimated = models.BooleanField(
+        _("estimated"),
+        default=False,
+        help_text=_("A deadline reaches into a year without an official calendar."),
+    )
 
     class Meta:
         verbose_name = _("ticket SLA")
@@ -348,8 +367,14 @@ class Escalation(models.Model):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="escalations",
                                verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=24, choices=EscalationKind.choices)
-    escalated_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("escalated to"))
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("escalated to"),
+    )
     department = models.CharField(_("department"), max_length=100, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     expected_feedback_at = models.DateTimeField(_("feedback expected by"), null=True, blank=True)
@@ -374,8 +399,14 @@ class CompensationKind(models.TextChoices):
 class CompensationRule(models.Model):
     """What a contract owes per breach (SLA-6): for one organisation, or for a contract level."""
 
-    organization = models.ForeignKey("customers.Organization", null=True, blank=True, on_delete=models.CASCADE,
-                                      related_name="+", verbose_name=_("organisation"))
+    organization = models.ForeignKey(
+        "customers.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
     contract_level = models.CharField(_("contract level"), max_length=50, blank=True)
     metric = models.CharField(_("metric"), max_length=16, choices=Metric.choices, default=Metric.RESOLUTION)
     kind = models.CharField(_("kind"), max_length=24, choices=CompensationKind.choices)
@@ -387,8 +418,12 @@ class CompensationRule(models.Model):
     class Meta:
         verbose_name = _("compensation rule")
         verbose_name_plural = _("compensation rules")
-        constraints = [models.CheckConstraint(
-            condition=~models.Q(organization__isnull=True, contract_level=""), name="compensation_rule_scoped")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(organization__isnull=True, contract_level=""),
+                name="compensation_rule_scoped",
+            )
+        ]
 
     def __str__(self):
         return f"{self.organization or self.contract_level}: {self.kind} {self.amount}"
@@ -399,7 +434,9 @@ class Compensation(models.Model):
 
     breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="compensations",
                                verbose_name=_("breach"))
-    rule = models.ForeignKey(CompensationRule, on_delete=models.PROTECT, related_name="+", verbose_name=_("rule"))
+    rule = models.ForeignKey(
+        CompensationRule, on_delete=models.PROTECT, related_name="+", verbose_name=_("rule")
+    )
     organization = models.ForeignKey("customers.Organization", on_delete=models.CASCADE, related_name="+",
                                      verbose_name=_("organisation"))
     cash = models.DecimalField(_("cash (¥)"), max_digits=12, decimal_places=2, default=0)

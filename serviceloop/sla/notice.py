@@ -40,7 +40,9 @@ _SIMPLIFIED = str.maketrans({
 _WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _ITEM = re.compile(r"^\s*[一二三四五六七八九十]+\s*、\s*(?P<name>[^:]{1,60}?)\s*:\s*(?P<text>.+)$")
 _TITLE_YEAR = re.compile(r"关于\s*(\d{4})\s*年.{0,12}?节假日安排")
-_DATE = re.compile(r"(?:(?P<year>\d{4})年)?(?:(?P<month>\d{1,2})月)?(?P<day>\d{1,2})日(?:\((?P<note>[^)]*)\))?")
+_DATE = re.compile(
+    r"(?:(?P<year>\d{4})年)?(?:(?P<month>\d{1,2})月)?(?P<day>\d{1,2})日(?:\((?P<note>[^)]*)\))?"
+)
 _WEEKDAY_IN_NOTE = re.compile(r"(?:星期|周|礼拜)([一二三四五六日天])")
 _COUNT = re.compile(r"共\s*(\d+)\s*天|放假\s*(\d+)\s*天")
 _KEYWORDS = ("放假", "补休", "上班")
@@ -105,8 +107,10 @@ def parse_notice(text: str, *, year: int | None = None) -> NoticeSchedule:
     notice_year = _notice_year([line for _pasted, line in lines])
     if year is not None and notice_year is not None and notice_year != year:
         title = next(pasted for pasted, line in lines if _TITLE_YEAR.search(line))
-        raise NoticeError(_("This notice is for %(notice)d, not for %(year)d.") % {"notice": notice_year, "year": year},
-                          title)
+        raise NoticeError(
+            _("This notice is for %(notice)d, not for %(year)d.") % {"notice": notice_year, "year": year},
+            title,
+        )
     year = year or notice_year
     festivals = []
     for pasted, line in lines:
@@ -183,15 +187,17 @@ def _dates(fragment: str, year: int, line: str) -> list[tuple[date, re.Match]]:
         try:
             day = date(y, m, int(match.group("day")))
         except ValueError:
-            raise NoticeError(_("%(month)d月%(day)s日 is not a date.") % {"month": m, "day": match.group("day")},
-                              line) from None
+            raise NoticeError(
+                _("%(month)d月%(day)s日 is not a date.") % {"month": m, "day": match.group("day")}, line
+            ) from None
         if last is not None and day < last and not match.group("year"):
             # "12月31日至1月2日": the end of a range across the year's end belongs to the next year.
             try:
                 day = day.replace(year=day.year + 1)
             except ValueError:
-                raise NoticeError(_("%(month)d月%(day)s日 is not a date.") % {"month": m, "day": match.group("day")},
-                                  line) from None
+                raise NoticeError(
+                    _("%(month)d月%(day)s日 is not a date.") % {"month": m, "day": match.group("day")}, line
+                ) from None
         _check_weekday(day, match.group("note"), line)
         found.append((day, match))
         month, last = day.month, day
@@ -214,7 +220,9 @@ def _weekday_name(weekday: int) -> str:
 
 
 def _holiday_sentence(festival: Festival, sentence: str, year: int) -> None:
-    """"1月28日（…）至2月4日（…）放假调休，共8天" / "4月5日放假，4月6日（星期一）补休" / "…放假，与周末连休"."""
+    """
+    "1月28日（…）至2月4日（…）放假调休，共8天" / "4月5日放假，4月6日（星期一）补休" / "…放假，与周末连休".
+    """
     head, _sep, tail = sentence.partition("放假") if "放假" in sentence else ("", "", sentence)
     days: list[date] = []
     if head:
@@ -262,9 +270,11 @@ def _makeup_sentence(festival: Festival, sentence: str, year: int) -> None:
         raise NoticeError(_("The makeup working days in this line cannot be read."), festival.line)
     for day, _match in dates:
         if day.weekday() < 5:
-            raise NoticeError(_("%(date)s (%(weekday)s) is already a working day; a makeup day falls on a weekend.")
-                              % {"date": f"{day.month}月{day.day}日", "weekday": _weekday_name(day.weekday())},
-                              festival.line)
+            raise NoticeError(
+                _("%(date)s (%(weekday)s) is already a working day; a makeup day falls on a weekend.")
+                % {"date": f"{day.month}月{day.day}日", "weekday": _weekday_name(day.weekday())},
+                festival.line,
+            )
         festival.makeup_days.append(day)
 
 

@@ -21,7 +21,9 @@ _COMMON = {ACK: (60, CAL), UPD: (1440, CAL)}
 PRESETS: dict[str, dict] = {
     "seed-001": {
         "name": "标准售后 SLA（001）",
-        "description": "高 4 小时响应/24 小时解决；中 8 小时响应/3 个工作日解决；低 24 小时响应/5 个工作日解决。",
+        "description": (
+            "高 4 小时响应/24 小时解决；中 8 小时响应/3 个工作日解决；低 24 小时响应/5 个工作日解决。"
+        ),
         "targets": {
             Priority.URGENT: {**_COMMON, RESP: (240, BUS), RES: (1440, CAL)},
             Priority.HIGH: {**_COMMON, RESP: (240, BUS), RES: (1440, CAL)},

@@ -39,7 +39,7 @@ def _status(event, ticket) -> None:
 
 
 def _sub_status(event, ticket) -> None:
-    # Within one status (等待备件 → 维修中): the same pause rule as a status change, with the status unchanged.
+    # Within one status (等待备件 → 维修中): the same pause rule as a status change, the status unchanged.
     clock.ticket_sla_status_changed(ticket=ticket, old_status=ticket.status, actor=event.actor)
 
 

@@ -86,8 +86,16 @@ def sla_history(ticket) -> dict:
     for e in events:
         data, by = e.data or {}, str(e.actor) if e.actor else None
         if e.kind == EventKind.PRIORITY:
-            changes.append({"at": e.created_at, "metric": "all", "old": None, "new": None, "by": by,
-                            "reason": f"priority {data.get('from')} → {data.get('to')}: {e.body}".rstrip(": ")})
+            changes.append(
+                {
+                    "at": e.created_at,
+                    "metric": "all",
+                    "old": None,
+                    "new": None,
+                    "by": by,
+                    "reason": f"priority {data.get('from')} → {data.get('to')}: {e.body}".rstrip(": "),
+                }
+            )
             continue
         moved = data.get("changes") or {}
         if data.get("sla_deadline_moved"):

@@ -24,7 +24,7 @@ def organization_sla_recompute_task(organization_id: int) -> int:
 @db_periodic_task(crontab(minute="*/5"), retries=2, retry_delay=30)
 @lock_task("confirmation-sweep")
 def confirmation_sweep_task():
-    """CSAT-3: reminders and auto-closes that are due; claim-based (safe on two workers), the lock saves work."""
+    """CSAT-3: the due reminders and auto-closes; claim-based (safe on two workers), the lock saves work."""
     result = confirmation_sweep()
     return result.closed + result.reminded
 

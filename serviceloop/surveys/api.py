@@ -51,18 +51,31 @@ class TicketSurveysOut(Schema):
 
 
 def follow_up_out(task) -> dict:
-    return {"id": task.pk, "survey_cycle": task.survey.cycle, "assignee": str(task.assignee) if task.assignee else None,
-            "created_at": task.created_at, "due_at": task.due_at, "outcome": task.outcome,
-            "outcome_note": task.outcome_note, "done_at": task.done_at,
-            "done_by": str(task.done_by) if task.done_by else None}
+    return {
+        "id": task.pk,
+        "survey_cycle": task.survey.cycle,
+        "assignee": str(task.assignee) if task.assignee else None,
+        "created_at": task.created_at,
+        "due_at": task.due_at,
+        "outcome": task.outcome,
+        "outcome_note": task.outcome_note,
+        "done_at": task.done_at,
+        "done_by": str(task.done_by) if task.done_by else None,
+    }
 
 
-@tickets_router.get("/{number}/surveys", response={200: TicketSurveysOut, **ERRORS}, url_name="ticket-surveys")
+@tickets_router.get(
+    "/{number}/surveys", response={200: TicketSurveysOut, **ERRORS}, url_name="ticket-surveys"
+)
 def ticket_surveys(request, number: str):
     """The ticket's satisfaction surveys (one per resolution cycle) and, for staff, its follow-up tasks."""
     ticket = ticket_selectors.ticket_get(user=request.auth, number=number)
-    return {"surveys": selectors.ticket_surveys(user=request.auth, ticket=ticket),
-            "follow_ups": [follow_up_out(t) for t in selectors.ticket_follow_ups(user=request.auth, ticket=ticket)]}
+    return {
+        "surveys": selectors.ticket_surveys(user=request.auth, ticket=ticket),
+        "follow_ups": [
+            follow_up_out(t) for t in selectors.ticket_follow_ups(user=request.auth, ticket=ticket)
+        ],
+    }
 
 
 class CompleteIn(Strict):
@@ -74,5 +87,7 @@ class CompleteIn(Strict):
 def follow_up_complete(request, task_id: Id, payload: CompleteIn):
     """Record the outcome of second processing (the assignee, or anyone who may complete follow-ups)."""
     task = selectors.follow_up_get(user=request.auth, task_id=task_id)
-    task = services.follow_up_complete(task=task, actor=request.auth, outcome=payload.outcome, note=payload.note)
+    task = services.follow_up_complete(
+        task=task, actor=request.auth, outcome=payload.outcome, note=payload.note
+    )
     return follow_up_out(task)

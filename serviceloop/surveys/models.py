@@ -49,15 +49,25 @@ class Survey(models.Model):
     # SHA-256 of the signed token in the link; the token itself is never stored.
     token_hash = models.CharField(max_length=64, blank=True, editable=False)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("answered by"))
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
     overall = models.PositiveSmallIntegerField(_("overall score"), null=True, blank=True, validators=SCORE)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True,
                                                     choices=Satisfaction.choices)
-    response_speed = models.PositiveSmallIntegerField(_("response speed"), null=True, blank=True, validators=SCORE)
+    response_speed = models.PositiveSmallIntegerField(
+        _("response speed"), null=True, blank=True, validators=SCORE
+    )
     solution_quality = models.PositiveSmallIntegerField(_("solution quality"), null=True, blank=True,
                                                         validators=SCORE)
-    attitude = models.PositiveSmallIntegerField(_("service attitude"), null=True, blank=True, validators=SCORE)
+    attitude = models.PositiveSmallIntegerField(
+        _("service attitude"), null=True, blank=True, validators=SCORE
+    )
     communication = models.PositiveSmallIntegerField(_("communication efficiency"), null=True, blank=True,
                                                      validators=SCORE)
     comment = models.TextField(_("comment"), blank=True)
@@ -68,15 +78,21 @@ class Survey(models.Model):
         ordering = ["ticket_id", "cycle"]
         constraints = [
             models.UniqueConstraint(fields=["ticket", "cycle"], name="survey_once_per_cycle"),
-            models.CheckConstraint(condition=models.Q(overall__isnull=True) | models.Q(overall__gte=1, overall__lte=5),
-                                   name="survey_overall_1_5"),
+            models.CheckConstraint(
+                condition=models.Q(overall__isnull=True) | models.Q(overall__gte=1, overall__lte=5),
+                name="survey_overall_1_5",
+            ),
         ]
         indexes = [
             # What the periodic job looks for: scheduled, not sent yet (partial, so it stays small).
-            models.Index(fields=["send_after"], name="survey_to_send", condition=models.Q(sent_at__isnull=True)),
-            models.Index(fields=["sent_at"], name="survey_to_remind",
-                         condition=models.Q(reminded_at__isnull=True, answered_at__isnull=True,
-                                            sent_at__isnull=False)),
+            models.Index(
+                fields=["send_after"], name="survey_to_send", condition=models.Q(sent_at__isnull=True)
+            ),
+            models.Index(
+                fields=["sent_at"],
+                name="survey_to_remind",
+                condition=models.Q(reminded_at__isnull=True, answered_at__isnull=True, sent_at__isnull=False),
+            ),
         ]
 
     def __str__(self):

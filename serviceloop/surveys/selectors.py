@@ -23,7 +23,7 @@ def ticket_follow_ups(*, user: User, ticket: Ticket) -> list[FollowUpTask]:
 
 
 def ticket_loop(*, user: User, ticket: Ticket) -> tuple[list[Survey], list[FollowUpTask]]:
-    """For the staff's ticket page, in one query: the answered surveys and the follow-up tasks (with assignee)."""
+    """For the staff's ticket page, in one query: the answered surveys and follow-up tasks (with assignee)."""
     if user.is_customer:
         return [], []
     rows = list(Survey.objects.filter(ticket_id=ticket.pk, answered_at__isnull=False)

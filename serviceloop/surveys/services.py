@@ -90,7 +90,9 @@ def survey_link(survey: Survey) -> str:
 
 
 def _announce(survey: Survey, key: str) -> None:
-    ticket = Ticket.objects.select_related("contact", "contact__user", "organization").get(pk=survey.ticket_id)
+    ticket = Ticket.objects.select_related("contact", "contact__user", "organization").get(
+        pk=survey.ticket_id
+    )
     invitation(survey_key=key, ticket=ticket, link=survey_link(survey))
 
 
@@ -108,7 +110,10 @@ def surveys_send_due(*, now: datetime | None = None, limit: int = SEND_BATCH) ->
             survey = Survey(pk=pk, ticket_id=ticket_id, sent_at=now,
                             expires_at=now + timedelta(days=settings.SURVEY_EXPIRY_DAYS))
             claimed = Survey.objects.filter(pk=pk, sent_at__isnull=True).update(
-                sent_at=now, expires_at=survey.expires_at, token_hash=tokens.token_hash(tokens.token_for(survey)))
+                sent_at=now,
+                expires_at=survey.expires_at,
+                token_hash=tokens.token_hash(tokens.token_for(survey)),
+            )
             if not claimed:
                 continue
             _announce(survey, str(pk))
@@ -193,7 +198,9 @@ def survey_answer(*, survey: Survey, overall, satisfaction, comment: str = "", a
     """
     now = now or timezone.now()
     survey = Survey.objects.select_for_update().select_related("ticket").get(pk=survey.pk)
-    if actor is not None and (not actor.is_customer or actor.organization_id != survey.ticket.organization_id):
+    if actor is not None and (
+        not actor.is_customer or actor.organization_id != survey.ticket.organization_id
+    ):
         raise NotFound(_("No such survey."))
     if survey.sent_at is None:
         raise NotFound(_("No such survey."))
@@ -266,7 +273,9 @@ def second_processing_start(*, survey: Survey, now: datetime | None = None) -> F
     existing = FollowUpTask.objects.filter(survey_id=survey.pk).first()
     if existing is not None:
         return existing
-    ticket = Ticket.objects.select_related("organization", "group", "group__supervisor").get(pk=survey.ticket_id)
+    ticket = Ticket.objects.select_related("organization", "group", "group__supervisor").get(
+        pk=survey.ticket_id
+    )
     system = automation_account()
     with translation.override(settings.LANGUAGE_CODE):
         note = (_("Second processing: satisfaction survey %(cycle)d scored %(overall)d/5 (%(scale)s).")
@@ -311,6 +320,9 @@ def follow_up_complete(*, task: FollowUpTask, actor: User, outcome: str, note: s
     task.done_at, task.done_by = timezone.now(), actor
     task.save(update_fields=["outcome", "outcome_note", "done_at", "done_by"])
     tickets.ticket_add_internal_note(
-        ticket=task.ticket, actor=actor,
-        body=_("Follow-up done: %(outcome)s. %(note)s") % {"outcome": FollowUpOutcome(outcome).label, "note": note})
+        ticket=task.ticket,
+        actor=actor,
+        body=_("Follow-up done: %(outcome)s. %(note)s")
+        % {"outcome": FollowUpOutcome(outcome).label, "note": note},
+    )
     return task

@@ -119,7 +119,9 @@ class TicketOut(TicketListItem):
     root_cause: Ref | None = Field(None, description="staff only: the cause chosen at resolution (PRG-7)")
     root_cause_path: str | None = None
     resolution_note: str | None = Field(None, description="staff only: the internal resolution note")
-    auto_close_at: datetime | None = Field(None, description="a resolved ticket without an answer closes then")
+    auto_close_at: datetime | None = Field(
+        None, description="a resolved ticket without an answer closes then"
+    )
 
 
 def _list_item(t: Ticket) -> dict:
@@ -138,17 +140,41 @@ def ticket_out(t: Ticket, user: User, co_handlers: list[User] | None = None) -> 
     sla = getattr(t, "sla", None)  # joined by the selectors; TicketSLA.summary is the SLA app's own read
     return {
         **_list_item(t),
-        **{f: getattr(t, f) for f in (
-            "description", "objective_description", "error_code", "occurred_at", "reproduction_steps",
-            "environment", "business_interrupted", "affected_users", "business_impact", "tried_steps", "urgency",
-            "impact_scope", "priority_overridden", "pending_until", "accepted_at", "first_response_at",
-            "resolved_at", "closed_at")},
+        **{
+            f: getattr(t, f)
+            for f in (
+                "description",
+                "objective_description",
+                "error_code",
+                "occurred_at",
+                "reproduction_steps",
+                "environment",
+                "business_interrupted",
+                "affected_users",
+                "business_impact",
+                "tried_steps",
+                "urgency",
+                "impact_scope",
+                "priority_overridden",
+                "pending_until",
+                "accepted_at",
+                "first_response_at",
+                "resolved_at",
+                "closed_at",
+            )
+        },
         "contact": _ref(t.contact),
         "product": {
-            "id": product.pk, "serial_number": product.serial_number, "model_code": product.product_model.code,
-            "model_name": product.product_model.name, "firmware_version": product.firmware_version,
-            "purchase_date": product.purchase_date, "order_number": product.order_number,
-        } if product else None,
+            "id": product.pk,
+            "serial_number": product.serial_number,
+            "model_code": product.product_model.code,
+            "model_name": product.product_model.name,
+            "firmware_version": product.firmware_version,
+            "purchase_date": product.purchase_date,
+            "order_number": product.order_number,
+        }
+        if product
+        else None,
         "co_handlers": [_user_ref(u) for u in (t.co_handlers.all() if co_handlers is None else co_handlers)],
         "category_path": t.category.path if t.category else None,
         "allowed_transitions": list(allowed_next(t.status, customer=user.is_customer)),
@@ -363,7 +389,9 @@ def create_ticket(request, payload: TicketCreateIn):
     return Created(201, ticket_out(ticket, user, co_handlers=[]))
 
 
-@tickets_router.get("", response={200: TicketPage, **ERRORS}, summary="List tickets (newest first, cursor pages)")
+@tickets_router.get(
+    "", response={200: TicketPage, **ERRORS}, summary="List tickets (newest first, cursor pages)"
+)
 def list_tickets(request, q: Query[TicketListQuery]):
     filters = selectors.TicketFilters(**q.dict(exclude={"cursor", "limit"}))
     page = selectors.ticket_list(user=request.auth, filters=filters, cursor=q.cursor, limit=q.limit)
@@ -421,7 +449,9 @@ def root_cause_or_none(pk: int | None) -> RootCause | None:
     return known(RootCause, pk, "root_cause_id", _("root cause"))
 
 
-@tickets_router.post("/{number}/accept", response={200: TicketOut, **ERRORS}, summary="Acknowledge (确认接收)")
+@tickets_router.post(
+    "/{number}/accept", response={200: TicketOut, **ERRORS}, summary="Acknowledge (确认接收)"
+)
 def accept_ticket(request, number: str):
     user = request.auth
     services.ticket_accept(ticket=selectors.ticket_get(user=user, number=number), actor=user)
@@ -485,9 +515,15 @@ def log_communication(request, number: str, payload: CommunicationIn):
     return Created(201, _event(event, user))
 
 
-@tickets_router.get("/{number}/timeline", response={200: EventPage, **ERRORS}, summary="Timeline, oldest first")
-def timeline(request, number: str, cursor: Cursor | None = None,
-             limit: int = Query(50, ge=1, le=settings.API_MAX_PAGE_SIZE)):
+@tickets_router.get(
+    "/{number}/timeline", response={200: EventPage, **ERRORS}, summary="Timeline, oldest first"
+)
+def timeline(
+    request,
+    number: str,
+    cursor: Cursor | None = None,
+    limit: int = Query(50, ge=1, le=settings.API_MAX_PAGE_SIZE),
+):
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
     page = selectors.ticket_timeline(user=user, ticket=ticket, cursor=cursor, limit=limit)
@@ -541,5 +577,7 @@ class CategoryOut(Schema):
 
 @categories_router.get("", response={200: list[CategoryOut], **ERRORS}, summary="The category tree, flat")
 def list_categories(request):
-    return [{"id": c.pk, "name": c.name, "path": c.path, "parent_id": c.parent_id, "ticket_type": c.ticket_type}
-            for c in selectors.category_list()]
+    return [
+        {"id": c.pk, "name": c.name, "path": c.path, "parent_id": c.parent_id, "ticket_type": c.ticket_type}
+        for c in selectors.category_list()
+    ]

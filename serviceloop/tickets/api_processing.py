@@ -47,8 +47,11 @@ class SubStatusIn(Strict):
 
 class ResolveIn(Strict):
     root_cause_id: Id | None = Field(None, description="a leaf of GET /api/v1/root-causes; required")
-    customer_result: text(5000) = Field("", description="required; what it must say depends on the ticket type "
-                                                        "(GET /api/v1/root-causes lists the prompts)")
+    customer_result: text(5000) = Field(
+        "",
+        description="required; what it must say depends on the ticket type "
+        "(GET /api/v1/root-causes lists the prompts)",
+    )
     resolution_note: text(5000) = Field("", description="internal")
     warranty_months: int | None = Field(None, ge=0, le=processing.WARRANTY_MONTHS_MAX,
                                         description="problems only: the warranty on the repair")
@@ -63,17 +66,25 @@ class ConfirmationIn(Strict):
 @router.post("/{number}/diagnoses", response={201: EventOut, **ERRORS}, summary="Record a diagnosis (staff)")
 def record_diagnosis(request, number: str, payload: DiagnosisIn):
     user = request.auth
-    event = processing.ticket_record_diagnosis(ticket=selectors.ticket_get(user=user, number=number), actor=user,
-                                               result=payload.result, started_at=payload.started_at,
-                                               ended_at=payload.ended_at)
+    event = processing.ticket_record_diagnosis(
+        ticket=selectors.ticket_get(user=user, number=number),
+        actor=user,
+        result=payload.result,
+        started_at=payload.started_at,
+        ended_at=payload.ended_at,
+    )
     return Created(201, _event(event, user))
 
 
 @router.post("/{number}/solutions", response={201: EventOut, **ERRORS}, summary="Record the solution (staff)")
 def record_solution(request, number: str, payload: SolutionIn):
     user = request.auth
-    event = processing.ticket_record_solution(ticket=selectors.ticket_get(user=user, number=number), actor=user,
-                                              text=payload.text, steps=payload.steps)
+    event = processing.ticket_record_solution(
+        ticket=selectors.ticket_get(user=user, number=number),
+        actor=user,
+        text=payload.text,
+        steps=payload.steps,
+    )
     return Created(201, _event(event, user))
 
 
@@ -104,10 +115,14 @@ def set_sub_status(request, number: str, payload: SubStatusIn):
              summary="Resolve: root cause, internal note and the result for the customer (staff)")
 def resolve(request, number: str, payload: ResolveIn):
     user = request.auth
-    processing.ticket_resolve(ticket=selectors.ticket_get(user=user, number=number), actor=user,
-                              root_cause=root_cause_or_none(payload.root_cause_id),
-                              customer_result=payload.customer_result, resolution_note=payload.resolution_note,
-                              warranty_months=payload.warranty_months)
+    processing.ticket_resolve(
+        ticket=selectors.ticket_get(user=user, number=number),
+        actor=user,
+        root_cause=root_cause_or_none(payload.root_cause_id),
+        customer_result=payload.customer_result,
+        resolution_note=payload.resolution_note,
+        warranty_months=payload.warranty_months,
+    )
     return ticket_out(selectors.ticket_get(user=user, number=number), user)
 
 
@@ -117,7 +132,9 @@ def confirm(request, number: str, payload: ConfirmationIn):
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
     if user.is_customer:
-        processing.ticket_customer_answer(ticket=ticket, actor=user, fixed=payload.fixed, reason=payload.reason)
+        processing.ticket_customer_answer(
+            ticket=ticket, actor=user, fixed=payload.fixed, reason=payload.reason
+        )
     else:
         processing.ticket_record_phone_confirmation(ticket=ticket, actor=user, fixed=payload.fixed,
                                                     note=payload.reason)
@@ -143,6 +160,17 @@ class RootCauseTree(Schema):
 def list_root_causes(request):
     leaves = {c.pk for c in processing.root_cause_choices()}
     nodes = processing.root_cause_tree()
-    return {"items": [{"id": c.pk, "code": c.code, "name": c.label(), "path": c.path(), "parent_id": c.parent_id,
-                       "selectable": c.pk in leaves} for c in nodes],
-            "result_prompts": {t: processing.result_prompt(t) for t in TicketType.values}}
+    return {
+        "items": [
+            {
+                "id": c.pk,
+                "code": c.code,
+                "name": c.label(),
+                "path": c.path(),
+                "parent_id": c.parent_id,
+                "selectable": c.pk in leaves,
+            }
+            for c in nodes
+        ],
+        "result_prompts": {t: processing.result_prompt(t) for t in TicketType.values},
+    }

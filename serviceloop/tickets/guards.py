@@ -66,7 +66,9 @@ def check_text(field: str, value: str, *, required: bool = False, limit: int | N
     limit = limit or PROBLEM_FIELDS.get(field, 20000)
     if len(value) > limit:
         raise InvalidInput.field(
-            field, _("At most %(limit)d characters are allowed (got %(size)d).") % {"limit": limit, "size": len(value)}
+            field,
+            _("At most %(limit)d characters are allowed (got %(size)d).")
+            % {"limit": limit, "size": len(value)},
         )
     return value
 

@@ -27,7 +27,12 @@ class Category(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     ticket_type = models.CharField(_("ticket type"), max_length=32, choices=TicketType.choices, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -37,7 +42,9 @@ class Category(models.Model):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         ordering = ["sort_order", "name"]
-        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name_in_parent")]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name_in_parent")
+        ]
 
     def __str__(self):
         return self.path
@@ -57,8 +64,14 @@ class RootCause(models.Model):
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -119,16 +132,25 @@ class Ticket(models.Model):
     tried_steps = models.TextField(_("steps already tried"), blank=True)
     # --- intake and classification
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
-    ticket_type = models.CharField(_("type"), max_length=32, choices=TicketType.choices, default=TicketType.PROBLEM)
+    ticket_type = models.CharField(
+        _("type"), max_length=32, choices=TicketType.choices, default=TicketType.PROBLEM
+    )
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         db_index=False,
     )
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
     impact_scope = models.CharField(
         _("impact scope"), max_length=16, choices=ImpactScope.choices, default=ImpactScope.SINGLE
     )
-    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, default=Priority.MEDIUM)
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.MEDIUM
+    )
     priority_overridden = models.BooleanField(_("priority set by hand"), default=False)
     expedite = models.BooleanField(_("expedite"), default=False)
     # --- lifecycle
@@ -139,7 +161,10 @@ class Ticket(models.Model):
     # No single-column indexes on the four list filters below: the composite indexes in Meta start
     # with them and serve the same lookups; a second index would only slow every insert.
     organization = models.ForeignKey(
-        "customers.Organization", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="tickets",
+        "customers.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
         db_index=False,
     )
     contact = models.ForeignKey(
@@ -200,7 +225,9 @@ class Ticket(models.Model):
                                    on_delete=models.PROTECT, related_name="+", db_index=False)
     resolution_note = models.TextField(_("resolution note (internal)"), blank=True)
     customer_result = models.TextField(_("result for the customer"), blank=True)
-    warranty_months = models.PositiveSmallIntegerField(_("warranty on the repair (months)"), null=True, blank=True)
+    warranty_months = models.PositiveSmallIntegerField(
+        _("warranty on the repair (months)"), null=True, blank=True
+    )
     # --- confirmation (CSAT-3): set by the SLA app when the ticket is resolved (on its business calendar),
     # emptied when the reminder is sent / the ticket leaves 已解决; the auto-close sweep reads them.
     confirm_remind_at = models.DateTimeField(_("confirmation reminder due"), null=True, blank=True)
@@ -251,8 +278,9 @@ class TicketEvent(models.Model):
 
     # One index serves the timeline: (ticket, is_public, id) in Meta. Single-column indexes on these
     # fields would be written on every event and read by nothing.
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events",
-                               db_index=False)
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -285,9 +313,16 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 class Attachment(models.Model):
     """A file on a ticket (INT-5): stored under the data directory, typed by its content."""
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="attachments")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="attachments"
+    )
     event = models.ForeignKey(
-        TicketEvent, verbose_name=_("event"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        TicketEvent,
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
     original_name = models.CharField(_("file name"), max_length=200)

@@ -41,9 +41,13 @@ from .models import RootCause, Ticket, TicketEvent
 
 # COM-5: what the customer-facing result must say, by ticket type (the form's and the API's prompt).
 RESULT_PROMPTS = {
-    TicketType.PROBLEM: gettext_lazy("The solution, and the warranty on the repair (e.g. 6 months on replaced parts)."),
+    TicketType.PROBLEM: gettext_lazy(
+        "The solution, and the warranty on the repair (e.g. 6 months on replaced parts)."
+    ),
     TicketType.CONSULTATION: gettext_lazy("The full answer to the customer's question."),
-    TicketType.SUGGESTION: gettext_lazy("What will happen to the suggestion (planned, under evaluation, declined …)."),
+    TicketType.SUGGESTION: gettext_lazy(
+        "What will happen to the suggestion (planned, under evaluation, declined …)."
+    ),
     TicketType.COMPLAINT: gettext_lazy("An apology and the corrective measures taken."),
 }
 DEFAULT_RESULT_PROMPT = gettext_lazy("What was done, in words the customer understands.")
@@ -92,7 +96,9 @@ def ticket_record_diagnosis(*, ticket: Ticket, actor: User, result: str, started
 
 
 @transaction.atomic
-def ticket_record_solution(*, ticket: Ticket, actor: User, text: str, steps: list[str] | None = None) -> TicketEvent:
+def ticket_record_solution(
+    *, ticket: Ticket, actor: User, text: str, steps: list[str] | None = None
+) -> TicketEvent:
     """The solution decided on, with its steps in order. Internal (the customer reads the resolution)."""
     _staff_writer(actor)
     text = check_text("text", text, required=True, limit=TEXT_LIMIT)
@@ -108,7 +114,7 @@ def ticket_record_solution(*, ticket: Ticket, actor: User, text: str, steps: lis
 @transaction.atomic
 def ticket_record_execution(*, ticket: Ticket, actor: User, text: str, performed_at: datetime | None = None,
                             operator: User | None = None, customer_feedback: str = "") -> TicketEvent:
-    """An execution record: what was done, when, by whom (default: the writer), and the customer's feedback."""
+    """An execution record: what was done, when, by whom (default: the writer) and the customer's feedback."""
     _staff_writer(actor)
     text = check_text("text", text, required=True, limit=TEXT_LIMIT)
     now = timezone.now()
@@ -120,12 +126,18 @@ def ticket_record_execution(*, ticket: Ticket, actor: User, text: str, performed
     ticket = locked(ticket)
     _open(ticket)
     touch(ticket, now, [])
-    return events.execution(ticket, actor, text=text, performed_at=performed_at, operator_id=operator.pk,
-                            customer_feedback=check_text("customer_feedback", customer_feedback, limit=TEXT_LIMIT))
+    return events.execution(
+        ticket,
+        actor,
+        text=text,
+        performed_at=performed_at,
+        operator_id=operator.pk,
+        customer_feedback=check_text("customer_feedback", customer_feedback, limit=TEXT_LIMIT),
+    )
 
 
 def set_sub_status_locked(ticket: Ticket, actor: User, sub_status: str) -> Ticket:
-    """The sub-status change itself, on a ticket the caller has locked (ticket_transition's same-status case)."""
+    """The sub-status change itself, on a ticket the caller locked (ticket_transition's same-status case)."""
     if ticket.status not in SUB_STATUS_ALLOWED_IN:
         raise Conflict(_("A sub-status is only used while the ticket is being worked on."))
     old = ticket.sub_status
@@ -181,7 +193,9 @@ def _check_root_cause(root_cause: RootCause | None) -> RootCause:
     if not root_cause.is_active:
         raise InvalidInput.field("root_cause_id", _("This root cause is no longer in use."))
     if RootCause.objects.filter(parent=root_cause, is_active=True).exists():
-        raise InvalidInput.field("root_cause_id", _("Choose the most specific cause (e.g. 硬件故障 › 电源模块)."))
+        raise InvalidInput.field(
+            "root_cause_id", _("Choose the most specific cause (e.g. 硬件故障 › 电源模块).")
+        )
     return root_cause
 
 
@@ -214,7 +228,12 @@ def ticket_resolve(*, ticket: Ticket, actor: User, root_cause: RootCause | None,
                                      % {"max": WARRANTY_MONTHS_MAX})
     now = timezone.now()
     old = ticket.status
-    ticket.status, ticket.sub_status, ticket.pending_until, ticket.resolved_at = Status.RESOLVED, "", None, now
+    ticket.status, ticket.sub_status, ticket.pending_until, ticket.resolved_at = (
+        Status.RESOLVED,
+        "",
+        None,
+        now,
+    )
     ticket.root_cause = root_cause
     ticket.customer_result = customer_result
     ticket.resolution_note = check_text("resolution_note", resolution_note, limit=TEXT_LIMIT)
@@ -271,7 +290,9 @@ def reopen_not_fixed(ticket: Ticket, actor: User | None, *, method: str, reason:
     _must_be_resolved(ticket, customer=bool(actor and actor.is_customer))
     reason = check_text("reason", reason, limit=TEXT_LIMIT)
     if not reason:
-        raise InvalidInput.field("reason", _("Tell us what is still not working, so we can take it up again."))
+        raise InvalidInput.field(
+            "reason", _("Tell us what is still not working, so we can take it up again.")
+        )
     now = timezone.now()
     ticket.status, ticket.resolved_at, ticket.closed_at = Status.REOPENED, None, None
     ticket.confirm_remind_at = ticket.auto_close_at = None
@@ -332,12 +353,20 @@ def confirmation_link(ticket: Ticket) -> str:
 def ticket_for_confirmation_token(token: str) -> Ticket:
     """The ticket a link is for, while it still waits for this resolution's answer; refusals in words."""
     try:
-        payload = signing.loads(token, salt=CONFIRM_SALT, max_age=timedelta(days=settings.CONFIRMATION_LINK_DAYS))
+        payload = signing.loads(
+            token, salt=CONFIRM_SALT, max_age=timedelta(days=settings.CONFIRMATION_LINK_DAYS)
+        )
     except signing.SignatureExpired as exc:
-        raise Forbidden(_("This confirmation link has expired. Please log in or reply to our message.")) from exc
+        raise Forbidden(
+            _("This confirmation link has expired. Please log in or reply to our message.")
+        ) from exc
     except signing.BadSignature as exc:
         raise NotFound(_("This confirmation link is not valid.")) from exc
-    if not isinstance(payload, dict) or not isinstance(payload.get("t"), int) or not isinstance(payload.get("r"), int):
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("t"), int)
+        or not isinstance(payload.get("r"), int)
+    ):
         raise NotFound(_("This confirmation link is not valid."))
     ticket = Ticket.objects.select_related("contact", "root_cause").filter(pk=payload["t"]).first()
     if ticket is None:

@@ -40,7 +40,9 @@ class Order:
 
 def _filtered(user, filters: TicketFilters, related: tuple[str, ...]):
     """The visible tickets matching every filter but the category (ticket_list reads those apart)."""
-    qs = Ticket.objects.visible_to(user).select_related("organization", "owner", "group", "category", *related)
+    qs = Ticket.objects.visible_to(user).select_related(
+        "organization", "owner", "group", "category", *related
+    )
     if filters.status:
         qs = qs.filter(status__in=filters.status)
     if filters.priority:
@@ -80,8 +82,15 @@ def _category_ids(filters: TicketFilters) -> list[int]:
             *Category.objects.filter(parent_id=filters.category_id).values_list("id", flat=True)]
 
 
-def ticket_list(*, user, filters: TicketFilters, cursor: str | None, limit: int, related: tuple[str, ...] = (),
-                order: str = Order.NEWEST) -> Page:
+def ticket_list(
+    *,
+    user,
+    filters: TicketFilters,
+    cursor: str | None,
+    limit: int,
+    related: tuple[str, ...] = (),
+    order: str = Order.NEWEST,
+) -> Page:
     """A page of the tickets the user may see, newest first or by the next SLA deadline.
 
     `related` adds joins a caller shows (the web list shows the contact and the SLA timers). By
@@ -107,7 +116,9 @@ def ticket_list(*, user, filters: TicketFilters, cursor: str | None, limit: int,
         return keyset_page_by_deadline(dated, tails, fetch=qs, field="sla__next_deadline", cursor=cursor,
                                        limit=limit)
     if category_ids:
-        return keyset_page_merged([qs.filter(category_id=c) for c in category_ids], cursor=cursor, limit=limit)
+        return keyset_page_merged(
+            [qs.filter(category_id=c) for c in category_ids], cursor=cursor, limit=limit
+        )
     return keyset_page(qs, cursor=cursor, limit=limit)
 
 
@@ -130,8 +141,17 @@ def ticket_get(*, user, number: str) -> Ticket:
     """The ticket with this number if the user may see it; NotFound otherwise (never 403, SEC-2)."""
     qs = (
         Ticket.objects.visible_to(user)
-        .select_related("organization", "contact", "product__product_model", "owner", "group", "category__parent",
-                        "created_by", "sla__version__policy", "root_cause__parent")
+        .select_related(
+            "organization",
+            "contact",
+            "product__product_model",
+            "owner",
+            "group",
+            "category__parent",
+            "created_by",
+            "sla__version__policy",
+            "root_cause__parent",
+        )
         .prefetch_related("co_handlers")
     )
     try:
@@ -170,7 +190,9 @@ def attachment_get(*, user, ticket: Ticket, attachment_id: int) -> Attachment:
 
 
 def category_list() -> list[Category]:
-    return list(Category.objects.filter(is_active=True).select_related("parent__parent").order_by("sort_order", "id"))
+    return list(
+        Category.objects.filter(is_active=True).select_related("parent__parent").order_by("sort_order", "id")
+    )
 
 
 def saved_filter_list(*, user) -> list[SavedFilter]:

@@ -76,8 +76,14 @@ from .priority import compute_priority
 creating = Hook("tickets.creating")
 
 # Fields that can be changed but never emptied.
-NOT_NULL_FIELDS = set(PROBLEM_FIELDS) | {"business_interrupted", "ticket_type", "urgency", "impact_scope", "expedite",
-                                         "channel"}
+NOT_NULL_FIELDS = set(PROBLEM_FIELDS) | {
+    "business_interrupted",
+    "ticket_type",
+    "urgency",
+    "impact_scope",
+    "expedite",
+    "channel",
+}
 # Fields ticket_update accepts besides the problem texts.
 UPDATABLE_FIELDS = set(PROBLEM_FIELDS) | {
     "occurred_at", "business_interrupted", "affected_users", "ticket_type", "category", "urgency",
@@ -133,7 +139,9 @@ def ticket_create(
     _require(actor, "tickets.add_ticket")
     if actor.is_customer:
         if organization.pk != actor.organization_id:
-            raise InvalidInput.field("organization", _("Customers can open tickets only for their own organisation."))
+            raise InvalidInput.field(
+                "organization", _("Customers can open tickets only for their own organisation.")
+            )
         channel = Channel.PORTAL if channel in (Channel.PHONE, Channel.ONSITE) else channel
         if contact is None:
             contact = Contact.objects.filter(user=actor).first()
@@ -265,7 +273,9 @@ def ticket_transition(
             return processing.close_resolved(ticket, actor, method=method, note=_check_text("note", note))
         return processing.reopen_not_fixed(ticket, actor, method=method, reason=note)
     if sub_status and to_status not in SUB_STATUS_ALLOWED_IN:
-        raise InvalidInput.field("sub_status", _("A sub-status is only used while the ticket is being worked on."))
+        raise InvalidInput.field(
+            "sub_status", _("A sub-status is only used while the ticket is being worked on.")
+        )
     if to_status == Status.PENDING and pending_until is None:
         raise InvalidInput.field("pending_until", _("Give the expected release date for a pending ticket."))
     note = _check_text("note", note)
@@ -299,7 +309,7 @@ def ticket_transition(
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, actor: User, owner: User | None, group: Team | None = None,
                   note: str = "", clear_group: bool = False) -> Ticket:
-    """Set the primary owner (主责任人, ASN-2) and optionally the group; a new owner must acknowledge again."""
+    """Set the primary owner (主责任人, ASN-2), optionally the group; a new owner must acknowledge again."""
     _require(actor, "tickets.assign_ticket")
     if owner is not None and not owner.is_service_staff:
         raise InvalidInput.field("owner", _("Tickets can only be assigned to active service staff."))
@@ -520,8 +530,10 @@ def attachment_add(*, ticket: Ticket, actor: User, upload, internal: bool = Fals
         _require_staff(actor)
     size = upload.size
     if size > settings.ATTACHMENT_MAX_BYTES:
-        raise PayloadTooLarge(_("The file is %(size)s; the limit is %(limit)s.")
-                              % {"size": filesizeformat(size), "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)})
+        raise PayloadTooLarge(
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)}
+        )
     if size == 0:
         raise InvalidInput.field("file", _("The file is empty."))
     upload.seek(0)

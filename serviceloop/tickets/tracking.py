@@ -47,7 +47,9 @@ def phone_digits(phone: str) -> str:
     had_country_code = False
     if digits.startswith("0086"):
         digits, had_country_code = digits[4:], True
-    elif digits.startswith("86") and (phone.lstrip().startswith("+") or (len(digits) == 13 and digits[2] == "1")):
+    elif digits.startswith("86") and (
+        phone.lstrip().startswith("+") or (len(digits) == 13 and digits[2] == "1")
+    ):
         digits, had_country_code = digits[2:], True
     if had_country_code and digits and digits[0] not in "01":
         digits = "0" + digits
@@ -97,10 +99,14 @@ def _event(event: TicketEvent) -> TrackedEvent:
         return TrackedEvent(kind=event.kind, label=_("Resolution"), at=event.created_at, text=event.body)
     if event.kind == EventKind.CONFIRMATION:
         outcome = event.data.get("outcome")
-        label = (_("Not fixed: reopened") if outcome == ConfirmationOutcome.NOT_FIXED
-                 else _("Closed automatically without an answer") if event.data.get("method") == ConfirmationMethod.AUTO
-                 else _("Confirmed as fixed"))
-        # The reason for "not fixed" is the customer's own words: they stay behind a login, like their replies.
+        label = (
+            _("Not fixed: reopened")
+            if outcome == ConfirmationOutcome.NOT_FIXED
+            else _("Closed automatically without an answer")
+            if event.data.get("method") == ConfirmationMethod.AUTO
+            else _("Confirmed as fixed")
+        )
+        # The "not fixed" reason is the customer's own words: they stay behind a login, like their replies.
         return TrackedEvent(kind=event.kind, label=label, at=event.created_at)
     # The customer-facing copy (tickets/events.py): the public text, never an internal note. The
     # sub-status is read from the event itself: the copy's data is the API's, and the label is ours.
@@ -142,10 +148,18 @@ def ticket_track(*, number: str, phone: str) -> TrackedTicket | None:
         if sla["resolution"] and sla["resolution"]["due"] and not sla["resolution"]["met_at"]:
             resolve_by = sla["resolution"]["due"]
     return TrackedTicket(
-        number=ticket.number, title=ticket.title, status=ticket.status, status_label=ticket.get_status_display(),
+        number=ticket.number,
+        title=ticket.title,
+        status=ticket.status,
+        status_label=ticket.get_status_display(),
         sub_status_label=ticket.get_sub_status_display() if ticket.sub_status else "",
-        created_at=ticket.created_at, respond_by=respond_by, resolve_by=resolve_by,
+        created_at=ticket.created_at,
+        respond_by=respond_by,
+        resolve_by=resolve_by,
         events=[_event(e) for e in events],
-        **({"result": ticket.customer_result, "warranty_months": ticket.warranty_months}
-           if ticket.status in FINISHED_STATUSES else {}),
+        **(
+            {"result": ticket.customer_result, "warranty_months": ticket.warranty_months}
+            if ticket.status in FINISHED_STATUSES
+            else {}
+        ),
     )

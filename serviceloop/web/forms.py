@@ -20,13 +20,17 @@ class LoginForm(forms.Form):
 
 class ReplyForm(forms.Form):
     prefix = "reply"  # several forms share the ticket page: field ids must not clash
-    body = forms.CharField(label=_("Reply to the customer"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("Reply to the customer"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class NoteForm(forms.Form):
     prefix = "note"  # several forms share the ticket page: field ids must not clash
     note_type = forms.ChoiceField(label=_("Kind of note"), choices=NoteType.choices)
-    body = forms.CharField(label=_("Internal note"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("Internal note"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CommunicationForm(forms.Form):
@@ -72,7 +76,9 @@ class DiagnosisForm(forms.Form):
     started_at = bounds.DateTimeField(label=_("Diagnosis started"), **_DATETIME_INPUT)
     ended_at = bounds.DateTimeField(label=_("Diagnosis ended"), required=False,
                                     help_text=_("Empty: now."), **_DATETIME_INPUT)
-    result = forms.CharField(label=_("Diagnosis result"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    result = forms.CharField(
+        label=_("Diagnosis result"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class SolutionForm(forms.Form):
@@ -87,7 +93,9 @@ class SolutionForm(forms.Form):
 
 class ExecutionForm(forms.Form):
     prefix = "exec"
-    text = forms.CharField(label=_("What was done"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("What was done"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     performed_at = bounds.DateTimeField(label=_("Performed at"), required=False, help_text=_("Empty: now."),
                                         **_DATETIME_INPUT)
     operator = bounds.ModelChoiceField(label=_("Operator"), queryset=None, required=False,
@@ -107,8 +115,9 @@ class ResolveForm(forms.Form):
     root_cause = bounds.ModelChoiceField(label=_("Root cause"), queryset=None, required=False)
     customer_result = forms.CharField(label=_("Result for the customer"), max_length=5000, required=False,
                                       widget=forms.Textarea(attrs={"rows": 4}))
-    warranty_months = forms.IntegerField(label=_("Warranty on the repair (months)"), min_value=0, max_value=120,
-                                         required=False)
+    warranty_months = forms.IntegerField(
+        label=_("Warranty on the repair (months)"), min_value=0, max_value=120, required=False
+    )
     resolution_note = forms.CharField(label=_("Internal resolution note"), max_length=5000, required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -223,15 +232,21 @@ class ProblemForm(forms.Form):
 
     prefix = "problem"
     title = forms.CharField(label=_("Subject"), max_length=200)
-    product = bounds.ModelChoiceField(label=_("Product (model and serial number)"), queryset=None, required=False,
-                                     empty_label=_("Not in the list / not about a product"))
+    product = bounds.ModelChoiceField(
+        label=_("Product (model and serial number)"),
+        queryset=None,
+        required=False,
+        empty_label=_("Not in the list / not about a product"),
+    )
     product_details = forms.CharField(
         label=_("Model, serial number and purchase date, if not in the list"), max_length=300, required=False,
         help_text=_("e.g. X-3000, SN-2024-0001, bought 2024-05-01"))
     occurred_at = bounds.DateTimeField(label=_("When did it happen?"), required=False,
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
-    description = forms.CharField(label=_("What happened"), max_length=20000, widget=forms.Textarea(attrs={"rows": 5}))
+    description = forms.CharField(
+        label=_("What happened"), max_length=20000, widget=forms.Textarea(attrs={"rows": 5})
+    )
     error_code = forms.CharField(label=_("Error message or code shown"), max_length=200, required=False)
     tried_steps = forms.CharField(label=_("What you already tried"), max_length=5000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
@@ -253,13 +268,19 @@ class IntakeForm(forms.Form):
 
     prefix = "intake"
     organization = bounds.ModelChoiceField(label=_("Organisation"), queryset=None, widget=forms.HiddenInput)
-    contact = bounds.ModelChoiceField(label=_("Contact"), queryset=None, required=False, widget=forms.HiddenInput)
+    contact = bounds.ModelChoiceField(
+        label=_("Contact"), queryset=None, required=False, widget=forms.HiddenInput
+    )
     serial_number = forms.CharField(label=_("Serial number"), max_length=100, required=False)
     title = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("The customer's words"), max_length=20000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    objective_description = forms.CharField(label=_("Objective description"), max_length=20000, required=False,
-                                            widget=forms.Textarea(attrs={"rows": 2}))
+    objective_description = forms.CharField(
+        label=_("Objective description"),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     error_code = forms.CharField(label=_("Symptom / error code"), max_length=200, required=False)
     occurred_at = bounds.DateTimeField(label=_("When did it happen?"), required=False,
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -306,7 +327,9 @@ class TicketFilterForm(forms.Form):
 
     ORDERS = [("deadline", _("Next SLA deadline")), ("newest", _("Newest first"))]
     status = forms.MultipleChoiceField(label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple)
-    priority = forms.MultipleChoiceField(label=_("Priority"), required=False, widget=forms.CheckboxSelectMultiple)
+    priority = forms.MultipleChoiceField(
+        label=_("Priority"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     type = forms.MultipleChoiceField(label=_("Type"), required=False, widget=forms.CheckboxSelectMultiple)
     category = bounds.ModelChoiceField(label=_("Category"), queryset=None, required=False)
     organization = bounds.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
@@ -319,7 +342,16 @@ class TicketFilterForm(forms.Form):
     order = forms.ChoiceField(label=_("Sort by"), choices=ORDERS, required=False)
 
     # Fields that narrow the list (not the sort order): a form with none of them set filters nothing.
-    NARROWING = ("status", "priority", "type", "category", "organization", "owner", "created_from", "created_to")
+    NARROWING = (
+        "status",
+        "priority",
+        "type",
+        "category",
+        "organization",
+        "owner",
+        "created_from",
+        "created_to",
+    )
 
     def __init__(self, *args, customer: bool = False, **kwargs):
         from serviceloop.customers.models import Organization
@@ -332,7 +364,7 @@ class TicketFilterForm(forms.Form):
         self.fields["type"].choices = TicketType.choices
         self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related("parent")
         if customer:
-            # A customer's list is their own organisation's: who handles it internally is not theirs to filter.
+            # A customer's list is their organisation's: who handles it internally is not theirs to filter.
             for name in ("organization", "owner"):
                 del self.fields[name]
         else:
@@ -356,7 +388,9 @@ class SearchForm(forms.Form):
     ORDERS = [("relevance", _("Best match")), ("date", _("Newest first"))]
     q = forms.CharField(label=_("Search"), required=False, strip=True)
     status = forms.MultipleChoiceField(label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple)
-    priority = forms.MultipleChoiceField(label=_("Priority"), required=False, widget=forms.CheckboxSelectMultiple)
+    priority = forms.MultipleChoiceField(
+        label=_("Priority"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     type = forms.MultipleChoiceField(label=_("Type"), required=False, widget=forms.CheckboxSelectMultiple)
     organization = bounds.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
     model = bounds.ModelChoiceField(label=_("Product model"), queryset=None, required=False)
@@ -394,9 +428,16 @@ class TrackForm(forms.Form):
     """Track a ticket without logging in: its number and the contact phone, plain characters only."""
 
     number = forms.RegexField(
-        label=_("Ticket number"), max_length=40, regex=r"^[A-Za-z0-9][A-Za-z0-9_./-]*\Z",
-        error_messages={"invalid": _("A ticket number has only letters, digits and dashes, e.g. 202605-0012.")},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}))
+        label=_("Ticket number"),
+        max_length=40,
+        regex=r"^[A-Za-z0-9][A-Za-z0-9_./-]*\Z",
+        error_messages={
+            "invalid": _("A ticket number has only letters, digits and dashes, e.g. 202605-0012.")
+        },
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
     phone = forms.RegexField(
         label=_("Contact phone"), max_length=32, regex=r"^\+?[0-9 ()./-]+\Z",
         help_text=_("The phone of the contact person given when the problem was reported."),

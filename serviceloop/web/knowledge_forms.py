@@ -19,16 +19,25 @@ class ArticleForm(forms.Form):
 
     prefix = "article"
     title = forms.CharField(label=_("Title"), max_length=services.TITLE_MAX)
-    scenario = forms.CharField(label=_("Scenario (when this applies)"), max_length=services.TEXT_MAX, required=False,
-                               widget=forms.Textarea(attrs={"rows": 3}))
+    scenario = forms.CharField(
+        label=_("Scenario (when this applies)"),
+        max_length=services.TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     notes = forms.CharField(label=_("Notes"), max_length=services.TEXT_MAX, required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
-    category = bounds.ModelChoiceField(label=_("Category"), queryset=KnowledgeCategory.objects.none(), required=False)
+    category = bounds.ModelChoiceField(
+        label=_("Category"), queryset=KnowledgeCategory.objects.none(), required=False
+    )
     tags = forms.CharField(label=_("Tags"), max_length=1000, required=False,
                            help_text=_("Separated by commas, e.g. 电源, E101"))
-    product_models = bounds.ModelMultipleChoiceField(label=_("Product models"), queryset=ProductModel.objects.none(),
-                                                     required=False)
-    visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices, initial=Visibility.INTERNAL)
+    product_models = bounds.ModelMultipleChoiceField(
+        label=_("Product models"), queryset=ProductModel.objects.none(), required=False
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visibility"), choices=Visibility.choices, initial=Visibility.INTERNAL
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,8 +55,11 @@ class StepForm(forms.Form):
     text = forms.CharField(label=_("Step"), max_length=services.STEP_MAX, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
     image_id = bounds.IdField(required=False, widget=forms.HiddenInput)
-    image = forms.FileField(label=_("Image"), required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif"}))
+    image = forms.FileField(
+        label=_("Image"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif"}),
+    )
     remove_image = forms.BooleanField(label=_("Remove the image"), required=False)
 
 
@@ -57,8 +69,12 @@ StepFormSet = forms.formset_factory(StepForm, extra=STEP_ROWS_EXTRA, max_num=ser
 
 class ReviewForm(forms.Form):
     prefix = "review"
-    comment = forms.CharField(label=_("Comments for the author"), max_length=services.COMMENT_MAX, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("Comments for the author"),
+        max_length=services.COMMENT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class DiffForm(forms.Form):

@@ -17,13 +17,22 @@ SCORE_ERRORS = {"invalid_choice": _("A score is a whole number from 1 to 5."),
 class SurveyForm(forms.Form):
     """Overall 1–5 stars, the five-level scale, the four dimensions (optional) and a comment."""
 
-    overall = forms.TypedChoiceField(label=_("Overall, how would you rate our service?"), choices=STARS, coerce=int,
-                                     widget=forms.RadioSelect(attrs={"class": "star"}), error_messages=SCORE_ERRORS)
+    overall = forms.TypedChoiceField(
+        label=_("Overall, how would you rate our service?"),
+        choices=STARS,
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "star"}),
+        error_messages=SCORE_ERRORS,
+    )
     satisfaction = forms.TypedChoiceField(
         label=_("How satisfied are you?"), coerce=int, error_messages=SCORE_ERRORS,
         choices=[(str(v), label) for v, label in Satisfaction.choices], widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Anything else you want to tell us?"), required=False, max_length=COMMENT_MAX,
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(
+        label=_("Anything else you want to tell us?"),
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,7 +50,9 @@ class SurveyForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUpOutcome.choices)
-    note = forms.CharField(label=_("What was done"), max_length=COMMENT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("What was done"), max_length=COMMENT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class KpiForm(forms.Form):

@@ -62,7 +62,9 @@ def test_draft_review_rejection_fix_publication_and_the_customer_sees_it_suggest
     page.goto(f"/kb/articles/{article.pk}/")
     expect(page.get_by_role("alert")).to_contain_text(COMMENT)
     page.get_by_role("link", name=text("Edit"), exact=True).click()
-    page.get_by_label(text("Step %(n)s") % {"n": 2}, exact=True).fill("更换电源模块 PWR-01（料号 100-2031）。")
+    page.get_by_label(text("Step %(n)s") % {"n": 2}, exact=True).fill(
+        "更换电源模块 PWR-01（料号 100-2031）。"
+    )
     page.get_by_role("button", name=text("Save"), exact=True).click()
     page.get_by_role("button", name=text("Submit for review"), exact=True).click()
     log_out(page)
@@ -82,4 +84,7 @@ def test_draft_review_rejection_fix_publication_and_the_customer_sees_it_suggest
     expect(suggestions.get_by_role("link", name=TITLE)).to_be_visible()
     suggestions.get_by_role("button", name=text("This solved it"), exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(text("Glad it is solved"))
-    assert DeflectionEvent.objects.filter(article=article, user__username="carol", ticket__isnull=True).count() == 1
+    assert (
+        DeflectionEvent.objects.filter(article=article, user__username="carol", ticket__isnull=True).count()
+        == 1
+    )

@@ -71,14 +71,18 @@ def workload(world) -> dict:
     t["consult"] = world.ticket(title="固件 v2.3.1 升级步骤咨询", ticket_type="consultation",
                                 contact=world.contact_a)
     t["waiting"] = world.ticket(title="等待客户提供现场照片", contact=world.contact_a)
-    t["unassigned_high"] = world.ticket(title="南方电网监控终端离线", org=world.org_b, contact=world.contact_b)
+    t["unassigned_high"] = world.ticket(
+        title="南方电网监控终端离线", org=world.org_b, contact=world.contact_b
+    )
     t["unassigned"] = world.ticket(title="希望增加批量导入序列号的功能", ticket_type="suggestion")
     for key in ("consult", "waiting"):
         services.ticket_assign(ticket=t[key], actor=world.sam, owner=world.alice, group=team)
     services.ticket_assign(ticket=t["power"], actor=world.sam, owner=world.eric, group=team)
     services.ticket_transition(ticket=t["waiting"], actor=world.alice, to_status="in_progress",
                                sub_status="waiting_customer")
-    services.ticket_set_priority(ticket=t["unassigned_high"], actor=world.sam, priority="high", reason="变电站告警")
+    services.ticket_set_priority(
+        ticket=t["unassigned_high"], actor=world.sam, priority="high", reason="变电站告警"
+    )
     sla_sweep()
     for ticket in t.values():
         ticket.refresh_from_db()
@@ -150,7 +154,9 @@ def test_an_agent_switches_views_filters_saves_reopens_and_deletes_a_filter(page
     expect(page.get_by_role("heading", level=1)).to_have_text(zh("All"))
     expect(chip).to_have_class(re.compile(r"\bcurrent\b"))
     assert sorted(shown_numbers(page)) == high
-    expect(page.get_by_role("group", name=zh("Priority")).get_by_label(zh("High"), exact=True)).to_be_checked()
+    expect(
+        page.get_by_role("group", name=zh("Priority")).get_by_label(zh("High"), exact=True)
+    ).to_be_checked()
 
     # Delete it.
     page.get_by_role("button", name=zh("Delete saved filter %(name)s") % {"name": "高优先级"}).click()
@@ -212,8 +218,10 @@ def test_screenshots_of_the_list(new_page, live_world, name, viewport):
     SavedFilter.objects.create(user=live_world.alice, name="高优先级", query="view=all&priority=high")
     SCREENSHOTS.mkdir(exist_ok=True)
     if not chinese_font_installed():
-        warnings.warn("No Chinese font (apt-get install fonts-noto-cjk): screenshots show boxes for Chinese text",
-                      stacklevel=1)
+        warnings.warn(
+            "No Chinese font (apt-get install fonts-noto-cjk): screenshots show boxes for Chinese text",
+            stacklevel=1,
+        )
     page = new_page(viewport=viewport)
     log_in(page, "alice")
     page.goto("/?view=all")

@@ -48,7 +48,9 @@ def _resolve_on_the_ticket_page(engineer, ticket, cause, result: str) -> None:
     engineer.get_by_label(text("Result for the customer")).fill(result)
     engineer.get_by_label(text("Warranty on the repair (months)")).fill("6")
     engineer.get_by_role("button", name=text("Resolve"), exact=True).click()
-    expect(engineer.locator(".ticket-head .badge.status")).to_have_text(text("Resolved, awaiting confirmation"))
+    expect(engineer.locator(".ticket-head .badge.status")).to_have_text(
+        text("Resolved, awaiting confirmation")
+    )
     expect(engineer.locator(".result")).to_contain_text(result)
 
 
@@ -79,18 +81,24 @@ def _answer(page, *, overall: str, satisfaction: str, comment: str = "") -> None
     stars.locator(f"label[title='{overall}']").click()
     # The radio's name is the star drawn by the stylesheet and the hidden score: "★ 2".
     expect(stars.get_by_role("radio", name=re.compile(rf"(^|\s){overall}$"))).to_be_checked()
-    page.get_by_role("group", name=text("How satisfied are you?")).get_by_label(text(satisfaction), exact=True).check()
+    page.get_by_role("group", name=text("How satisfied are you?")).get_by_label(
+        text(satisfaction), exact=True
+    ).check()
     if comment:
         page.get_by_label(text("Anything else you want to tell us?")).fill(comment)
     page.get_by_role("button", name=text("Send my answer"), exact=True).click()
-    expect(page.get_by_role("status")).to_have_text(text("Thank you for your feedback. It helps us serve you better."))
+    expect(page.get_by_role("status")).to_have_text(
+        text("Thank you for your feedback. It helps us serve you better.")
+    )
 
 
 def _screenshot_survey(new_page, path: str, ticket) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     if not chinese_font_installed():
-        warnings.warn("No Chinese font (apt-get install fonts-noto-cjk): screenshots show boxes for Chinese text",
-                      stacklevel=1)
+        warnings.warn(
+            "No Chinese font (apt-get install fonts-noto-cjk): screenshots show boxes for Chinese text",
+            stacklevel=1,
+        )
     for name, viewport in (("desktop", DESKTOP), ("tablet", TABLET_PORTRAIT)):
         page = _person(new_page, viewport=viewport)
         page.goto(path)
@@ -126,7 +134,9 @@ def test_the_whole_loop_resolve_survey_low_score_second_processing_good_score_cl
     # 2. The customer, logged in to the portal, reads the result (and not the internal root cause).
     customer = _person(new_page, "carol")
     customer.goto(f"/tickets/{ticket.number}/")
-    expect(customer.locator(".ticket-head .badge.status")).to_have_text(text("Resolved, awaiting confirmation"))
+    expect(customer.locator(".ticket-head .badge.status")).to_have_text(
+        text("Resolved, awaiting confirmation")
+    )
     expect(customer.locator(".result")).to_contain_text(FIRST_RESULT)
     expect(customer.locator(".result")).to_contain_text("6 个月")
     expect(customer.locator("main")).not_to_contain_text(cause.path("zh-hans"))
@@ -136,7 +146,9 @@ def test_the_whole_loop_resolve_survey_low_score_second_processing_good_score_cl
     first_link = _survey_goes_out(cycle=1)
     customer.reload()
     expect(customer.locator(".loop-survey")).to_contain_text(text("How did we do?"))
-    expect(customer.locator(".loop-survey").get_by_role("link", name=text("Rate our service"))).to_be_visible()
+    expect(
+        customer.locator(".loop-survey").get_by_role("link", name=text("Rate our service"))
+    ).to_be_visible()
     _screenshot_survey(new_page, first_link, ticket)
 
     # 4. The customer opens the link in a browser without logging in and scores 2 stars / 不满意.
@@ -149,7 +161,9 @@ def test_the_whole_loop_resolve_survey_low_score_second_processing_good_score_cl
     # The link is used once: opening it again says so (409) and offers no form.
     browser_problems.allow(r"status of 409 \(Conflict\)")
     by_link.goto(first_link)
-    expect(by_link.get_by_role("alert")).to_have_text(text("This survey has already been answered. Thank you!"))
+    expect(by_link.get_by_role("alert")).to_have_text(
+        text("This survey has already been answered. Thank you!")
+    )
     expect(by_link.get_by_role("button", name=text("Send my answer"))).to_have_count(0)
 
     # 5. The ticket is reopened (重新处理) for second processing; the group's supervisor sees the task.
@@ -198,8 +212,8 @@ def test_the_whole_loop_resolve_survey_low_score_second_processing_good_score_cl
     tasks = list(FollowUpTask.objects.filter(ticket=ticket))
     assert len(tasks) == 1
     assert tasks[0].assignee == world.sam and tasks[0].survey.cycle == 1 and tasks[0].due_at is not None
-    # The survey's reopening is recorded as "not fixed" by the survey (the system account), with the score and the comment;
-    # the closing is the customer's own confirmation in the portal.
+    # The survey's reopening is recorded as "not fixed" by the survey (the system account), with the score
+    # and the comment; the closing is the customer's own confirmation in the portal.
     system = automation_account()
     confirmations = [(e.actor_id, e.data.get("outcome"), e.data.get("method"))
                      for e in closed.events.filter(kind=EventKind.CONFIRMATION).order_by("id")]

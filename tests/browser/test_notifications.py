@@ -35,7 +35,9 @@ def engineer_with_news(world):
 
 
 @pytest.mark.parametrize("viewport,name", [(DESKTOP, "desktop"), (TABLET, "tablet")])
-def test_the_bell_counts_the_list_opens_the_ticket_and_mark_read_counts_down(new_page, live_world, viewport, name):
+def test_the_bell_counts_the_list_opens_the_ticket_and_mark_read_counts_down(
+    new_page, live_world, viewport, name
+):
     first, _second = engineer_with_news(live_world)
     page = new_page(viewport=viewport)
     log_in(page, "eric")

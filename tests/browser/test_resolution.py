@@ -17,7 +17,7 @@ except ImportError:  # the `chromium` fixture skips these tests
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Three pages and several server round trips each, on a machine other work shares: more time than the 5 s default.
+# Three pages and several server round trips each, on a shared machine: more time than the 5 s default.
 TIMEOUT_MS = 15_000
 RESULT = "已为您更换电源模块 PWR-01，设备恢复正常开机。更换件保修 6 个月。"
 INTERNAL = "内部：PWR-01 批次 B23 存在虚焊，已通知质量部。"
@@ -45,7 +45,9 @@ def test_the_engineer_resolves_and_the_customer_reads_the_result_and_answers(new
     engineer.get_by_label(text("Warranty on the repair (months)")).fill("6")
     engineer.get_by_label(text("Internal resolution note")).fill(INTERNAL)
     engineer.get_by_role("button", name=text("Resolve"), exact=True).click()
-    expect(engineer.locator(".ticket-head .badge.status")).to_have_text(text("Resolved, awaiting confirmation"))
+    expect(engineer.locator(".ticket-head .badge.status")).to_have_text(
+        text("Resolved, awaiting confirmation")
+    )
     expect(engineer.locator(".result")).to_contain_text(RESULT)
 
     # The customer in the portal: the result and the warranty, never the cause nor the internal note.

@@ -35,7 +35,12 @@ def png(width: int = 4, height: int = 3) -> bytes:
 
     rows = b"".join(b"\x00" + b"\x0b\x6b\xcb" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def log_in_english(page, username: str):
@@ -71,17 +76,26 @@ def test_an_agent_drops_a_photo_sees_its_preview_and_escalates(new_page, live_wo
     from serviceloop.sla.models import Escalation
     from serviceloop.tickets.services import ticket_assign
 
-    ticket = ticket_assign(ticket=live_world.ticket(contact=live_world.contact_a, product=live_world.product_a),
-                           actor=live_world.sam, owner=live_world.alice)
+    ticket = ticket_assign(
+        ticket=live_world.ticket(contact=live_world.contact_a, product=live_world.product_a),
+        actor=live_world.sam,
+        owner=live_world.alice,
+    )
     page = new_page(viewport=DESKTOP, locale="en-US")
     log_in_english(page, "alice")
     page.goto(f"/tickets/{ticket.number}/")
     timeline = page.get_by_role("region", name="Timeline")
 
     zone = page.locator("form[data-dropzone]")
-    page.dispatch_event("form[data-dropzone]", "dragenter",
-                        {"dataTransfer": page.evaluate_handle("() => { const t = new DataTransfer();"
-                                                              " t.items.add(new File(['x'], 'x.txt')); return t; }")})
+    page.dispatch_event(
+        "form[data-dropzone]",
+        "dragenter",
+        {
+            "dataTransfer": page.evaluate_handle(
+                "() => { const t = new DataTransfer(); t.items.add(new File(['x'], 'x.txt')); return t; }"
+            )
+        },
+    )
     expect(zone).to_have_class(re.compile(r"\bis-dragover\b"))
     with page.expect_navigation():
         drop_files(page, "form[data-dropzone]", [("现场照片.png", "image/png", png())])
@@ -127,7 +141,9 @@ def test_an_agent_drops_a_photo_sees_its_preview_and_escalates(new_page, live_wo
 
 
 @pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("tablet", TABLET_PORTRAIT)])
-def test_the_ticket_page_fits_desktop_and_tablet_with_every_field_labelled(new_page, live_world, name, viewport):
+def test_the_ticket_page_fits_desktop_and_tablet_with_every_field_labelled(
+    new_page, live_world, name, viewport
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from serviceloop.tickets.services import attachment_add, ticket_add_internal_note
@@ -135,7 +151,9 @@ def test_the_ticket_page_fits_desktop_and_tablet_with_every_field_labelled(new_p
     from .test_workspace import agents_tickets
 
     ticket = agents_tickets(live_world)  # alice's, with a diagnosis note and a reply
-    attachment_add(ticket=ticket, actor=live_world.alice, upload=SimpleUploadedFile("现场照片.png", png(640, 480)))
+    attachment_add(
+        ticket=ticket, actor=live_world.alice, upload=SimpleUploadedFile("现场照片.png", png(640, 480))
+    )
     ticket_add_internal_note(ticket=ticket, actor=live_world.alice, body="备件已申请，单号 PO-2026-118。")
     page = new_page(viewport=viewport, locale="en-US")
     log_in_english(page, "alice")

@@ -52,8 +52,14 @@ def agents_tickets(world):
     """alice's work: a fault she owns with an internal note and a reply, plus two more open tickets."""
     from serviceloop.tickets.services import ticket_add_internal_note, ticket_add_reply, ticket_assign
 
-    fault = world.ticket(title="X-3000 上电无显示，报错 500", contact=world.contact_a, product=world.product_a,
-                         category=world.power, urgency="urgent", details={"error_code": "E500"})
+    fault = world.ticket(
+        title="X-3000 上电无显示，报错 500",
+        contact=world.contact_a,
+        product=world.product_a,
+        category=world.power,
+        urgency="urgent",
+        details={"error_code": "E500"},
+    )
     fault = ticket_assign(ticket=fault, actor=world.sam, owner=world.alice)
     ticket_add_internal_note(ticket=fault, actor=world.alice, body=NOTE, note_type="diagnosis")
     ticket_add_reply(ticket=fault, actor=world.alice, body=REPLY)
@@ -191,13 +197,17 @@ def test_screenshots_of_login_list_and_ticket(new_page, live_world, name, viewpo
     page = new_page(viewport=viewport)
     SCREENSHOTS.mkdir(exist_ok=True)
     if not chinese_font_installed():
-        warnings.warn("No Chinese font (apt-get install fonts-noto-cjk): screenshots show boxes for Chinese text",
-                      stacklevel=1)
+        warnings.warn(
+            "No Chinese font (apt-get install fonts-noto-cjk): screenshots show boxes for Chinese text",
+            stacklevel=1,
+        )
 
     def shoot(what: str):
         page.evaluate("document.fonts.ready")
         # The page itself never scrolls sideways; only the ticket table may, inside its own frame.
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, f"{what} at {name} width scrolls sideways by {overflow}px"
         page.screenshot(path=SCREENSHOTS / f"{what}-{name}.png", full_page=True)
 
@@ -277,7 +287,9 @@ def test_a_customer_submits_a_problem_with_a_photo_and_gets_the_number(page, liv
     photo = tmp_path / "现场照片.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     log_in(page, "carol")
-    page.get_by_role("navigation", name=text("Main")).get_by_role("link", name=text("Report a problem")).click()
+    page.get_by_role("navigation", name=text("Main")).get_by_role(
+        "link", name=text("Report a problem")
+    ).click()
     page.get_by_label(text("Subject")).fill("设备 X-3000 无法开机")
     page.get_by_label(text("Product (model and serial number)")).select_option(index=1)
     page.get_by_label(text("What happened")).fill("按电源键无反应，指示灯不亮，提示错误代码500。")

@@ -44,8 +44,16 @@ def _free_port() -> int:
 
 
 def _serviceloop(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "serviceloop"), *args], env=env, cwd=ROOT, check=True, capture_output=True,
-                          text=True, timeout=600, **kwargs)
+    return subprocess.run(
+        [str(BIN / "serviceloop"), *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        **kwargs,
+    )
 
 
 def _fresh_postgres(url: str) -> tuple[str, str]:
@@ -134,12 +142,29 @@ def main() -> int:
     try:
         tokens = _tokens(env)
         server_log = (data_dir / "server.log").open("w")
-        server = subprocess.Popen([str(BIN / "serviceloop"), "run", "--no-demo", "--no-worker", "--workers", "2",
-                                   "--port", str(port)], env=env, cwd=data_dir, stdout=server_log,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            [
+                str(BIN / "serviceloop"),
+                "run",
+                "--no-demo",
+                "--no-worker",
+                "--workers",
+                "2",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            cwd=data_dir,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         _wait(port, server, data_dir / "server.log")
         for login, token in tokens.items():
-            print(f"\n== schemathesis on {engine} as the {login} ({seconds} s, {examples} examples) ==", flush=True)
+            print(
+                f"\n== schemathesis on {engine} as the {login} ({seconds} s, {examples} examples) ==",
+                flush=True,
+            )
             result = subprocess.run(
                 [str(BIN / "st"), "run", f"http://127.0.0.1:{port}/api/v1/openapi.json",
                  "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,

@@ -19,7 +19,11 @@ def test_a_token_gives_the_same_user_roles_and_permissions_as_the_database(world
     _token, raw = token_create(user=world.users[username])
     with CaptureQueriesContext(connection) as queries:
         match = token_match(raw)
-        roles, perms, customer = match.user.role_codes, match.user.get_all_permissions(), match.user.is_customer
+        roles, perms, customer = (
+            match.user.role_codes,
+            match.user.get_all_permissions(),
+            match.user.is_customer,
+        )
     fresh = User.objects.get(pk=world.users[username].pk)
     # One statement; a superuser's "every permission" is read from the permission table as well.
     assert len(queries) == (2 if fresh.is_superuser else 1)

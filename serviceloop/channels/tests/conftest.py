@@ -34,14 +34,27 @@ def mailbox(db, dovecot, imap_folder, monkeypatch) -> Mailbox:
     """The support mailbox on the test Dovecot, its password from an environment variable."""
     monkeypatch.setenv("TEST_IMAP_PASSWORD", dovecot.password)
     return Mailbox.objects.create(
-        name=f"客服邮箱 {imap_folder}", address=f"support+{imap_folder}@service.example.cn", host=dovecot.host,
-        port=dovecot.port, security=Security.PLAIN, username=dovecot.user, folder=imap_folder,
-        credential_source=CredentialSource.ENV, password_env="TEST_IMAP_PASSWORD",
-        move_to=f"{imap_folder}-已处理")
+        name=f"客服邮箱 {imap_folder}",
+        address=f"support+{imap_folder}@service.example.cn",
+        host=dovecot.host,
+        port=dovecot.port,
+        security=Security.PLAIN,
+        username=dovecot.user,
+        folder=imap_folder,
+        credential_source=CredentialSource.ENV,
+        password_env="TEST_IMAP_PASSWORD",
+        move_to=f"{imap_folder}-已处理",
+    )
 
 
 @pytest.fixture
 def offline_mailbox(db) -> Mailbox:
     """A mailbox row for tests that store messages directly (no server involved)."""
-    return Mailbox.objects.create(name="客服邮箱", address="support@service.example.cn", host="127.0.0.1", port=1,
-                                  security=Security.PLAIN, username="support")
+    return Mailbox.objects.create(
+        name="客服邮箱",
+        address="support@service.example.cn",
+        host="127.0.0.1",
+        port=1,
+        security=Security.PLAIN,
+        username="support",
+    )

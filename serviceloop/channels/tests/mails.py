@@ -49,8 +49,16 @@ def headers(*, sender: bytes | str, to: str = "support@service.example.cn", subj
     return out
 
 
-def gbk_mail(*, sender: bytes = b"", subject: str = "设备无法开机", body: str = "您好：\r\n设备上电后无显示。",
-             charset: str = "gb2312", mid: str | None = None, extra=None, encoding: str = "8bit") -> bytes:
+def gbk_mail(
+    *,
+    sender: bytes = b"",
+    subject: str = "设备无法开机",
+    body: str = "您好：\r\n设备上电后无显示。",
+    charset: str = "gb2312",
+    mid: str | None = None,
+    extra=None,
+    encoding: str = "8bit",
+) -> bytes:
     """A Chinese mail from Foxmail/Outlook: subject and name RFC 2047 in gb2312, body GBK bytes."""
     sender = sender or b_word("王女士") + b" <wang@example.cn>"
     data = body.encode("gbk")
@@ -61,12 +69,26 @@ def gbk_mail(*, sender: bytes = b"", subject: str = "设备无法开机", body: 
             + b"Content-Transfer-Encoding: " + encoding.encode() + b"\r\n\r\n" + data + b"\r\n")
 
 
-def utf8_mail(*, sender: str = "王女士 <wang@example.cn>", subject: str = "设备无法开机", body: str = "设备上电后无显示。",
-              mid: str | None = None, extra=None) -> bytes:
-    return (headers(sender=b_word(sender.split(" <")[0], "utf-8", "utf-8") + b" <" + sender.split("<")[1].encode()
-                    if "<" in sender else sender, subject=b_word(subject, "utf-8", "utf-8"), mid=mid, extra=extra)
-            + b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-            + b64_lines(body.encode("utf-8")))
+def utf8_mail(
+    *,
+    sender: str = "王女士 <wang@example.cn>",
+    subject: str = "设备无法开机",
+    body: str = "设备上电后无显示。",
+    mid: str | None = None,
+    extra=None,
+) -> bytes:
+    return (
+        headers(
+            sender=b_word(sender.split(" <")[0], "utf-8", "utf-8") + b" <" + sender.split("<")[1].encode()
+            if "<" in sender
+            else sender,
+            subject=b_word(subject, "utf-8", "utf-8"),
+            mid=mid,
+            extra=extra,
+        )
+        + b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + b64_lines(body.encode("utf-8"))
+    )
 
 
 def big5_mail(*, subject: str = "印表機無法列印", body: str = "您好，印表機無法列印，請協助處理。") -> bytes:
@@ -114,7 +136,9 @@ def with_attachments(files: list[tuple[str, bytes, str]], *, subject: str = "附
                      body: str = "附件是故障照片和日志。", mid: str | None = None,
                      sender: bytes = b"") -> bytes:
     """A mail with files named raw in GBK, as Foxmail sends them."""
-    head = headers(sender=sender or b_word("王女士") + b" <wang@example.cn>", subject=b_word(subject), mid=mid)
+    head = headers(
+        sender=sender or b_word("王女士") + b" <wang@example.cn>", subject=b_word(subject), mid=mid
+    )
     parts = [text_part(body)] + [file_part(data, name_header=raw_gbk_name(name), content_type=ctype)
                                  for name, data, ctype in files]
     return multipart(head, parts)
@@ -138,10 +162,15 @@ def outlook_reply(*, new_text: str, quoted_subject: str, in_reply_to: str = "", 
         extra.append(("In-Reply-To", in_reply_to))
     if references:
         extra.append(("References", references))
-    return (headers(sender=sender or b_word("王女士") + b" <wang@example.cn>",
-                    subject=b_word(subject if subject is not None else f"回复: {quoted_subject}"), extra=extra)
-            + b"Content-Type: text/plain; charset=\"gb2312\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-            + b64_lines(body.encode("gbk")))
+    return (
+        headers(
+            sender=sender or b_word("王女士") + b" <wang@example.cn>",
+            subject=b_word(subject if subject is not None else f"回复: {quoted_subject}"),
+            extra=extra,
+        )
+        + b'Content-Type: text/plain; charset="gb2312"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + b64_lines(body.encode("gbk"))
+    )
 
 
 def dsn_bounce(*, recipient: str, status: str = "5.1.1", action: str = "failed",
@@ -152,13 +181,16 @@ def dsn_bounce(*, recipient: str, status: str = "5.1.1", action: str = "failed",
                    extra=[("Auto-Submitted", "auto-replied")])
     human = (b"Content-Type: text/plain; charset=us-ascii\r\n\r\n"
              b"This is the mail system. Your message could not be delivered.\r\n")
-    status_part = (b"Content-Type: message/delivery-status\r\n\r\n"
-                   b"Reporting-MTA: dns; mx.service.example.cn\r\n\r\n"
-                   + f"Final-Recipient: rfc822; {recipient}\r\nOriginal-Recipient: rfc822;{recipient}\r\n"
-                     f"Action: {action}\r\nStatus: {status}\r\n"
-                     f"Diagnostic-Code: smtp; 550 5.1.1 <{recipient}>: Recipient address rejected\r\n".encode())
-    original = (b"Content-Type: text/rfc822-headers\r\n\r\n"
-                + headers(sender="support@service.example.cn", to=recipient, subject=b_word(original_subject)))
+    status_part = (
+        b"Content-Type: message/delivery-status\r\n\r\n"
+        b"Reporting-MTA: dns; mx.service.example.cn\r\n\r\n"
+        + f"Final-Recipient: rfc822; {recipient}\r\nOriginal-Recipient: rfc822;{recipient}\r\n"
+        f"Action: {action}\r\nStatus: {status}\r\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <{recipient}>: Recipient address rejected\r\n".encode()
+    )
+    original = b"Content-Type: text/rfc822-headers\r\n\r\n" + headers(
+        sender="support@service.example.cn", to=recipient, subject=b_word(original_subject)
+    )
     return multipart(head, [human, status_part, original], subtype="report",
                      params="; report-type=delivery-status")
 
@@ -174,8 +206,12 @@ def auto_reply(kind: str, *, sender: str = "wang@example.cn", n: int = 0) -> byt
         "plain": [],
     }[kind]
     subject = "自动回复: 您的工单已受理" if kind == "subject" else f"我正在休假 {n}"
-    return (headers(sender=sender, subject=b_word(subject, "utf-8", "utf-8"), extra=extra)
-            + b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + "我正在休假，12月8日回来。".encode() + b"\r\n")
+    return (
+        headers(sender=sender, subject=b_word(subject, "utf-8", "utf-8"), extra=extra)
+        + b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        + "我正在休假，12月8日回来。".encode()
+        + b"\r\n"
+    )
 
 
 def malformed() -> bytes:

@@ -100,7 +100,9 @@ def test_a_failing_message_stays_unread_on_the_server_and_does_not_hold_up_the_n
 
     patch = monkeypatch.context()
     patch.__enter__().setattr(services, "ticket_create", fails_for_one)
-    bad, good = dovecot.append(mailbox.folder, mails.gbk_mail(subject="会失败"), mails.gbk_mail(subject="正常"))
+    bad, good = dovecot.append(
+        mailbox.folder, mails.gbk_mail(subject="会失败"), mails.gbk_mail(subject="正常")
+    )
 
     result = services.mailbox_fetch(mailbox=mailbox)
 
@@ -130,13 +132,16 @@ def test_a_wrong_password_is_reported_on_the_mailbox_and_fetches_nothing(world, 
 
 
 def test_a_password_in_chinese_logs_in(world, mailbox, dovecot, monkeypatch):
-    # imaplib's LOGIN refused it before a byte was sent (UnicodeEncodeError): AUTHENTICATE PLAIN carries UTF-8.
+    # imaplib's LOGIN refused it before sending a byte (UnicodeEncodeError): AUTHENTICATE PLAIN carries UTF-8.
     import pwd
     import time
 
     nobody = pwd.getpwnam("nobody")
     with (dovecot.root / "users").open("a") as users:
-        users.write(f"after-sales:{{PLAIN}}客服密码2026:{nobody.pw_uid}:{nobody.pw_gid}::{dovecot.root / 'mail' / 'after-sales'}\n")
+        users.write(
+            f"after-sales:{{PLAIN}}客服密码2026:{nobody.pw_uid}:{nobody.pw_gid}::"
+            f"{dovecot.root / 'mail' / 'after-sales'}\n"
+        )
     time.sleep(1.1)  # Dovecot re-reads the file when its mtime, in whole seconds, is newer than its copy
     mailbox.username = "after-sales"  # Dovecot allows only ASCII user names (auth_username_chars)
     mailbox.folder = "INBOX"
@@ -148,7 +153,9 @@ def test_a_password_in_chinese_logs_in(world, mailbox, dovecot, monkeypatch):
     assert result.error == "" and result.fetched == 0, result.error
     monkeypatch.setenv("TEST_IMAP_PASSWORD", "错误的密码")
     wrong = services.mailbox_fetch(mailbox=mailbox)
-    assert "UnicodeEncodeError" not in wrong.error and ("log in" in wrong.error.lower() or "登录" in wrong.error)
+    assert "UnicodeEncodeError" not in wrong.error and (
+        "log in" in wrong.error.lower() or "登录" in wrong.error
+    )
 
 
 def test_unencrypted_imap_to_another_machine_is_refused(world, mailbox):
@@ -181,13 +188,18 @@ def test_the_fetchmail_command_empties_every_active_mailbox(world, mailbox, dove
 
 # --- bad input through the real server ----------------------------------------------------------
 
-def test_a_fifty_megabyte_attachment_is_refused_by_size_and_the_message_and_mailbox_go_on(world, mailbox, dovecot):
+def test_a_fifty_megabyte_attachment_is_refused_by_size_and_the_message_and_mailbox_go_on(
+    world, mailbox, dovecot
+):
     big = mails.PDF + b"\x00" * (50 * 1024 * 1024)
     first, second = dovecot.append(
         mailbox.folder,
-        mails.with_attachments([("整机日志.pdf", big, "application/pdf"), ("照片.png", mails.PNG, "image/png")],
-                               subject="日志太大"),
-        mails.gbk_mail(subject="下一封"))
+        mails.with_attachments(
+            [("整机日志.pdf", big, "application/pdf"), ("照片.png", mails.PNG, "image/png")],
+            subject="日志太大",
+        ),
+        mails.gbk_mail(subject="下一封"),
+    )
 
     result = services.mailbox_fetch(mailbox=mailbox)
 
@@ -233,7 +245,9 @@ def test_malformed_mail_and_an_unknown_charset_are_read_as_far_as_they_can_be(wo
     assert Ticket.objects.filter(title="之后的邮件").exists()
 
 
-def test_a_date_beyond_any_year_the_database_takes_neither_stops_the_message_nor_the_mailbox(world, mailbox, dovecot):
+def test_a_date_beyond_any_year_the_database_takes_neither_stops_the_message_nor_the_mailbox(
+    world, mailbox, dovecot
+):
     # Well-formed (RFC 5322), but after year 9999 in UTC: SQLite's adapter overflowed and the UID was never
     # stored, so every fetch stopped at it; on PostgreSQL the row could not be read back.
     late = mails.gbk_mail(subject="时间错乱的邮件").replace(mails._date(), b"Fri, 31 Dec 9999 23:59:59 -1400")
@@ -243,7 +257,11 @@ def test_a_date_beyond_any_year_the_database_takes_neither_stops_the_message_nor
     result = services.mailbox_fetch(mailbox=mailbox)
 
     assert (result.fetched, result.processed, result.failed, result.error) == (3, 3, 0, "")
-    assert sorted(Ticket.objects.values_list("title", flat=True)) == ["之后的邮件", "很早的邮件", "时间错乱的邮件"]
+    assert sorted(Ticket.objects.values_list("title", flat=True)) == [
+        "之后的邮件",
+        "很早的邮件",
+        "时间错乱的邮件",
+    ]
     assert [m.sent_at for m in InboundMessage.objects.order_by("uid")][:2] == [None, None]
     assert len(list(InboundMessage.objects.all())) == 3  # every row reads back
     assert all("\\Seen" in m["flags"] for m in dovecot.messages(mailbox.folder).values())
@@ -279,7 +297,9 @@ def test_a_mailbox_that_fails_unexpectedly_is_reported_and_the_next_mailbox_is_s
 def test_a_burst_of_a_thousand_auto_replies_creates_nothing(world, mailbox, dovecot, settings):
     settings.EMAIL_FETCH_BATCH = 2000
     kinds = ["auto_submitted", "precedence", "x_autoreply", "x_autorespond", "subject", "plain"]
-    burst = [mails.auto_reply(kinds[i % len(kinds)], sender=f"robot{i % 5}@factory.cn", n=i) for i in range(1000)]
+    burst = [
+        mails.auto_reply(kinds[i % len(kinds)], sender=f"robot{i % 5}@factory.cn", n=i) for i in range(1000)
+    ]
     dovecot.append(mailbox.folder, *burst)
     bounce = mails.dsn_bounce(recipient="wang@example.cn")
     dovecot.append(mailbox.folder, bounce)

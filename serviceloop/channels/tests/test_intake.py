@@ -25,7 +25,9 @@ _uids = itertools.count(1)
 
 def receive(mailbox, raw: bytes) -> InboundMessage:
     """Store and process one message, as the fetch job does for each UID."""
-    message, _created = services.inbound_message_store(mailbox=mailbox, uidvalidity=1, uid=next(_uids), raw=raw)
+    message, _created = services.inbound_message_store(
+        mailbox=mailbox, uidvalidity=1, uid=next(_uids), raw=raw
+    )
     return services.inbound_message_process(message=message)
 
 
@@ -57,13 +59,19 @@ def test_it_opens_an_email_ticket_for_a_known_contact_matched_by_address_in_any_
 
 
 def test_an_unknown_sender_becomes_a_contact_of_the_unassigned_organisation(db, box):
-    raw = mails.utf8_mail(sender="赵工 <zhao@newcustomer.cn>", subject="咨询：如何升级固件", body="请问固件怎么升级？")
+    raw = mails.utf8_mail(
+        sender="赵工 <zhao@newcustomer.cn>", subject="咨询：如何升级固件", body="请问固件怎么升级？"
+    )
 
     message = receive(box, raw)
 
     assert message.status == MessageStatus.PROCESSED, message.error
     contact = message.contact
-    assert (contact.name, contact.email, contact.email_customer_provided) == ("赵工", "zhao@newcustomer.cn", True)
+    assert (contact.name, contact.email, contact.email_customer_provided) == (
+        "赵工",
+        "zhao@newcustomer.cn",
+        True,
+    )
     assert contact.organization.name == "未分配（邮件）"
     assert message.ticket.organization == contact.organization and message.ticket.contact == contact
     # The next message from that address finds the contact: no second one.
@@ -72,7 +80,9 @@ def test_an_unknown_sender_becomes_a_contact_of_the_unassigned_organisation(db, 
     assert Contact.objects.filter(email__iexact="zhao@newcustomer.cn").count() == 1
 
 
-def test_an_unknown_sender_waits_for_review_when_the_mailbox_says_hold_and_an_administrator_accepts_it(world, box):
+def test_an_unknown_sender_waits_for_review_when_the_mailbox_says_hold_and_an_administrator_accepts_it(
+    world, box
+):
     box.unknown_senders = UnknownSenders.HOLD
     box.save()
 
@@ -111,8 +121,14 @@ def _first(world, box) -> InboundMessage:
 def test_a_reply_threads_by_in_reply_to_and_becomes_a_customer_reply_without_the_quoted_history(world, box):
     first = _first(world, box)
 
-    reply = receive(box, mails.outlook_reply(new_text="重启后还是不行，麻烦尽快安排工程师。", quoted_subject="设备无法开机",
-                                             in_reply_to="<first-1@example.cn>"))
+    reply = receive(
+        box,
+        mails.outlook_reply(
+            new_text="重启后还是不行，麻烦尽快安排工程师。",
+            quoted_subject="设备无法开机",
+            in_reply_to="<first-1@example.cn>",
+        ),
+    )
 
     assert reply.status == MessageStatus.PROCESSED, reply.error
     assert reply.ticket == first.ticket and Ticket.objects.count() == 1
@@ -148,7 +164,9 @@ def test_a_reply_threads_by_references_when_in_reply_to_is_unknown(world, box):
 def test_a_reply_threads_by_the_number_in_the_subject_for_a_contact_of_the_ticket(world, box):
     ticket = world.ticket(contact=world.contact_a)
 
-    reply = receive(box, mails.gbk_mail(subject=f"答复: [#{ticket.number}] 设备无法开机", body="已按要求拍照。"))
+    reply = receive(
+        box, mails.gbk_mail(subject=f"答复: [#{ticket.number}] 设备无法开机", body="已按要求拍照。")
+    )
 
     assert reply.ticket == ticket and reply.event.kind == EventKind.CUSTOMER_REPLY
     assert reply.event.data["threaded_by"] == "subject"
@@ -157,8 +175,14 @@ def test_a_reply_threads_by_the_number_in_the_subject_for_a_contact_of_the_ticke
 def test_a_stranger_quoting_a_ticket_number_cannot_write_into_that_ticket(world, box):
     ticket = world.ticket(contact=world.contact_a)
 
-    message = receive(box, mails.utf8_mail(sender="attacker@evil.example", subject=f"Re: [#{ticket.number}] 改地址",
-                                           body="请把货寄到另一个地址"))
+    message = receive(
+        box,
+        mails.utf8_mail(
+            sender="attacker@evil.example",
+            subject=f"Re: [#{ticket.number}] 改地址",
+            body="请把货寄到另一个地址",
+        ),
+    )
 
     assert message.ticket != ticket
     assert not TicketEvent.objects.filter(ticket=ticket, kind=EventKind.CUSTOMER_REPLY).exists()
@@ -274,9 +298,13 @@ def test_two_hundred_attachments_take_the_first_fifty_and_name_the_rest(world, b
 
 
 def test_a_file_already_on_the_ticket_is_not_added_again(world, box):
-    first = receive(box, mails.with_attachments([("logo.png", mails.PNG, "image/png")], mid="<logo-1@example.cn>"))
+    first = receive(
+        box, mails.with_attachments([("logo.png", mails.PNG, "image/png")], mid="<logo-1@example.cn>")
+    )
     reply = mails.with_attachments([("logo.png", mails.PNG, "image/png")], subject="回复: 附件：故障照片")
-    reply = reply.replace(b"MIME-Version: 1.0\r\n", b"MIME-Version: 1.0\r\nIn-Reply-To: <logo-1@example.cn>\r\n", 1)
+    reply = reply.replace(
+        b"MIME-Version: 1.0\r\n", b"MIME-Version: 1.0\r\nIn-Reply-To: <logo-1@example.cn>\r\n", 1
+    )
 
     second = receive(box, reply)
 
@@ -331,7 +359,12 @@ def test_a_bounce_is_recorded_against_the_address_and_creates_nothing(world, box
     assert (message.status, message.loop_reason) == (MessageStatus.IGNORED, LoopReason.BOUNCE)
     assert not Ticket.objects.exists()
     bounce = EmailBounce.objects.get()
-    assert (bounce.address, bounce.permanent, bounce.status, bounce.count) == ("wang@example.cn", True, "5.1.1", 1)
+    assert (bounce.address, bounce.permanent, bounce.status, bounce.count) == (
+        "wang@example.cn",
+        True,
+        "5.1.1",
+        1,
+    )
     assert "Recipient address rejected" in bounce.diagnostic
     assert email_address_bounced("WANG@example.cn")
     receive(box, mails.dsn_bounce(recipient="wang@example.cn", status="4.2.2", action="delayed"))
@@ -354,7 +387,9 @@ def test_the_hourly_cap_per_sender_stops_a_chatty_machine_that_sets_no_header(wo
 
 # --- failures ----------------------------------------------------------------------------------------
 
-def test_a_message_that_fails_is_kept_with_its_error_and_retried_with_backoff(world, box, monkeypatch, time_machine):
+def test_a_message_that_fails_is_kept_with_its_error_and_retried_with_backoff(
+    world, box, monkeypatch, time_machine
+):
     time_machine.move_to("2026-12-01 10:00:00+08:00", tick=False)
     calls = {"n": 0}
     real = services.ticket_create

@@ -54,10 +54,17 @@ def test_auto_reply_subjects(subject, expected):
 
 
 def test_bounces_and_read_receipts_are_reports():
-    receipt = mails.multipart(mails.headers(sender="wang@example.cn", subject="已读: 设备无法开机"), [
-        b"Content-Type: text/plain\r\n\r\nread", b"Content-Type: message/disposition-notification\r\n\r\n"
-        b"Final-Recipient: rfc822; wang@example.cn\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n"],
-        subtype="report", params="; report-type=disposition-notification")
+    receipt = mails.multipart(
+        mails.headers(sender="wang@example.cn", subject="已读: 设备无法开机"),
+        [
+            b"Content-Type: text/plain\r\n\r\nread",
+            b"Content-Type: message/disposition-notification\r\n\r\n"
+            b"Final-Recipient: rfc822; wang@example.cn\r\n"
+            b"Disposition: manual-action/MDN-sent-manually; displayed\r\n",
+        ],
+        subtype="report",
+        params="; report-type=disposition-notification",
+    )
 
     assert reason(mails.dsn_bounce(recipient="wang@example.cn")) == LoopReason.BOUNCE
     assert reason(receipt) == LoopReason.REPORT

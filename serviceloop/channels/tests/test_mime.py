@@ -31,8 +31,14 @@ def test_every_gb_label_reads_the_same_text(charset):
 
 def test_gb18030_four_byte_characters_and_emoji_survive():
     text = "生僻字𰻝𰻝面，表情😀"
-    raw = (mails.headers(sender="a@example.cn", subject="=?gb18030?B?" + base64.b64encode(text.encode("gb18030")).decode()
-                         + "?=") + b"Content-Type: text/plain; charset=gb18030\r\n\r\n" + text.encode("gb18030"))
+    raw = (
+        mails.headers(
+            sender="a@example.cn",
+            subject="=?gb18030?B?" + base64.b64encode(text.encode("gb18030")).decode() + "?=",
+        )
+        + b"Content-Type: text/plain; charset=gb18030\r\n\r\n"
+        + text.encode("gb18030")
+    )
 
     mail = mime.parse(raw)
 
@@ -42,7 +48,11 @@ def test_gb18030_four_byte_characters_and_emoji_survive():
 def test_big5_mail_reads_in_traditional_chinese():
     mail = mime.parse(mails.big5_mail())
 
-    assert (mail.from_name, mail.subject, mail.text) == ("陳先生", "印表機無法列印", "您好，印表機無法列印，請協助處理。")
+    assert (mail.from_name, mail.subject, mail.text) == (
+        "陳先生",
+        "印表機無法列印",
+        "您好，印表機無法列印，請協助處理。",
+    )
 
 
 def test_an_unknown_charset_name_falls_back_instead_of_raising():
@@ -77,7 +87,9 @@ def test_a_gbk_file_name_sent_raw_is_recovered_even_where_it_is_valid_utf8():
 
 
 def test_a_raw_gbk_file_name_without_any_charset_hint_in_the_mail_is_still_gbk():
-    part = mails.file_part(mails.PNG, name_header=mails.raw_gbk_name("志愿者名单.png"), content_type="image/png")
+    part = mails.file_part(
+        mails.PNG, name_header=mails.raw_gbk_name("志愿者名单.png"), content_type="image/png"
+    )
     raw = mails.multipart(mails.headers(sender="a@example.cn", subject="files"), [part])
 
     assert [a.filename for a in mime.parse(raw).attachments] == ["志愿者名单.png"]
@@ -85,12 +97,19 @@ def test_a_raw_gbk_file_name_without_any_charset_hint_in_the_mail_is_still_gbk()
 
 def test_rfc2231_and_rfc2047_file_names():
     rfc2231 = mails.file_part(mails.PDF, name_header=b"x.pdf", content_type="application/pdf").replace(
-        b"filename=x.pdf", b"filename*=gb2312''" + "".join(f"%{b:02X}" for b in "维修报告镕.pdf".encode("gbk")).encode())
-    rfc2231_continued = mails.file_part(mails.PDF, name_header=b"y.pdf", content_type="application/pdf").replace(
-        b"filename=y.pdf", b"filename*0*=utf-8''%E5%90%88%E5%90%8C;\r\n\tfilename*1*=%E6%89%AB%E6%8F%8F.pdf")
+        b"filename=x.pdf",
+        b"filename*=gb2312''" + "".join(f"%{b:02X}" for b in "维修报告镕.pdf".encode("gbk")).encode(),
+    )
+    rfc2231_continued = mails.file_part(
+        mails.PDF, name_header=b"y.pdf", content_type="application/pdf"
+    ).replace(
+        b"filename=y.pdf", b"filename*0*=utf-8''%E5%90%88%E5%90%8C;\r\n\tfilename*1*=%E6%89%AB%E6%8F%8F.pdf"
+    )
     rfc2047 = mails.file_part(mails.PNG, name_header=b'"' + mails.b_word("截图.png", "gbk") + b'"',
                               content_type="image/png")
-    raw = mails.multipart(mails.headers(sender="a@example.cn", subject="files"), [rfc2231, rfc2231_continued, rfc2047])
+    raw = mails.multipart(
+        mails.headers(sender="a@example.cn", subject="files"), [rfc2231, rfc2231_continued, rfc2047]
+    )
 
     assert [a.filename for a in mime.parse(raw).attachments] == ["维修报告镕.pdf", "合同扫描.pdf", "截图.png"]
 
@@ -128,7 +147,9 @@ def test_a_delivery_status_report_names_the_failed_recipient():
     mail = mime.parse(mails.dsn_bounce(recipient="Li@Example.cn", status="5.1.1"))
 
     assert mail.content_type == "multipart/report" and mail.report_type == "delivery-status"
-    assert [(r.recipient, r.action, r.status) for r in mail.delivery_reports] == [("li@example.cn", "failed", "5.1.1")]
+    assert [(r.recipient, r.action, r.status) for r in mail.delivery_reports] == [
+        ("li@example.cn", "failed", "5.1.1")
+    ]
     assert mail.attachments == []
 
 
@@ -138,7 +159,11 @@ def test_message_ids_in_reply_to_and_references_are_read_in_order():
 
     mail = mime.parse(raw)
 
-    assert (mail.message_id, mail.in_reply_to, mail.references) == ("Me@x", ["parent@x.cn"], ["root@x.cn", "parent@x.cn"])
+    assert (mail.message_id, mail.in_reply_to, mail.references) == (
+        "Me@x",
+        ["parent@x.cn"],
+        ["root@x.cn", "parent@x.cn"],
+    )
 
 
 def test_a_big_attachment_is_cut_out_before_parsing_and_decoded_only_on_request(monkeypatch):
@@ -164,8 +189,15 @@ def test_a_big_attachment_is_cut_out_before_parsing_and_decoded_only_on_request(
 
 
 def test_broken_mail_never_raises():
-    for raw in (mails.malformed(), b"", b"\x00\x01\x02", b"Subject: only a header", b"From: \r\n\r\n" * 3,
-                b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain; charset=\xff\r\n\r\nhi"):
+    for raw in (
+        mails.malformed(),
+        b"",
+        b"\x00\x01\x02",
+        b"Subject: only a header",
+        b"From: \r\n\r\n" * 3,
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"
+        b"Content-Type: text/plain; charset=\xff\r\n\r\nhi",
+    ):
         mail = mime.parse(raw)
         assert isinstance(mail.text, str)
 

@@ -60,8 +60,12 @@ def _admin_client(world) -> Client:
     return client
 
 
-def test_the_admin_lists_failed_messages_with_their_error_and_retries_them(world, offline_mailbox, monkeypatch):
-    monkeypatch.setattr(services, "ticket_create", lambda **kw: (_ for _ in ()).throw(RuntimeError("磁盘已满")))
+def test_the_admin_lists_failed_messages_with_their_error_and_retries_them(
+    world, offline_mailbox, monkeypatch
+):
+    monkeypatch.setattr(
+        services, "ticket_create", lambda **kw: (_ for _ in ()).throw(RuntimeError("磁盘已满"))
+    )
     message = _received(offline_mailbox, mails.gbk_mail(subject="失败的邮件"))
     monkeypatch.undo()
     client = _admin_client(world)
@@ -70,13 +74,17 @@ def test_the_admin_lists_failed_messages_with_their_error_and_retries_them(world
     assert page.status_code == 200
     assert "失败的邮件" in page.content.decode() and "磁盘已满" in page.content.decode()
 
-    response = client.post("/admin/channels/inboundmessage/", {"action": "retry", "_selected_action": [message.pk]})
+    response = client.post(
+        "/admin/channels/inboundmessage/", {"action": "retry", "_selected_action": [message.pk]}
+    )
     assert response.status_code == 302
     message.refresh_from_db()
     assert message.status == "processed" and message.ticket.title == "失败的邮件"
 
     original = client.get(f"/admin/channels/inboundmessage/{message.pk}/original/")
-    assert original.status_code == 200 and b"".join(original.streaming_content) == message.raw.open("rb").read()
+    assert (
+        original.status_code == 200 and b"".join(original.streaming_content) == message.raw.open("rb").read()
+    )
 
 
 def test_the_admin_accepts_a_held_message(world, offline_mailbox):
@@ -99,13 +107,28 @@ def test_an_administrator_adds_a_mailbox_and_a_stored_password_is_kept_encrypted
     monkeypatch.setenv("SUPPORT_IMAP_PASSWORD", "env-secret")
     (tmp_path / "imap.txt").write_text("file-secret\n")
     client = _admin_client(world)
-    response = client.post("/admin/channels/mailbox/add/", {
-        "name": "客服邮箱", "address": "support@service.example.cn", "reply_to": "", "is_active": "on",
-        "host": "imap.exmail.qq.com", "port": 993, "security": "tls", "username": "support@service.example.cn",
-        "folder": "INBOX", "credential_source": source, "password_env": "SUPPORT_IMAP_PASSWORD",
-        "password_file": str(tmp_path / "imap.txt"), "password": "stored-秘密",
-        "after_processing": "move", "move_to": "已处理", "unknown_senders": "create",
-        "unassigned_organization": ""})
+    response = client.post(
+        "/admin/channels/mailbox/add/",
+        {
+            "name": "客服邮箱",
+            "address": "support@service.example.cn",
+            "reply_to": "",
+            "is_active": "on",
+            "host": "imap.exmail.qq.com",
+            "port": 993,
+            "security": "tls",
+            "username": "support@service.example.cn",
+            "folder": "INBOX",
+            "credential_source": source,
+            "password_env": "SUPPORT_IMAP_PASSWORD",
+            "password_file": str(tmp_path / "imap.txt"),
+            "password": "stored-秘密",
+            "after_processing": "move",
+            "move_to": "已处理",
+            "unknown_senders": "create",
+            "unassigned_organization": "",
+        },
+    )
 
     assert response.status_code == 302, response.content.decode()[:3000]
     mailbox = Mailbox.objects.get()
@@ -128,18 +151,33 @@ def test_a_stored_password_cannot_be_read_under_another_secret_key(world, settin
 
 def test_plain_imap_to_another_machine_cannot_be_configured(world):
     client = _admin_client(world)
-    response = client.post("/admin/channels/mailbox/add/", {
-        "name": "客服邮箱", "address": "support@service.example.cn", "is_active": "on", "host": "imap.163.com",
-        "port": 143, "security": "plain", "username": "support", "folder": "INBOX",
-        "credential_source": "stored", "password": "x", "after_processing": "seen", "move_to": "",
-        "unknown_senders": "create"})
+    response = client.post(
+        "/admin/channels/mailbox/add/",
+        {
+            "name": "客服邮箱",
+            "address": "support@service.example.cn",
+            "is_active": "on",
+            "host": "imap.163.com",
+            "port": 143,
+            "security": "plain",
+            "username": "support",
+            "folder": "INBOX",
+            "credential_source": "stored",
+            "password": "x",
+            "after_processing": "seen",
+            "move_to": "",
+            "unknown_senders": "create",
+        },
+    )
 
     assert response.status_code == 200
     assert not Mailbox.objects.exists()
 
 
 def test_the_ticket_page_shows_an_emailed_reply_with_its_sender(world, offline_mailbox):
-    first = _received(offline_mailbox, mails.gbk_mail(subject="设备无法开机", mid="<page-1@example.cn>"), uid=1)
+    first = _received(
+        offline_mailbox, mails.gbk_mail(subject="设备无法开机", mid="<page-1@example.cn>"), uid=1
+    )
     _received(offline_mailbox, mails.outlook_reply(new_text="重启后还是不行。", quoted_subject="设备无法开机",
                                                    in_reply_to="<page-1@example.cn>"), uid=2)
     client = Client()
@@ -162,9 +200,13 @@ def test_a_date_stored_before_it_was_bounded_is_repaired_and_the_admin_lists_the
     # What the unbounded Date header wrote: PostgreSQL keeps an instant in year 10000 (and psycopg cannot read
     # it back); SQLite keeps the text.
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {InboundMessage._meta.db_table} SET sent_at = %s WHERE id = %s",  # noqa: S608
-                       ["9999-12-31T23:59:59-14:00" if connection.vendor == "postgresql" else "10000-01-01 13:59:59",
-                        message.pk])
+        cursor.execute(
+            f"UPDATE {InboundMessage._meta.db_table} SET sent_at = %s WHERE id = %s",  # noqa: S608
+            [
+                "9999-12-31T23:59:59-14:00" if connection.vendor == "postgresql" else "10000-01-01 13:59:59",
+                message.pk,
+            ],
+        )
 
     importlib.import_module("serviceloop.channels.migrations.0002_repair_out_of_range_sent_at").repair(
         apps, connection.schema_editor())

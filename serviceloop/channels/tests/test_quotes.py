@@ -9,27 +9,32 @@ from serviceloop.channels.quotes import shown_text
 NEW = "重启后还是不行，麻烦尽快安排工程师。"
 
 
-@pytest.mark.parametrize("history", [
-    # Outlook (Chinese)
-    "\n________________________________\n发件人: 服务闭环客服 <support@service.example.cn>\n"
-    "发送时间: 2026年12月1日 9:30\n收件人: 王女士 <wang@example.cn>\n主题: 设备无法开机\n\n原来的内容",
-    # Outlook (English)
-    "\nFrom: Support <support@service.example.cn>\nSent: Tuesday, December 1, 2026 9:30 AM\n"
-    "To: Wang <wang@example.cn>\nSubject: RE: [#202612-0001]\n\nold text",
-    # Foxmail
-    "\n\nFrom: 服务闭环客服\nDate: 2026-12-01 09:30\nTo: 王女士\nSubject: 设备无法开机\n原来的内容",
-    "\n-----Original Message-----\nFrom: support@service.example.cn\n原来的内容",
-    "\n-----原始邮件-----\n发件人: support@service.example.cn\n原来的内容",
-    # QQ Mail
-    "\n\n------------------ 原始邮件 ------------------\n发件人: \"客服\"<support@service.example.cn>;\n原来的内容",
-    # Apple Mail / iOS in Chinese
-    "\n\n在 2026年12月1日，09:30，服务闭环客服 <support@service.example.cn> 写道：\n\n> 原来的内容\n> 第二行",
-    # Gmail in Chinese
-    "\n\n服务闭环客服 <support@service.example.cn> 于2026年12月1日周二 09:30写道：\n\n> 原来的内容",
-    # Gmail in English, the attribution wrapped over two lines
-    "\n\nOn Tue, Dec 1, 2026 at 9:30 AM Service Desk\n<support@service.example.cn> wrote:\n\n> old text",
-    "\n\nOn 2026-12-01 09:30, support@service.example.cn wrote:\n> old text\n>> older",
-])
+@pytest.mark.parametrize(
+    "history",
+    [
+        # Outlook (Chinese)
+        "\n________________________________\n发件人: 服务闭环客服 <support@service.example.cn>\n"
+        "发送时间: 2026年12月1日 9:30\n收件人: 王女士 <wang@example.cn>\n主题: 设备无法开机\n\n原来的内容",
+        # Outlook (English)
+        "\nFrom: Support <support@service.example.cn>\nSent: Tuesday, December 1, 2026 9:30 AM\n"
+        "To: Wang <wang@example.cn>\nSubject: RE: [#202612-0001]\n\nold text",
+        # Foxmail
+        "\n\nFrom: 服务闭环客服\nDate: 2026-12-01 09:30\nTo: 王女士\nSubject: 设备无法开机\n原来的内容",
+        "\n-----Original Message-----\nFrom: support@service.example.cn\n原来的内容",
+        "\n-----原始邮件-----\n发件人: support@service.example.cn\n原来的内容",
+        # QQ Mail
+        '\n\n------------------ 原始邮件 ------------------\n'
+        '发件人: "客服"<support@service.example.cn>;\n原来的内容',
+        # Apple Mail / iOS in Chinese
+        "\n\n在 2026年12月1日，09:30，服务闭环客服 <support@service.example.cn> 写道：\n\n"
+        "> 原来的内容\n> 第二行",
+        # Gmail in Chinese
+        "\n\n服务闭环客服 <support@service.example.cn> 于2026年12月1日周二 09:30写道：\n\n> 原来的内容",
+        # Gmail in English, the attribution wrapped over two lines
+        "\n\nOn Tue, Dec 1, 2026 at 9:30 AM Service Desk\n<support@service.example.cn> wrote:\n\n> old text",
+        "\n\nOn 2026-12-01 09:30, support@service.example.cn wrote:\n> old text\n>> older",
+    ],
+)
 def test_the_quoted_history_is_cut(history):
     assert shown_text(NEW + history) == NEW
 

@@ -47,16 +47,25 @@ def test_answers_go_out_from_the_mailbox_the_customer_wrote_to_with_its_reply_to
 
     settings.NOTIFY_EMAIL_FROM = "noreply@service.example.cn"
     # A second mailbox (the first active one stays the default for tickets that came in otherwise).
-    after_sales = Mailbox.objects.create(name="售后邮箱", address="after-sales@service.example.cn", host="127.0.0.1",
-                                         port=1, security=Security.PLAIN, username="after-sales",
-                                         reply_to="helpdesk@service.example.cn")
+    after_sales = Mailbox.objects.create(
+        name="售后邮箱",
+        address="after-sales@service.example.cn",
+        host="127.0.0.1",
+        port=1,
+        security=Security.PLAIN,
+        username="after-sales",
+        reply_to="helpdesk@service.example.cn",
+    )
     first = receive(after_sales, gbk_mail(subject="打印机卡纸"), uid=4)
 
     outbox.send_due()
 
     [ack] = smtp.to("wang@example.cn")
     sent = message_from_bytes(ack.raw, policy=policy.default)
-    assert (sent["From"], sent["Reply-To"]) == ("after-sales@service.example.cn", "helpdesk@service.example.cn")
+    assert (sent["From"], sent["Reply-To"]) == (
+        "after-sales@service.example.cn",
+        "helpdesk@service.example.cn",
+    )
     assert sent["Subject"].startswith(f"[#{first.ticket.number}]")
 
 

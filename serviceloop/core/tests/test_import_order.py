@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[3]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
-@pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter is not installed (pip install -e '.[test]')")
+@pytest.mark.skipif(
+    not LINT_IMPORTS.exists(), reason="import-linter is not installed (pip install -e '.[test]')"
+)
 def test_every_app_imports_only_the_apps_below_it():
     result = subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
@@ -24,7 +26,18 @@ def test_every_app_imports_only_the_apps_below_it():
 
 
 def test_core_imports_no_business_app():
-    business = ("accounts", "customers", "assets", "tickets", "sla", "notifications", "channels", "web", "server", "demo")
+    business = (
+        "accounts",
+        "customers",
+        "assets",
+        "tickets",
+        "sla",
+        "notifications",
+        "channels",
+        "web",
+        "server",
+        "demo",
+    )
     offenders = []
     for path in (ROOT / "serviceloop" / "core").rglob("*.py"):
         if "tests" in path.parts or "migrations" in path.parts:

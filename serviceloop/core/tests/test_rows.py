@@ -26,8 +26,15 @@ def _orm_row(model, pk) -> dict:
 
 def test_it_inserts_a_row_the_orm_reads_back_unchanged(world):
     ticket = Ticket.objects.get(pk=world.ticket().pk)
-    event = TicketEvent(ticket=ticket, kind="note", actor=world.alice, created_at=timezone.now(),
-                        is_public=False, body="内部备注：已联系厂家", data={"步骤": ["重启", "换电源"], "n": 2})
+    event = TicketEvent(
+        ticket=ticket,
+        kind="note",
+        actor=world.alice,
+        created_at=timezone.now(),
+        is_public=False,
+        body="内部备注：已联系厂家",
+        data={"步骤": ["重启", "换电源"], "n": 2},
+    )
 
     with CaptureQueriesContext(connection) as queries:
         rows.insert(event)
@@ -36,7 +43,13 @@ def test_it_inserts_a_row_the_orm_reads_back_unchanged(world):
     assert event.pk is not None and not event._state.adding and event._state.db == "default"
     stored = TicketEvent.objects.get(pk=event.pk)
     assert (stored.ticket_id, stored.kind, stored.actor_id, stored.is_public, stored.body, stored.data) == (
-        ticket.pk, "note", world.alice.pk, False, "内部备注：已联系厂家", {"步骤": ["重启", "换电源"], "n": 2})
+        ticket.pk,
+        "note",
+        world.alice.pk,
+        False,
+        "内部备注：已联系厂家",
+        {"步骤": ["重启", "换电源"], "n": 2},
+    )
     assert stored.created_at == event.created_at
 
 

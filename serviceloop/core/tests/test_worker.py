@@ -26,7 +26,9 @@ def redis_up() -> bool:
 
 
 @pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379 (.ci/run starts it)")
-@pytest.mark.skipif(not (BIN / "serviceloop").exists(), reason="the package is not installed (pip install -e .)")
+@pytest.mark.skipif(
+    not (BIN / "serviceloop").exists(), reason="the package is not installed (pip install -e .)"
+)
 def test_the_worker_sends_the_acknowledgement_queued_in_redis(tmp_path):
     env = {**os.environ, "SERVICELOOP_DATA_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/15",
            "JOBS_QUEUE_NAME": f"test-{uuid.uuid4().hex}", "JOBS_IMMEDIATE": "0",
@@ -39,15 +41,21 @@ def test_the_worker_sends_the_acknowledgement_queued_in_redis(tmp_path):
                               capture_output=True, text=True, timeout=120, **kwargs)
 
     serviceloop("migrate", "-v", "0")
-    serviceloop("shell", "-c", (
-        "from serviceloop.accounts.services import user_create\n"
-        "from serviceloop.customers.models import Contact, Organization\n"
-        "from serviceloop.tickets.services import ticket_create\n"
-        "agent = user_create(username='li', password='x', role='agent', check_password=False)\n"
-        "org = Organization.objects.create(name='华东精密制造有限公司')\n"
-        "wang = Contact.objects.create(organization=org, name='王工', email='wang@example.cn')\n"
-        "ticket_create(actor=agent, organization=org, contact=wang, title='设备无法开机', description='开机无显示',\n"
-        "              channel='phone')\n"))
+    serviceloop(
+        "shell",
+        "-c",
+        (
+            "from serviceloop.accounts.services import user_create\n"
+            "from serviceloop.customers.models import Contact, Organization\n"
+            "from serviceloop.tickets.services import ticket_create\n"
+            "agent = user_create(username='li', password='x', role='agent', check_password=False)\n"
+            "org = Organization.objects.create(name='华东精密制造有限公司')\n"
+            "wang = Contact.objects.create(organization=org, name='王工', email='wang@example.cn')\n"
+            "ticket_create(actor=agent, organization=org, contact=wang, title='设备无法开机', "
+            "description='开机无显示',\n"
+            "              channel='phone')\n"
+        ),
+    )
     assert not (tmp_path / "mail").exists()  # queued in Redis, not sent by the enqueuing process
 
     worker = subprocess.Popen([str(BIN / "serviceloop"), "worker"], env=env, cwd=tmp_path,
@@ -63,7 +71,16 @@ def test_the_worker_sends_the_acknowledgement_queued_in_redis(tmp_path):
     mails = list((tmp_path / "mail").glob("*.log"))
     assert len(mails) == 1
     assert "wang@example.cn" in mails[0].read_text(encoding="utf-8")
-    sent = serviceloop("shell", "-c", (
-        "from serviceloop.notifications.models import Delivery\n"
-        "print(Delivery.objects.filter(channel='email', status='sent').count())\n")).stdout.strip().splitlines()[-1]
+    sent = (
+        serviceloop(
+            "shell",
+            "-c",
+            (
+                "from serviceloop.notifications.models import Delivery\n"
+                "print(Delivery.objects.filter(channel='email', status='sent').count())\n"
+            ),
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     assert sent == "1"

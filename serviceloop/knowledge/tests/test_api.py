@@ -1,4 +1,4 @@
-"""/api/v1/knowledge: the article flow through the API, and bad input answered as JSON 4xx with nothing written."""
+"""/api/v1/knowledge: the article flow, and bad input answered as JSON 4xx with nothing written."""
 
 from __future__ import annotations
 
@@ -18,10 +18,17 @@ def test_an_article_goes_from_draft_through_rejection_to_published_by_api(world,
     alice, tom, carol = api_as("alice"), api_as("tom"), api_as("carol")
     image = alice.upload("knowledge/images", SimpleUploadedFile("接线图.png", PNG))
     assert image.status_code == 201, image.content
-    created = alice.post(A, {"title": "E101 电源故障处理", "scenario": "开机报 E101",
-                             "steps": [{"text": "断电"}, {"text": "按图更换电源模块", "image_id": image.json()["id"]}],
-                             "tags": ["E101"], "visibility": "public",
-                             "product_model_ids": [world.product_a.product_model_id]})
+    created = alice.post(
+        A,
+        {
+            "title": "E101 电源故障处理",
+            "scenario": "开机报 E101",
+            "steps": [{"text": "断电"}, {"text": "按图更换电源模块", "image_id": image.json()["id"]}],
+            "tags": ["E101"],
+            "visibility": "public",
+            "product_model_ids": [world.product_a.product_model_id],
+        },
+    )
     assert created.status_code == 201, created.content
     article = created.json()
     assert article["status"] == "draft" and article["steps"][1]["image_url"] == image.json()["url"]
@@ -37,13 +44,20 @@ def test_an_article_goes_from_draft_through_rejection_to_published_by_api(world,
     alice.post(f"{url}/submit")
     assert tom.post(f"{url}/publish", {"comment": "可以发布"}).json()["status"] == "published"
     seen = carol.get(url).json()
-    assert seen["title"] == "E101 电源故障处理" and seen["review_comment"] == ""  # the review is staff business
+    assert (
+        seen["title"] == "E101 电源故障处理" and seen["review_comment"] == ""
+    )  # the review is staff business
     assert [v["number"] for v in alice.get(f"{url}/versions").json()] == [2, 1]
     diff = alice.get(f"{url}/diff", {"old": 1, "new": 2}).json()
     assert {"op": "insert", "text": "1. 断电并等待 30 秒"} in diff["rows"]
-    assert carol.get(f"{url}/versions").status_code == 404 and carol.get(f"{url}/diff", {"old": 1, "new": 2}).status_code == 404
+    assert (
+        carol.get(f"{url}/versions").status_code == 404
+        and carol.get(f"{url}/diff", {"old": 1, "new": 2}).status_code == 404
+    )
     assert carol.post(f"{url}/feedback", {"helpful": True}).json()["helpful_yes"] == 1
-    assert [s["id"] for s in carol.get("knowledge/suggestions", {"q": "开机报错 E101"}).json()] == [article["id"]]
+    assert [s["id"] for s in carol.get("knowledge/suggestions", {"q": "开机报错 E101"}).json()] == [
+        article["id"]
+    ]
 
 
 @pytest.mark.parametrize(("query", "status"), [
@@ -56,7 +70,9 @@ def test_bad_diff_version_numbers_answer_404_or_422(world, api_as, query, status
     alice.patch(f"{A}/{article['id']}", {"notes": "新"})
     response = alice.get(f"{A}/{article['id']}/diff", query)
     assert response.status_code == status, response.content
-    assert response.json()["code"] in ("not_found", "invalid", "validation_error") and response.json()["message"]
+    assert (
+        response.json()["code"] in ("not_found", "invalid", "validation_error") and response.json()["message"]
+    )
 
 
 @pytest.mark.parametrize("body", [

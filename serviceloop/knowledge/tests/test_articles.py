@@ -41,11 +41,18 @@ def test_it_creates_a_draft_with_version_one_and_a_created_event(world):
 
 def test_every_edit_keeps_a_new_immutable_version_and_an_unchanged_save_keeps_none(world):
     article = draft(world)
-    services.article_update(article=article, actor=world.alice, changes={"notes": "更换前务必断电并等待 30 秒。"})
-    services.article_update(article=article, actor=world.alice, changes={"notes": "更换前务必断电并等待 30 秒。"})
+    services.article_update(
+        article=article, actor=world.alice, changes={"notes": "更换前务必断电并等待 30 秒。"}
+    )
+    services.article_update(
+        article=article, actor=world.alice, changes={"notes": "更换前务必断电并等待 30 秒。"}
+    )
     article.refresh_from_db()
     assert article.version == 2
-    assert list(article.versions.values_list("number", "notes")) == [(1, "更换前断电。"), (2, "更换前务必断电并等待 30 秒。")]
+    assert list(article.versions.values_list("number", "notes")) == [
+        (1, "更换前断电。"),
+        (2, "更换前务必断电并等待 30 秒。"),
+    ]
     first = article.versions.get(number=1)
     first.notes = "rewritten"
     with pytest.raises(ValueError):
@@ -82,7 +89,9 @@ def test_a_submitted_article_is_not_edited_and_an_edited_published_one_leaves_th
         services.article_update(article=article, actor=world.alice, changes={"title": "新标题"})
     services.article_publish(article=article, actor=world.tom)
     assert selectors.article_get(user=world.carol, article_id=article.pk)
-    services.article_update(article=article, actor=world.alice, changes={"title": "X-3000 上电无显示（修订）"})
+    services.article_update(
+        article=article, actor=world.alice, changes={"title": "X-3000 上电无显示（修订）"}
+    )
     with pytest.raises(NotFound):
         selectors.article_get(user=world.carol, article_id=article.pk)
 
@@ -130,13 +139,17 @@ def test_a_view_is_one_update_statement(world, django_assert_num_queries):
 
 def test_step_images_are_checked_by_content_and_claimed_by_the_article(world):
     with pytest.raises(UnsupportedMediaType):
-        services.article_image_add(actor=world.alice, upload=SimpleUploadedFile("evil.png", b"MZ\x90\x00" + b"x" * 50))
+        services.article_image_add(
+            actor=world.alice, upload=SimpleUploadedFile("evil.png", b"MZ\x90\x00" + b"x" * 50)
+        )
     with pytest.raises(UnsupportedMediaType):  # text is a valid attachment, not a step image
         services.article_image_add(actor=world.alice, upload=SimpleUploadedFile("a.png", "纯文本".encode()))
     image = services.article_image_add(actor=world.alice, upload=SimpleUploadedFile("现场.jpg", PNG))
     assert image.original_name == "现场.png" and image.content_type == "image/png"
     with pytest.raises(InvalidInput):  # somebody else's unclaimed image
-        services.article_create(actor=world.eric, title="借图", steps=[{"text": "看图", "image_id": image.pk}])
+        services.article_create(
+            actor=world.eric, title="借图", steps=[{"text": "看图", "image_id": image.pk}]
+        )
     article = draft(world, steps=[{"text": "看图", "image_id": image.pk}])
     image.refresh_from_db()
     assert image.article == article
@@ -148,7 +161,9 @@ def test_step_images_are_checked_by_content_and_claimed_by_the_article(world):
 
 def test_diff_between_two_versions_shows_removed_and_added_lines(world):
     article = draft(world)
-    services.article_update(article=article, actor=world.alice, changes={"notes": "<script>alert(1)</script>"})
+    services.article_update(
+        article=article, actor=world.alice, changes={"notes": "<script>alert(1)</script>"}
+    )
     _a, _b, rows = selectors.article_diff(user=world.alice, article=article, old=1, new=2)
     assert ("delete", "更换前断电。") in [(r.op, r.text) for r in rows]
     assert ("insert", "<script>alert(1)</script>") in [(r.op, r.text) for r in rows]
@@ -163,8 +178,9 @@ def resolved_ticket(world):
                           details={"error_code": "E101"})
     ticket_services.ticket_add_internal_note(ticket=ticket, actor=world.eric, body="电源模块电容鼓包。",
                                              note_type="diagnosis")
-    ticket_services.ticket_add_internal_note(ticket=ticket, actor=world.eric, body="更换电源模块 PWR-01 后正常开机。",
-                                             note_type="solution")
+    ticket_services.ticket_add_internal_note(
+        ticket=ticket, actor=world.eric, body="更换电源模块 PWR-01 后正常开机。", note_type="solution"
+    )
     ticket_services.ticket_add_reply(ticket=ticket, actor=world.alice, body="已为您更换电源模块。")
     ticket_services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress")
     resolve_ticket(ticket, world.alice)
@@ -174,9 +190,15 @@ def resolved_ticket(world):
 def test_a_resolved_ticket_becomes_a_prefilled_draft_in_one_step(world):
     ticket = resolved_ticket(world)
     article = services.article_draft_from_ticket(ticket=ticket, actor=world.eric)
-    assert article.title == "X-3000 开机报错 E101" and article.status == "draft" and article.visibility == "internal"
+    assert (
+        article.title == "X-3000 开机报错 E101"
+        and article.status == "draft"
+        and article.visibility == "internal"
+    )
     assert ticket.description in article.scenario and "E101" in article.scenario
-    assert "电源模块电容鼓包。" in article.notes and ticket.number not in article.notes  # source_ticket says it
+    assert (
+        "电源模块电容鼓包。" in article.notes and ticket.number not in article.notes
+    )  # source_ticket says it
     assert [s["text"] for s in article.steps] == ["更换电源模块 PWR-01 后正常开机。"]
     assert list(article.product_models.all()) == [world.product_a.product_model]
     assert article.source_ticket == ticket

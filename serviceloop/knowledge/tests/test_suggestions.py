@@ -13,8 +13,14 @@ pytestmark = pytest.mark.django_db
 
 
 def published(world, title, *, scenario="", visibility="public", models=(), tags=()):
-    article = services.article_create(actor=world.alice, title=title, scenario=scenario, visibility=visibility,
-                                      product_models=list(models), tags=list(tags))
+    article = services.article_create(
+        actor=world.alice,
+        title=title,
+        scenario=scenario,
+        visibility=visibility,
+        product_models=list(models),
+        tags=list(tags),
+    )
     services.article_submit(article=article, actor=world.alice)
     return services.article_publish(article=article, actor=world.tom)
 

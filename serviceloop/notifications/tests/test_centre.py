@@ -17,8 +17,12 @@ def login(username):
 
 def notes(world, user, count):
     ticket = world.ticket()
-    return [Notification.objects.create(user=user, kind="assigned", ticket=ticket, title=f"[#{ticket.number}] 第 {i} 条")
-            for i in range(count)]
+    return [
+        Notification.objects.create(
+            user=user, kind="assigned", ticket=ticket, title=f"[#{ticket.number}] 第 {i} 条"
+        )
+        for i in range(count)
+    ]
 
 
 def test_the_bell_counts_the_unread_ones(world):

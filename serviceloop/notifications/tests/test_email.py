@@ -38,7 +38,9 @@ def test_the_acknowledgement_reaches_the_contact_with_a_correctly_encoded_chines
     [mail] = smtp.to("wang@example.cn")
     headers = mail.raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # every header is 7-bit on the wire …
     assert "Subject: =?utf-8?" in headers
-    assert subject_of(mail) == f"[#{ticket.number}] 我们已收到您的问题"  # … and decodes to the Chinese subject
+    assert (
+        subject_of(mail) == f"[#{ticket.number}] 我们已收到您的问题"
+    )  # … and decodes to the Chinese subject
     message = mail.message
     assert message["From"].addresses[0].addr_spec == "service@serviceloop.example.cn"
     assert message["From"].addresses[0].display_name == "服务闭环"
@@ -51,7 +53,9 @@ def test_the_acknowledgement_reaches_the_contact_with_a_correctly_encoded_chines
     assert delivery.message_id.startswith("<sl.") and delivery.message_id.endswith("@serviceloop.example.cn>")
     text = message.get_body(("plain",)).get_content()
     assert ticket.number in text and "X-3000 上电无显示" in text and "/track/" in text
-    assert delivery.status == "sent" and delivery.subject == subject_of(mail) and ticket.number in delivery.body
+    assert (
+        delivery.status == "sent" and delivery.subject == subject_of(mail) and ticket.number in delivery.body
+    )
 
 
 def test_replies_thread_onto_the_earlier_messages_of_the_same_ticket(world, smtp):
@@ -77,7 +81,9 @@ def test_replies_thread_onto_the_earlier_messages_of_the_same_ticket(world, smtp
 def test_a_title_with_cr_lf_cannot_inject_a_header(world, smtp):
     ticket = created(world, title="设备故障")
     # A title as an API client could send it once stored: CR/LF and a header behind them.
-    type(ticket).objects.filter(pk=ticket.pk).update(title="设备故障\r\nBcc: thief@evil.example\r\nX-Injected: 1")
+    type(ticket).objects.filter(pk=ticket.pk).update(
+        title="设备故障\r\nBcc: thief@evil.example\r\nX-Injected: 1"
+    )
     ticket.refresh_from_db()
     reply(ticket, world.alice, "您好")
     outbox.send_due()

@@ -73,7 +73,9 @@ def test_a_feishu_bot_gets_a_signed_interactive_card(world, recorder):
     card = body["card"]
     assert card["header"]["title"]["content"] == f"新工单 {ticket.number}"
     content = card["elements"][0]["text"]["content"]
-    assert card["elements"][0]["text"]["tag"] == "lark_md" and "###" not in content and ticket.title in content
+    assert (
+        card["elements"][0]["text"]["tag"] == "lark_md" and "###" not in content and ticket.title in content
+    )
     button = card["elements"][1]["actions"][0]
     assert button["url"].endswith(f"/tickets/{ticket.number}/") and button["text"]["content"] == "查看工单"
 
@@ -134,7 +136,9 @@ def test_a_robot_that_answers_500_is_retried_with_backoff_until_it_works(world, 
     assert len(recorder.to("/wecom")) == 3
 
 
-def test_a_robot_that_hangs_times_out_and_never_holds_back_the_other_deliveries(world, recorder, smtp, settings):
+def test_a_robot_that_hangs_times_out_and_never_holds_back_the_other_deliveries(
+    world, recorder, smtp, settings
+):
     settings.NOTIFY_HTTP_TIMEOUT = 0.5
     robot(recorder, "wecom")
     robot(recorder, "feishu", secret=FEISHU_SECRET)
@@ -211,12 +215,24 @@ def test_a_contact_without_a_mobile_number_gets_no_sms(world, sms_on):
     assert not Delivery.objects.filter(channel="sms").exists()
 
 
-@pytest.mark.parametrize("raw,normal", [
-    ("13812345678", "+8613812345678"), ("+86 138-1234-5678", "+8613812345678"), ("008613812345678", "+8613812345678"),
-    ("86 19912345678", "+8619912345678"), ("+85291234567", "+85291234567"), ("+1 (415) 555-2671", "+14155552671"),
-    ("12812345678", None), ("1381234567", None), ("021-55501234", None), ("+86 21 5550 1234", None), ("", None),
-    ("abc", None), ("+0123456789", None),
-])
+@pytest.mark.parametrize(
+    "raw,normal",
+    [
+        ("13812345678", "+8613812345678"),
+        ("+86 138-1234-5678", "+8613812345678"),
+        ("008613812345678", "+8613812345678"),
+        ("86 19912345678", "+8619912345678"),
+        ("+85291234567", "+85291234567"),
+        ("+1 (415) 555-2671", "+14155552671"),
+        ("12812345678", None),
+        ("1381234567", None),
+        ("021-55501234", None),
+        ("+86 21 5550 1234", None),
+        ("", None),
+        ("abc", None),
+        ("+0123456789", None),
+    ],
+)
 def test_phone_numbers_are_china_mobile_or_e164(raw, normal):
     assert normalize_phone(raw) == normal
 
@@ -235,7 +251,10 @@ def test_a_webhook_gets_signed_json_with_a_stable_delivery_id(world, recorder):
     assert request.headers["x-serviceloop-delivery"] == str(delivery.public_id)
     body = request.json()
     assert body["id"] == str(delivery.public_id) and body["event"] == "ticket.created"
-    assert body["ticket"]["number"] == ticket.number and body["ticket"]["organization"]["name"] == world.org_a.name
+    assert (
+        body["ticket"]["number"] == ticket.number
+        and body["ticket"]["organization"]["name"] == world.org_a.name
+    )
     assert body["change"]["event_kind"] == "created"
 
 

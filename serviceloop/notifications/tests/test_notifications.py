@@ -134,7 +134,10 @@ def test_a_robot_or_webhook_that_could_not_be_stored_is_refused_naming_the_field
         response = api.post(f"notifications/{path}", body)
         assert response.status_code == 422, (body, response.content)
         assert field in [e["field"] for e in response.json()["errors"]], (body, response.json())
-    assert api.post("notifications/robots", {"name": "值班群", "url": url, "kind": "dingtalk"}).status_code == 201
+    assert (
+        api.post("notifications/robots", {"name": "值班群", "url": url, "kind": "dingtalk"}).status_code
+        == 201
+    )
     from serviceloop.notifications.models import Robot, Webhook
 
     assert Robot.objects.count() == 1 and not Webhook.objects.exists()

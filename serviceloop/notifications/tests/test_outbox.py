@@ -27,10 +27,22 @@ def created_event(world, **kwargs):
     return TicketEvent.objects.get(ticket=ticket, kind="created"), ticket
 
 
-def planned(n: int, *, ticket, channel: str = "webhook", webhook=None, prefix: str = "bench") -> list[Planned]:
-    return [Planned(f"{prefix}:{i}", "created", channel, f"webhook:{webhook.pk}" if webhook else f"x{i}",
-                    ticket.pk, "zh-hans", webhook_id=webhook.pk if webhook else None, context={"event": "created"})
-            for i in range(n)]
+def planned(
+    n: int, *, ticket, channel: str = "webhook", webhook=None, prefix: str = "bench"
+) -> list[Planned]:
+    return [
+        Planned(
+            f"{prefix}:{i}",
+            "created",
+            channel,
+            f"webhook:{webhook.pk}" if webhook else f"x{i}",
+            ticket.pk,
+            "zh-hans",
+            webhook_id=webhook.pk if webhook else None,
+            context={"event": "created"},
+        )
+        for i in range(n)
+    ]
 
 
 def test_enqueueing_the_same_event_twice_makes_one_delivery_per_channel_and_recipient(world):
@@ -100,7 +112,9 @@ def test_a_late_worker_cannot_overwrite_what_the_next_one_recorded(world, settin
 
     for row in rows:
         row.attempts = stale[row.pk]
-    outbox._record([(row, Result(ok=False, error="too late"), now, 5) for row in rows], outbox.SendReport(), now)
+    outbox._record(
+        [(row, Result(ok=False, error="too late"), now, 5) for row in rows], outbox.SendReport(), now
+    )
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
     assert Notification.objects.filter(user=world.carol).count() == 1
 
@@ -162,7 +176,9 @@ def test_ten_thousand_deliveries_are_each_sent_exactly_once(world, recorder, set
     assert total.sent == 10_000 and total.failed == total.dead == 0
     ids = [r.headers["x-serviceloop-delivery"] for r in recorder.to("/hook/bulk")]
     assert len(ids) == len(set(ids)) == 10_000
-    assert set(ids) == {str(u) for u in Delivery.objects.filter(channel="webhook").values_list("public_id", flat=True)}
+    assert set(ids) == {
+        str(u) for u in Delivery.objects.filter(channel="webhook").values_list("public_id", flat=True)
+    }
     assert DeliveryAttempt.objects.filter(delivery__channel="webhook").count() == 10_000
 
 

@@ -17,7 +17,9 @@ from tests.personas import resolve_ticket
 
 
 def deliveries(ticket, **filters):
-    return sorted(Delivery.objects.filter(ticket=ticket, **filters).values_list("kind", "channel", "recipient"))
+    return sorted(
+        Delivery.objects.filter(ticket=ticket, **filters).values_list("kind", "channel", "recipient")
+    )
 
 
 def subjects(smtp, address):
@@ -32,8 +34,14 @@ def acknowledged_only(ticket):
 def test_internal_notes_communications_and_internal_statuses_never_reach_the_customer(world, smtp):
     ticket = world.ticket(contact=world.contact_a)
     note = services.ticket_add_internal_note(ticket=ticket, actor=world.eric, body="内部机密：批次缺陷")
-    talk = services.ticket_log_communication(ticket=ticket, actor=world.alice, channel="phone", happened_at=None,
-                                             customer_feedback="内部机密：客户情绪激动", next_step="回电")
+    talk = services.ticket_log_communication(
+        ticket=ticket,
+        actor=world.alice,
+        channel="phone",
+        happened_at=None,
+        customer_feedback="内部机密：客户情绪激动",
+        next_step="回电",
+    )
     assert for_ticket_event(note, ticket) == [] and for_ticket_event(talk, ticket) == []
     services.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress",
                                sub_status="shipped", note="内部机密：走加急物流")
@@ -54,7 +62,9 @@ def test_a_staff_reply_goes_to_the_contact_and_a_customer_reply_to_the_owner(wor
                                                   ("replied", "inapp", f"user:{world.carol.pk}")]
     services.ticket_add_reply(ticket=ticket, actor=world.carol, body="还是不行，屏幕依旧黑屏")
     assert deliveries(ticket, kind="customer_replied") == [
-        ("customer_replied", "inapp", f"user:{world.eric.pk}"), ("customer_replied", "inapp", f"user:{world.tom.pk}")]
+        ("customer_replied", "inapp", f"user:{world.eric.pk}"),
+        ("customer_replied", "inapp", f"user:{world.tom.pk}"),
+    ]
     outbox.send_due()
     note = Notification.objects.get(user=world.eric, kind="customer_replied")
     assert "还是不行" in note.body and ticket.number in note.title
@@ -77,7 +87,9 @@ def test_the_new_owner_hears_of_the_assignment_by_the_channels_they_chose(world,
 
 def test_resolution_and_the_repair_milestone_reach_the_contact(world, smtp):
     ticket = world.ticket(contact=world.contact_a)
-    services.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress", sub_status="repaired")
+    services.ticket_transition(
+        ticket=ticket, actor=world.eric, to_status="in_progress", sub_status="repaired"
+    )
     resolve_ticket(ticket, world.eric)
     outbox.send_due()
     assert subjects(smtp, "wang@example.cn") == [
@@ -89,8 +101,12 @@ def test_a_manual_escalation_tells_whom_it_went_to_once_whichever_side_reports_i
     world.tom.phone = "13900001111"
     world.tom.save(update_fields=["phone"])
     ticket = world.ticket(urgency="critical")  # critical: SMS too
-    escalation = ticket_escalate(ticket=ticket, actor=world.alice, reason="需研发部评估固件缺陷", to=world.tom)
-    receivers.sla_alert(SlaAlert.DIRECTOR, ticket, recipients=[world.tom], escalation=escalation)  # the same one
+    escalation = ticket_escalate(
+        ticket=ticket, actor=world.alice, reason="需研发部评估固件缺陷", to=world.tom
+    )
+    receivers.sla_alert(
+        SlaAlert.DIRECTOR, ticket, recipients=[world.tom], escalation=escalation
+    )  # the same one
     assert deliveries(ticket, kind="escalated") == [("escalated", "inapp", f"user:{world.tom.pk}"),
                                                     ("escalated", "sms", "+8613900001111")]
     outbox.send_due()
@@ -112,8 +128,10 @@ def test_an_sla_breach_warns_the_owner_and_the_supervisor_and_robots_and_webhook
     due = timezone.now()
     receivers.sla_alert(SlaAlert.RESOLUTION_MISSED, ticket, metric="resolution", due_at=due)
     assert deliveries(ticket, kind="breach_warning") == [
-        ("breach_warning", "inapp", f"user:{world.eric.pk}"), ("breach_warning", "inapp", f"user:{world.sam.pk}"),
-        ("breach_warning", "wecom", f"robot:{bot.pk}")]
+        ("breach_warning", "inapp", f"user:{world.eric.pk}"),
+        ("breach_warning", "inapp", f"user:{world.sam.pk}"),
+        ("breach_warning", "wecom", f"robot:{bot.pk}"),
+    ]
     assert deliveries(ticket, kind="breached") == [("breached", "webhook", f"webhook:{hook.pk}")]
     before = Delivery.objects.filter(ticket=ticket).count()
     receivers.sla_alert(SlaAlert.RESOLUTION_MISSED, ticket, metric="resolution", due_at=due)  # reported twice
@@ -126,7 +144,9 @@ def test_an_sla_breach_warns_the_owner_and_the_supervisor_and_robots_and_webhook
 
 
 def test_a_missed_update_cadence_sends_the_customer_a_progress_update(world, smtp):
-    ticket = services.ticket_assign(ticket=world.ticket(contact=world.contact_a), actor=world.sam, owner=world.eric)
+    ticket = services.ticket_assign(
+        ticket=world.ticket(contact=world.contact_a), actor=world.sam, owner=world.eric
+    )
     receivers.sla_alert(SlaAlert.UPDATE_OVERDUE, ticket, due_at=timezone.now())
     outbox.send_due()
     assert f"[#{ticket.number}] 处理进度：{ticket.title}" in subjects(smtp, "wang@example.cn")
@@ -154,9 +174,15 @@ def test_a_customer_may_turn_email_off_and_keep_in_app(world, api_as):
     assert deliveries(ticket, kind="replied") == [("replied", "inapp", f"user:{world.carol.pk}")]
     refused = api_as("carol").put("notifications/preferences", {"choices": {"assigned": {"email": True}}})
     assert refused.status_code == 422  # not a kind that reaches a customer
-    assert api_as("carol").put("notifications/preferences", {"choices": {"replied": {"fax": True}}}).status_code == 422
+    assert (
+        api_as("carol").put("notifications/preferences", {"choices": {"replied": {"fax": True}}}).status_code
+        == 422
+    )
     # A choice is a JSON boolean: 0 or "no" is refused, not read as off (found by the fuzzer).
-    assert api_as("carol").put("notifications/preferences", {"choices": {"replied": {"inapp": 0}}}).status_code == 422
+    assert (
+        api_as("carol").put("notifications/preferences", {"choices": {"replied": {"inapp": 0}}}).status_code
+        == 422
+    )
 
 
 def test_staff_who_chose_to_hear_of_new_tickets_hear_of_each_and_nobody_else_does(
@@ -166,7 +192,10 @@ def test_staff_who_chose_to_hear_of_new_tickets_hear_of_each_and_nobody_else_doe
     quiet = world.ticket(contact=world.contact_a)
     assert [d for d in deliveries(quiet) if d[0] == "created"] == []  # off by default
     offered = preference_grid(world.sam)[0]
-    assert (offered["kind"], offered["channels"]) == ("created", {"inapp": False, "email": False, "sms": False})
+    assert (offered["kind"], offered["channels"]) == (
+        "created",
+        {"inapp": False, "email": False, "sms": False},
+    )
     world.sam.email = "sam@example.cn"
     world.sam.save(update_fields=["email"])
     with django_capture_on_commit_callbacks(execute=True):

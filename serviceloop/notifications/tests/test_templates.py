@@ -26,8 +26,17 @@ def test_every_kind_has_wording_in_both_languages_that_renders_on_the_sample(kin
     for fmt in {"email", *FORMATS_SENT[kind]}:
         source = templates.default_source(kind, fmt, language)
         assert not source.is_empty(), (kind, fmt, language)
-        assert templates.check(kind=kind, fmt=fmt, language=language, subject=source.subject, body=source.body,
-                               html=source.html) == {}, (kind, fmt, language)
+        assert (
+            templates.check(
+                kind=kind,
+                fmt=fmt,
+                language=language,
+                subject=source.subject,
+                body=source.body,
+                html=source.html,
+            )
+            == {}
+        ), (kind, fmt, language)
         rendered = templates.render_source(source, fmt, templates.sample_context(language, kind))
         if fmt == "sms":
             assert rendered.sms_params and all(len(v) <= 35 for v in rendered.sms_params.values())
@@ -59,7 +68,10 @@ def test_sms_parameters_stay_valid_json_whatever_a_title_holds(world):
     context = templates.ticket_context(world.ticket(title='引号 " 和 \\ 反斜杠'), "zh-hans", {})
     rendered = templates.render_source(templates.Source(body='{"title": "{{ title }}"}'), "sms", context)
     assert rendered.sms_params == {"title": '引号 " 和 \\ 反斜杠'}
-    assert "JSON" in templates.check(kind="survey", fmt="sms", language="zh-hans", subject="", body="不是 JSON")["body"]
+    assert (
+        "JSON"
+        in templates.check(kind="survey", fmt="sms", language="zh-hans", subject="", body="不是 JSON")["body"]
+    )
 
 
 def admin_client(world):
@@ -76,7 +88,9 @@ FORM = {"kind": "replied", "format": "email", "language": "zh-hans", "subject": 
 
 def test_a_syntax_error_is_a_form_error_not_a_500_at_send_time(world):
     client = admin_client(world)
-    response = client.post("/admin/notifications/messagetemplate/add/", {**FORM, "body": "{% if reply %}未闭合"})
+    response = client.post(
+        "/admin/notifications/messagetemplate/add/", {**FORM, "body": "{% if reply %}未闭合"}
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "模板语法错误" in page
@@ -113,9 +127,13 @@ def test_the_deliveries_page_filters_and_resends(world):
     dead = Delivery.objects.create(event_key="ticket_event:1", kind="replied", channel="email",
                                    recipient="wang@example.cn", ticket=world.ticket(), status="dead",
                                    last_error="SMTP 550: mailbox unavailable")
-    page = client.get("/admin/notifications/delivery/?status__exact=dead&channel__exact=email").content.decode()
+    page = client.get(
+        "/admin/notifications/delivery/?status__exact=dead&channel__exact=email"
+    ).content.decode()
     assert "SMTP 550: mailbox unavailable" in page
-    response = client.post("/admin/notifications/delivery/", {"action": "resend", "_selected_action": [dead.pk]})
+    response = client.post(
+        "/admin/notifications/delivery/", {"action": "resend", "_selected_action": [dead.pk]}
+    )
     assert response.status_code == 302
     dead.refresh_from_db()
     assert dead.status in ("pending", "sent", "failed") and Delivery.objects.count() == 1

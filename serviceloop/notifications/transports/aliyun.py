@@ -105,7 +105,12 @@ class AliyunSms:
         code = str(reply.get("Code", "")) if isinstance(reply, dict) else ""
         if answer.status == 200 and code == "OK":
             return Result(ok=True, status_code=answer.status, response=answer.text)
-        return Result(ok=False, status_code=answer.status, response=answer.text,
-                      error=f"Aliyun answered {answer.status} {code or '(no code)'}: {reply.get('Message', '')}"
-                      if isinstance(reply, dict) else f"Aliyun answered {answer.status}",
-                      permanent=code in PERMANENT_CODES)
+        return Result(
+            ok=False,
+            status_code=answer.status,
+            response=answer.text,
+            error=f"Aliyun answered {answer.status} {code or '(no code)'}: {reply.get('Message', '')}"
+            if isinstance(reply, dict)
+            else f"Aliyun answered {answer.status}",
+            permanent=code in PERMANENT_CODES,
+        )

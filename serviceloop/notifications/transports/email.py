@@ -1,11 +1,11 @@
 """Email (NTF-1, COM-2): through Django's mail backend (SMTP in production), threaded like a conversation.
 
 Every message carries our own Message-ID (naming its ticket, signed: channels/threads.py; given when the
-delivery is enqueued), References to our earlier messages to the same person about the same ticket, and In-Reply-To
-the customer's last message to us when there is one (the inbound side, channels, provides those ids), else
-our previous one — so the customer's mail client shows one thread and their answer comes back into the
-ticket. The subject always carries `[#<number>]`, the other way replies find their ticket. Subjects and
-addresses are single lines: a CR or LF from a ticket title or a template can never start a new header.
+delivery is enqueued), References to our earlier messages to the same person about the same ticket, and
+In-Reply-To the customer's last message to us when there is one (the inbound side, channels, provides those
+ids), else our previous one — so the customer's mail client shows one thread and their answer comes back
+into the ticket. The subject always carries `[#<number>]`, the other way replies find their ticket. Subjects
+and addresses are single lines: a CR or LF from a ticket title or a template can never start a new header.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ REFERENCES_KEPT = 20
 
 
 def message_id(public_id, ticket_id: int | None = None) -> str:
-    """Our Message-ID for one email delivery; about a ticket, it names the ticket, signed (channels/threads.py),
-    so the customer's answer finds its ticket."""
+    """Our Message-ID for one email delivery; about a ticket, it names the ticket, signed
+    (channels/threads.py), so the customer's answer finds its ticket."""
     if ticket_id is not None:
         return outgoing_message_id(ticket_id=ticket_id, token=str(public_id), domain=message_id_domain())
     return f"<sl.{public_id}@{message_id_domain()}>"
@@ -108,8 +108,13 @@ def send(delivery, session) -> Result:
         session.smtp.send_messages([message])
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]
-        return Result(ok=False, status_code=codes[0] if codes else None, error=f"recipient refused: {exc.recipients}",
-                      permanent=all(500 <= code < 600 for code in codes), subject=message.subject)
+        return Result(
+            ok=False,
+            status_code=codes[0] if codes else None,
+            error=f"recipient refused: {exc.recipients}",
+            permanent=all(500 <= code < 600 for code in codes),
+            subject=message.subject,
+        )
     except smtplib.SMTPResponseException as exc:
         _reset(session)
         return Result(ok=False, status_code=exc.smtp_code, error=f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",

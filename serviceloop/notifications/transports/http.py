@@ -79,7 +79,9 @@ def post(session, url: str, body: bytes, headers: dict[str, str]) -> HttpAnswer:
             conn.close()
             session.http.pop(key, None)
             session.down.add(down_key)
-            return HttpAnswer(status=None, error=f"timed out after {settings.NOTIFY_HTTP_TIMEOUT:g} s ({exc})")
+            return HttpAnswer(
+                status=None, error=f"timed out after {settings.NOTIFY_HTTP_TIMEOUT:g} s ({exc})"
+            )
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
             session.http.pop(key, None)

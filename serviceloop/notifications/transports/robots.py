@@ -56,7 +56,9 @@ def _endpoint(delivery):
 
 def _post_json(session, url: str, payload: dict, ok) -> Result:
     if endpoint_key(url) in session.down:
-        return Result(ok=False, deferred=True, error="not tried: the endpoint did not answer earlier in this batch")
+        return Result(
+            ok=False, deferred=True, error="not tried: the endpoint did not answer earlier in this batch"
+        )
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     answer = post(session, url, body, JSON_HEADERS)
     if answer.error:
@@ -111,11 +113,17 @@ def send_dingtalk(delivery, session) -> Result:
     url, secret = endpoint
     if secret:
         timestamp = str(round(time.time() * 1000))
-        url = f"{url}{'&' if '?' in url else '?'}timestamp={timestamp}&sign={dingtalk_sign(timestamp, secret)}"
+        url = (
+            f"{url}{'&' if '?' in url else '?'}timestamp={timestamp}&sign={dingtalk_sign(timestamp, secret)}"
+        )
     # DingTalk's markdown needs a hard break ("  \n") where a line ends.
     text = rendered.text.replace("\n", "  \n")
-    result = _post_json(session, url, {"msgtype": "markdown", "markdown": {"title": rendered.subject, "text": text}},
-                        lambda reply: reply.get("errcode") == 0)
+    result = _post_json(
+        session,
+        url,
+        {"msgtype": "markdown", "markdown": {"title": rendered.subject, "text": text}},
+        lambda reply: reply.get("errcode") == 0,
+    )
     result.subject = rendered.subject
     return result
 

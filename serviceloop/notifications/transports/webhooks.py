@@ -36,15 +36,29 @@ def _iso(moment) -> str | None:
 def ticket_document(ticket) -> dict:
     sla = getattr(ticket, "sla", None)
     return {
-        "number": ticket.number, "title": ticket.title, "status": ticket.status, "sub_status": ticket.sub_status,
-        "priority": ticket.priority, "channel": ticket.channel, "type": ticket.ticket_type,
+        "number": ticket.number,
+        "title": ticket.title,
+        "status": ticket.status,
+        "sub_status": ticket.sub_status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "type": ticket.ticket_type,
         "organization": {"id": ticket.organization_id, "name": ticket.organization.name},
         "owner": ({"id": ticket.owner_id, "name": str(ticket.owner)} if ticket.owner_id else None),
         "group": ({"id": ticket.group_id, "name": ticket.group.name} if ticket.group_id else None),
-        "created_at": _iso(ticket.created_at), "updated_at": _iso(ticket.updated_at),
-        "resolved_at": _iso(ticket.resolved_at), "link": ticket_link(ticket.number),
-        "sla": ({"next_deadline": _iso(sla.next_deadline), "resolution_deadline": _iso(sla.resolution_deadline),
-                 "breached": sla.breached} if sla is not None else None),
+        "created_at": _iso(ticket.created_at),
+        "updated_at": _iso(ticket.updated_at),
+        "resolved_at": _iso(ticket.resolved_at),
+        "link": ticket_link(ticket.number),
+        "sla": (
+            {
+                "next_deadline": _iso(sla.next_deadline),
+                "resolution_deadline": _iso(sla.resolution_deadline),
+                "breached": sla.breached,
+            }
+            if sla is not None
+            else None
+        ),
     }
 
 
@@ -66,12 +80,18 @@ def send(delivery, session) -> Result:
     except Exception as exc:  # noqa: BLE001 - a secret that no longer opens (SECRET_KEY changed)
         return Result(ok=False, permanent=True, error=str(exc))
     if endpoint_key(url) in session.down:
-        return Result(ok=False, deferred=True, error="not tried: the endpoint did not answer earlier in this batch")
+        return Result(
+            ok=False, deferred=True, error="not tried: the endpoint did not answer earlier in this batch"
+        )
     sent_at = int(time.time())
     body = payload(delivery, sent_at)
-    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "ServiceLoop-Webhook/1",
-               "X-ServiceLoop-Event": f"ticket.{delivery.kind}", "X-ServiceLoop-Delivery": str(delivery.public_id),
-               "X-ServiceLoop-Timestamp": str(sent_at)}
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "ServiceLoop-Webhook/1",
+        "X-ServiceLoop-Event": f"ticket.{delivery.kind}",
+        "X-ServiceLoop-Delivery": str(delivery.public_id),
+        "X-ServiceLoop-Timestamp": str(sent_at),
+    }
     if secret:
         headers["X-ServiceLoop-Signature"] = signature(secret, body)
     answer = post(session, url, body, headers)

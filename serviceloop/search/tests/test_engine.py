@@ -65,7 +65,12 @@ def test_title_ranks_over_code_over_description_over_replies(world):
     assert numbers(results) == [in_title.number, in_code.number, in_body.number, in_reply.number]
     assert [h.tier for h in results.hits] == [1, 2, 3, 4]
     by_date = engine.query(world.alice, "风扇", order=Order.DATE)
-    assert numbers(by_date) == [in_title.number, in_code.number, in_body.number, in_reply.number]  # newest first
+    assert numbers(by_date) == [
+        in_title.number,
+        in_code.number,
+        in_body.number,
+        in_reply.number,
+    ]  # newest first
 
 
 def test_pages_follow_the_cursor_through_the_tiers_without_repeats(world):
@@ -152,11 +157,36 @@ def test_reindex_rebuilds_the_same_index(world):
             cursor.execute("DELETE FROM search_fts")
     assert numbers(engine.query(world.alice, "温度")) == []
     engine.index_tickets(t.pk for t in tickets)
-    assert (numbers(engine.query(world.alice, "工程师")), numbers(engine.query(world.alice, "温度"))) == before
+    assert (
+        numbers(engine.query(world.alice, "工程师")),
+        numbers(engine.query(world.alice, "温度")),
+    ) == before
 
 
-@pytest.mark.parametrize("q", ['"', "*", "电源*", "NEAR(a b)", "a OR b", "-电源", "电源 -", "{title}:x", "'; DROP TABLE x; --",
-                               "' OR 1=1 --", "\ud800电源", "\x00", "%", "_", "^", "a:b", "()", "AND", "NOT 电源"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        "*",
+        "电源*",
+        "NEAR(a b)",
+        "a OR b",
+        "-电源",
+        "电源 -",
+        "{title}:x",
+        "'; DROP TABLE x; --",
+        "' OR 1=1 --",
+        "\ud800电源",
+        "\x00",
+        "%",
+        "_",
+        "^",
+        "a:b",
+        "()",
+        "AND",
+        "NOT 电源",
+    ],
+)
 def test_search_syntax_and_sql_fragments_are_plain_text(world, q):
     world.ticket(title="电源 OR NEAR 测试")
     results = engine.query(world.alice, q)

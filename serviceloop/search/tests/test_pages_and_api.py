@@ -77,7 +77,9 @@ def test_the_api_searches_with_filters_and_pages(world, api_as):
     body = api_as("alice").get("search", {"q": "硬盘", "organization_id": world.org_a.pk}).json()
     assert [i["number"] for i in body["items"]] == [a.number] and body["items"][0]["tier"] == 1
     body = api_as("alice").get("search", {"q": "0x80070005"}).json()
-    assert [i["number"] for i in body["items"]] == [a.number] and "<mark>0x80070005</mark>" in body["items"][0]["snippet"]
+    assert [i["number"] for i in body["items"]] == [a.number] and "<mark>0x80070005</mark>" in body["items"][
+        0
+    ]["snippet"]
     assert api_as("alice").get("search", {"q": a.number}).json()["ticket"] == a.number
     assert [i["number"] for i in api_as("carol").get("search", {"q": "硬盘"}).json()["items"]] == [a.number]
 
@@ -110,7 +112,9 @@ def test_an_unpaired_surrogate_in_the_address_is_not_a_500(world):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(q=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60))
+@given(
+    q=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60)
+)
 def test_any_text_is_an_answer_never_a_500(world, q):
     from serviceloop.search import engine
 
@@ -150,5 +154,7 @@ def test_the_ticket_page_shows_similar_resolved_tickets_by_error_code_model_and_
     box = client.get(f"/tickets/{ticket.number}/similar/").content.decode()
     assert same_words.number in box and "打印机卡纸" not in box
     carol = login("carol")
-    assert f"/tickets/{ticket.number}/similar/" not in carol.get(f"/tickets/{ticket.number}/").content.decode()
+    assert (
+        f"/tickets/{ticket.number}/similar/" not in carol.get(f"/tickets/{ticket.number}/").content.decode()
+    )
     assert carol.get(f"/tickets/{ticket.number}/similar/").status_code == 403

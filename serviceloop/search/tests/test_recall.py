@@ -17,8 +17,16 @@ ALPHABET = "电源模块故障无法开机风扇异响主板硬盘告警网络�
 
 
 def _like(query: str) -> set[str]:
-    fields = ("title", "description", "objective_description", "error_code", "reproduction_steps", "environment",
-              "business_impact", "tried_steps")
+    fields = (
+        "title",
+        "description",
+        "objective_description",
+        "error_code",
+        "reproduction_steps",
+        "environment",
+        "business_impact",
+        "tried_steps",
+    )
     condition = Q()
     for field in fields:
         condition |= Q(**{f"{field}__contains": query})

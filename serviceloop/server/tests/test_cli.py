@@ -88,7 +88,9 @@ def test_the_admin_speaks_chinese_by_default(world):
     assert client.get("/admin/customers/organization/").status_code == 200
 
 
-@pytest.mark.skipif(not (BIN / "serviceloop").exists(), reason="the package is not installed (pip install -e .)")
+@pytest.mark.skipif(
+    not (BIN / "serviceloop").exists(), reason="the package is not installed (pip install -e .)"
+)
 def test_serviceloop_run_sets_up_an_empty_data_directory_and_serves(tmp_path):
     """The README's promise: one command migrates, loads demo data, creates an admin and serves."""
     port = free_port()

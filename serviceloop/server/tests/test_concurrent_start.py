@@ -28,7 +28,8 @@ COUNT = (
     "from serviceloop.accounts.models import User\n"
     "from serviceloop.customers.models import Organization\n"
     "from serviceloop.tickets.models import Ticket\n"
-    "print(User.objects.filter(is_superuser=True).count(), Organization.objects.count(), Ticket.objects.count())\n"
+    "print(User.objects.filter(is_superuser=True).count(), Organization.objects.count(), "
+    "Ticket.objects.count())\n"
 )
 
 
@@ -73,7 +74,9 @@ def test_two_servers_starting_at_once_on_a_fresh_database_both_come_up(fresh_dat
     assert sorted(o.strip().splitlines()[-1] for o in outputs) == ["ADMIN-CREATED", "ADMIN-EXISTED"], outputs
     assert sum("loading demo data" in o for o in outputs) == 1, outputs
     counted = _python(COUNT, fresh_database)
-    admins, organisations, tickets = map(int, counted.communicate(timeout=120)[0].strip().splitlines()[-1].split())
+    admins, organisations, tickets = map(
+        int, counted.communicate(timeout=120)[0].strip().splitlines()[-1].split()
+    )
     assert admins == 1
     assert organisations > 0 and tickets >= 5
 

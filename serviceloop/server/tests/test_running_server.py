@@ -132,7 +132,11 @@ def test_an_address_over_the_servers_limit_is_a_json_414(server):
     assert status == 414
     assert headers["Content-Type"] == "application/json"
     answer = json.loads(body)
-    assert answer["code"] == "uri_too_long" and "地址太长" in answer["message"] and "too long" in answer["message"]
+    assert (
+        answer["code"] == "uri_too_long"
+        and "地址太长" in answer["message"]
+        and "too long" in answer["message"]
+    )
     assert server.request("GET", "/api/v1/openapi.json")[0] == 200  # and it keeps serving
 
 

@@ -57,7 +57,9 @@ def year_known(calendar: BusinessCalendar | int, year: int) -> bool:
     the package knows it, or a CalendarYear row says it was imported, read from a notice or marked
     complete. The same rule (calendar.year_known) decides the estimated flag of every deadline."""
     calendar_id = calendar if isinstance(calendar, int) else calendar.pk
-    return pure.package_knows(year) or CalendarYear.objects.filter(calendar_id=calendar_id, year=year).exists()
+    return (
+        pure.package_knows(year) or CalendarYear.objects.filter(calendar_id=calendar_id, year=year).exists()
+    )
 
 
 def calendar_changed(*, calendar_id: int, start: date, end: date | None = None) -> None:
@@ -172,7 +174,9 @@ def calendar_notice_read(*, text: str, year: int | None = None) -> NoticeSchedul
     try:
         return parse_notice(text, year=year)
     except NoticeError as exc:
-        raise InvalidInput(str(exc), errors=[{"field": "text", "message": exc.message, "line": exc.line}]) from exc
+        raise InvalidInput(
+            str(exc), errors=[{"field": "text", "message": exc.message, "line": exc.line}]
+        ) from exc
 
 
 @transaction.atomic

@@ -422,7 +422,11 @@ def calendar_sla_recompute(*, calendar_id: int, since: date, until: date | None 
         scope = scope.filter(started_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz))
     moved, after, skipped = 0, 0, []
     while True:
-        ids = list(scope.filter(ticket_id__gt=after).order_by("ticket_id").values_list("ticket_id", flat=True)[:chunk])
+        ids = list(
+            scope.filter(ticket_id__gt=after)
+            .order_by("ticket_id")
+            .values_list("ticket_id", flat=True)[:chunk]
+        )
         if not ids:
             break
         after = ids[-1]
@@ -469,7 +473,7 @@ def _recompute_chunk(ids: list[int], *, skip_locked: bool) -> tuple[int, set[int
 
 
 def _history_of(ticket_ids: list[int]) -> tuple[dict, dict, dict]:
-    """For a chunk of tickets in three queries: closed pauses, breaches (metric, when), director escalations."""
+    """For a chunk of tickets, three queries: closed pauses, breaches (metric, when), director escalations."""
     pauses: dict[int, list] = {}
     for tid, started, ended in (PauseInterval.objects.filter(ticket_id__in=ticket_ids, ended_at__isnull=False)
                                 .values_list("ticket_id", "started_at", "ended_at")):

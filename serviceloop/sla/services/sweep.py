@@ -196,11 +196,17 @@ class _DirectorEscalation:
 
 RULES = (
     ("acknowledge_due", _AckOverdue(), "acknowledge_escalations"),
-    ("first_response_due", _MissedTarget("first_response_due", Metric.FIRST_RESPONSE, SlaAlert.RESPONSE_MISSED),
-     "response_breaches"),
+    (
+        "first_response_due",
+        _MissedTarget("first_response_due", Metric.FIRST_RESPONSE, SlaAlert.RESPONSE_MISSED),
+        "response_breaches",
+    ),
     ("next_update_due", _UpdateOverdue(), "update_reminders"),
-    ("resolution_due", _MissedTarget("resolution_due", Metric.RESOLUTION, SlaAlert.RESOLUTION_MISSED),
-     "resolution_breaches"),
+    (
+        "resolution_due",
+        _MissedTarget("resolution_due", Metric.RESOLUTION, SlaAlert.RESOLUTION_MISSED),
+        "resolution_breaches",
+    ),
     ("director_due", _DirectorEscalation(), "director_escalations"),
 )
 

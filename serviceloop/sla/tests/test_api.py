@@ -87,8 +87,16 @@ def test_an_administrator_changes_a_policy_by_writing_version_2(world, api_as):
     v2 = versions[2]
     assert v2["created_by"] == "Adam" and v2["reason"] == "金牌合同：中优先级 2 个工作日解决"
     assert parse(v2["created_at"]) == sh(2026, 4, 1, 15, 30)
-    assert v2["targets"] == [{"priority": "medium", "metric": "resolution", "amount": 2, "unit": "working_days",
-                              "tier": "", "contract_level": ""}]
+    assert v2["targets"] == [
+        {
+            "priority": "medium",
+            "metric": "resolution",
+            "amount": 2,
+            "unit": "working_days",
+            "tier": "",
+            "contract_level": "",
+        }
+    ]
     assert float(v2["at_risk_ratio"]) == 0.75
     listed = next(p for p in api_as("alice").get("sla/policies").json() if p["id"] == policy_id)
     assert sorted(v["number"] for v in listed["versions"]) == [1, 2]
@@ -103,19 +111,51 @@ def test_an_agent_may_not_change_a_policy(world, api_as):
     assert SLAPolicy.objects.get(pk=policy_id).versions.count() == 1
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"targets": [{"priority": "medium", "metric": "resolution", "amount": 0, "unit": "working_days"}]},
-     "targets[0].amount"),
-    ({"targets": [{"priority": "medium", "metric": "resolution", "amount": -60, "unit": "business_minutes"}]},
-     "targets[0].amount"),
-    ({"targets": [{"priority": "medium", "metric": "resolution", "amount": 4, "unit": "hours"}]}, "unit"),
-    ({"targets": [{"priority": "medium", "metric": "speed", "amount": 4, "unit": "business_minutes"}]}, "metric"),
-    ({"targets": []}, "targets"),
-    ({"targets": [{"priority": "medium", "metric": "resolution", "amount": 1, "unit": "working_days"}],
-      "at_risk_ratio": "1.5"}, "at_risk_ratio"),
-    ({"targets": [{"priority": "medium", "metric": "resolution", "amount": 1, "unit": "working_days"}],
-      "reason": ""}, "reason"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {
+                "targets": [
+                    {"priority": "medium", "metric": "resolution", "amount": 0, "unit": "working_days"}
+                ]
+            },
+            "targets[0].amount",
+        ),
+        (
+            {
+                "targets": [
+                    {"priority": "medium", "metric": "resolution", "amount": -60, "unit": "business_minutes"}
+                ]
+            },
+            "targets[0].amount",
+        ),
+        ({"targets": [{"priority": "medium", "metric": "resolution", "amount": 4, "unit": "hours"}]}, "unit"),
+        (
+            {"targets": [{"priority": "medium", "metric": "speed", "amount": 4, "unit": "business_minutes"}]},
+            "metric",
+        ),
+        ({"targets": []}, "targets"),
+        (
+            {
+                "targets": [
+                    {"priority": "medium", "metric": "resolution", "amount": 1, "unit": "working_days"}
+                ],
+                "at_risk_ratio": "1.5",
+            },
+            "at_risk_ratio",
+        ),
+        (
+            {
+                "targets": [
+                    {"priority": "medium", "metric": "resolution", "amount": 1, "unit": "working_days"}
+                ],
+                "reason": "",
+            },
+            "reason",
+        ),
+    ],
+)
 def test_a_policy_version_the_engine_cannot_count_is_refused_with_422(world, api_as, body, field):
     policy_id = default_policy_id()
     response = api_as("adam").post(f"sla/policies/{policy_id}/versions", {"reason": "调整", **body})
@@ -139,7 +179,10 @@ def test_staff_see_the_default_calendar_with_its_business_hours(world, api_as):
     assert response.status_code == 200
     [cal] = response.json()
     assert cal["is_default"] and cal["timezone"] == "Asia/Shanghai" and cal["use_official"]
-    assert [(w["start"][:5], w["end"][:5]) for w in cal["windows"]] == [("09:00", "12:00"), ("13:00", "18:00")]
+    assert [(w["start"][:5], w["end"][:5]) for w in cal["windows"]] == [
+        ("09:00", "12:00"),
+        ("13:00", "18:00"),
+    ]
     assert api_as("carol").get("sla/calendars").status_code == 403
 
 
@@ -308,8 +351,14 @@ def test_a_supervisor_sees_what_is_owed_per_organisation_in_a_period(world, api_
 
 
 def test_agents_may_not_see_the_compensation_and_a_reversed_period_is_422(world, api_as):
-    assert api_as("alice").get("sla/compensation", {"since": "2026-03-01", "until": "2026-03-31"}).status_code == 403
-    assert api_as("carol").get("sla/compensation", {"since": "2026-03-01", "until": "2026-03-31"}).status_code == 403
+    assert (
+        api_as("alice").get("sla/compensation", {"since": "2026-03-01", "until": "2026-03-31"}).status_code
+        == 403
+    )
+    assert (
+        api_as("carol").get("sla/compensation", {"since": "2026-03-01", "until": "2026-03-31"}).status_code
+        == 403
+    )
     response = api_as("sam").get("sla/compensation", {"since": "2026-03-31", "until": "2026-03-01"})
     assert response.status_code == 422 and fields(response) == ["until"]
     assert api_as("sam").get("sla/compensation", {"since": "2026-03-01"}).status_code == 422

@@ -160,7 +160,11 @@ def test_unusable_windows_are_refused_with_a_clear_message(windows, message):
 def test_the_default_calendar_is_shanghai_nine_to_six_with_a_lunch_break():
     cal = WorkingCalendar()
     assert cal.tz == ZoneInfo("Asia/Shanghai")
-    assert cal.windows == DEFAULT_WINDOWS == (BusinessWindow(time(9), time(12)), BusinessWindow(time(13), time(18)))
+    assert (
+        cal.windows
+        == DEFAULT_WINDOWS
+        == (BusinessWindow(time(9), time(12)), BusinessWindow(time(13), time(18)))
+    )
     assert cal.use_official
 
 

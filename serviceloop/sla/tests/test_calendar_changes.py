@@ -50,7 +50,9 @@ def moved_events(ticket) -> list[dict]:
 
 
 def recompute_2027(calendar) -> int:
-    return clock.calendar_sla_recompute(calendar_id=calendar.pk, since=date(2027, 1, 1), until=date(2027, 12, 31))
+    return clock.calendar_sla_recompute(
+        calendar_id=calendar.pk, since=date(2027, 1, 1), until=date(2027, 12, 31)
+    )
 
 
 # --- a known year ------------------------------------------------------------------------------------
@@ -71,7 +73,10 @@ def test_a_ticket_across_new_year_is_estimated_until_2027_is_read_from_the_notic
         assert calendars.year_known(calendar, 2027)
         assert CalendarYear.objects.get(calendar=calendar, year=2027).source == YearSource.NOTICE
         [event] = moved_events(ticket)
-        assert event["changes"]["sla_first_response_due"] == ["2027-01-01T17:00:00+08:00", "2027-01-04T17:00:00+08:00"]
+        assert event["changes"]["sla_first_response_due"] == [
+            "2027-01-01T17:00:00+08:00",
+            "2027-01-04T17:00:00+08:00",
+        ]
         assert event["sla_deadline_moved"] == "calendar"
         # Run twice: nothing left to move, nothing written.
         assert recompute_2027(calendar) == 0
@@ -108,7 +113,9 @@ def test_a_new_company_holiday_moves_open_deadlines_and_deleting_it_in_the_admin
         ticket = world.ticket()
         assert sla_of(ticket).resolution_due == sh(2026, 3, 5, 9, 0)
         with django_capture_on_commit_callbacks(execute=True):
-            calendars.calendar_day_set(calendar=calendar, day=date(2026, 3, 3), is_working=False, name="公司活动")
+            calendars.calendar_day_set(
+                calendar=calendar, day=date(2026, 3, 3), is_working=False, name="公司活动"
+            )
         assert sla_of(ticket).resolution_due == sh(2026, 3, 6, 9, 0)
         admin = Client()
         admin.force_login(world.adam)
@@ -143,13 +150,17 @@ def test_new_business_hours_move_open_deadlines(world, api_as, django_capture_on
         ticket = world.ticket()
         assert sla_of(ticket).first_response_due == sh(2026, 3, 2, 18, 0)
         with django_capture_on_commit_callbacks(execute=True):
-            response = api_as("adam").put(f"sla/calendars/{calendar.pk}/windows",
-                                          [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}])
+            response = api_as("adam").put(
+                f"sla/calendars/{calendar.pk}/windows",
+                [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
+            )
         assert response.status_code == 200
     assert sla_of(ticket).first_response_due == sh(2026, 3, 3, 10, 0)  # 7 hours on Monday, 1 on Tuesday
 
 
-def test_a_paused_ticket_is_left_alone_and_resumes_on_the_new_calendar(world, django_capture_on_commit_callbacks):
+def test_a_paused_ticket_is_left_alone_and_resumes_on_the_new_calendar(
+    world, django_capture_on_commit_callbacks
+):
     calendar = calendars.default_calendar()
     with time_machine.travel(sh(2026, 3, 2, 9, 0), tick=False) as travel:
         ticket = world.ticket()
@@ -161,7 +172,9 @@ def test_a_paused_ticket_is_left_alone_and_resumes_on_the_new_calendar(world, dj
         paused = sla_of(ticket)
         assert paused.resolution_due is None and moved_events(ticket) == []
         travel.move_to(sh(2026, 3, 2, 11, 0))
-        tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress", sub_status="diagnosed")
+        tickets.ticket_transition(
+            ticket=ticket, actor=world.eric, to_status="in_progress", sub_status="diagnosed"
+        )
     # 3 working days from 09:00 Monday plus an hour paused, Tuesday off: Friday 10:00.
     assert sla_of(ticket).resolution_due == sh(2026, 3, 6, 10, 0)
 
@@ -234,13 +247,25 @@ def test_a_real_notice_preview_says_it_matches_chinesecalendar(world, api_as):
     assert {"check": "same_as_chinesecalendar", "passed": True, "detail": ""} in body["checks"]
 
 
-@pytest.mark.parametrize(("text", "quoted"), [
-    (NOTICE_2027.replace("2027年部分", "2028年部分"), "2028年部分节假日安排"),  # another year than asked for
-    (NOTICE_2027.replace("2月20日（周六）上班", "2月30日（周六）上班"), "二、春节"),  # no such date
-    (NOTICE_2027.replace("4月3日（周六）至5日（周一）", "2月12日（周五）至14日（周日）"), "三、清明节"),  # overlap
-    (NOTICE_2027.replace("2月20日（周六）上班", "2月6日（周六）上班"), "二、春节"),  # makeup day in the break
-    ("今天天气很好。", "今天天气很好"),  # unrelated text
-])
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        (
+            NOTICE_2027.replace("2027年部分", "2028年部分"),
+            "2028年部分节假日安排",
+        ),  # another year than asked for
+        (NOTICE_2027.replace("2月20日（周六）上班", "2月30日（周六）上班"), "二、春节"),  # no such date
+        (
+            NOTICE_2027.replace("4月3日（周六）至5日（周一）", "2月12日（周五）至14日（周日）"),
+            "三、清明节",
+        ),  # overlap
+        (
+            NOTICE_2027.replace("2月20日（周六）上班", "2月6日（周六）上班"),
+            "二、春节",
+        ),  # makeup day in the break
+        ("今天天气很好。", "今天天气很好"),  # unrelated text
+    ],
+)
 def test_a_bad_notice_is_refused_quoting_the_line_and_nothing_is_saved(world, api_as, text, quoted):
     calendar = calendars.default_calendar()
     response = api_as("adam").post(f"sla/calendars/{calendar.pk}/notice",
@@ -253,7 +278,9 @@ def test_a_bad_notice_is_refused_quoting_the_line_and_nothing_is_saved(world, ap
 def test_an_empty_notice_or_a_non_administrator_is_refused(world, api_as):
     calendar = calendars.default_calendar()
     assert api_as("adam").post(f"sla/calendars/{calendar.pk}/notice", {"text": ""}).status_code == 422
-    assert api_as("alice").post(f"sla/calendars/{calendar.pk}/notice", {"text": NOTICE_2027}).status_code == 403
+    assert (
+        api_as("alice").post(f"sla/calendars/{calendar.pk}/notice", {"text": NOTICE_2027}).status_code == 403
+    )
 
 
 def test_the_command_previews_the_notice_and_saves_it_with_yes(world, tmp_path):
@@ -272,7 +299,10 @@ def test_the_command_previews_the_notice_and_saves_it_with_yes(world, tmp_path):
 def test_days_deleted_through_the_api_follow_the_official_calendar_again(world, api_as):
     calendar = calendars.default_calendar()
     api = api_as("adam")
-    assert api.post(f"sla/calendars/{calendar.pk}/days", {"date": "2026-03-03", "is_working": False}).status_code == 201
+    assert (
+        api.post(f"sla/calendars/{calendar.pk}/days", {"date": "2026-03-03", "is_working": False}).status_code
+        == 201
+    )
     assert calendars.working_calendar(calendar.pk).is_working_day(date(2026, 3, 3)) is False
     assert api.delete(f"sla/calendars/{calendar.pk}/days/2026-03-03").status_code == 204
     assert calendars.working_calendar(calendar.pk).is_working_day(date(2026, 3, 3)) is True
@@ -300,14 +330,21 @@ def test_the_api_shows_a_paused_ticket_frozen_and_the_new_deadline_after_resumin
         assert paused["sla"]["resolution"] == {"due": None, "met_at": None, "minutes_left": 24 * 60,
                                                "overdue": False, "frozen": True}
         assert paused["sla"]["paused_since"] == "2026-03-04T09:00:00+08:00"
-        tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress", sub_status="diagnosed")
+        tickets.ticket_transition(
+            ticket=ticket, actor=world.eric, to_status="in_progress", sub_status="diagnosed"
+        )
         resumed = api.get(f"tickets/{number}").json()
         history = api.get(f"tickets/{number}/sla-history")
     assert resumed["sla"]["resolution"]["due"] == "2026-03-12T09:00:00+08:00"
     assert resumed["sla"]["resolution"]["frozen"] is False
     assert history.status_code == 200
-    assert history.json()["pauses"] == [{"started_at": "2026-03-04T09:00:00+08:00",
-                                         "ended_at": "2026-03-11T09:00:00+08:00", "reason": "waiting_customer"}]
+    assert history.json()["pauses"] == [
+        {
+            "started_at": "2026-03-04T09:00:00+08:00",
+            "ended_at": "2026-03-11T09:00:00+08:00",
+            "reason": "waiting_customer",
+        }
+    ]
 
 
 def test_the_sla_history_lists_calendar_moves_with_their_reason_and_is_staff_only(
@@ -354,7 +391,9 @@ def test_the_notice_page_in_the_admin_previews_then_saves(world):
     assert preview.status_code == 200 and "2月20日（周六）" in preview.content.decode()
     assert not CalendarDay.objects.exists()
     refused = admin.post(url, {"year": 2028, "text": NOTICE_2027, "confirm": "1"})
-    assert refused.status_code == 200 and "2027" in refused.content.decode() and not CalendarDay.objects.exists()
+    assert (
+        refused.status_code == 200 and "2027" in refused.content.decode() and not CalendarDay.objects.exists()
+    )
     saved = admin.post(url, {"year": 2027, "text": NOTICE_2027, "confirm": "1"})
     assert saved.status_code == 302 and calendars.year_known(calendar, 2027)
 
@@ -407,7 +446,9 @@ def test_a_ticket_locked_while_the_job_passes_is_done_once_its_lock_is_released(
         holder.start()
         assert locked.wait(timeout=30)
         threading.Timer(1.0, release.set).start()  # the job's second pass waits for this
-        moved = clock.calendar_sla_recompute(calendar_id=calendar.pk, since=date(2026, 3, 3), until=date(2026, 3, 3))
+        moved = clock.calendar_sla_recompute(
+            calendar_id=calendar.pk, since=date(2026, 3, 3), until=date(2026, 3, 3)
+        )
         holder.join(timeout=30)
     assert moved == 2
     assert sla_of(held).resolution_due == sla_of(free).resolution_due == sh(2026, 3, 6, 9, 0)

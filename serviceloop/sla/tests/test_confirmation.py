@@ -1,4 +1,4 @@
-"""CSAT-3: no answer to a resolution → a reminder, then auto-close, in working days on the ticket's calendar."""
+"""CSAT-3: no answer to a resolution → reminder, then auto-close, in working days on the ticket's calendar."""
 
 from __future__ import annotations
 
@@ -54,9 +54,13 @@ def test_the_reminder_and_the_auto_close_count_working_days_across_the_holiday(w
         assert confirmation_sweep().reminded == 0  # once
         assert kinds_after_resolution(ticket) == [EventKind.CONFIRMATION_REMINDER]
         reminder = ticket.events.last()
-        # The customer hears it through the outbox: the resolution message again, as a reminder, with the link.
+        # The customer hears it via the outbox: the resolution message again, as a reminder, with the link.
         mail = Delivery.objects.get(event_key=f"ticket_event:{reminder.pk}", channel="email")
-        assert mail.kind == "resolved" and mail.context["reminder"] is True and "/confirm/" in mail.context["confirm_link"]
+        assert (
+            mail.kind == "resolved"
+            and mail.context["reminder"] is True
+            and "/confirm/" in mail.context["confirm_link"]
+        )
         assert datetime.fromisoformat(mail.context["auto_close_at"]) == sh(2026, 10, 10, 10, 0)
 
         clock.move_to(sh(2026, 10, 10, 9, 59))
@@ -69,7 +73,9 @@ def test_the_reminder_and_the_auto_close_count_working_days_across_the_holiday(w
     assert kinds_after_resolution(ticket) == [EventKind.CONFIRMATION_REMINDER, EventKind.STATUS,
                                               EventKind.CONFIRMATION]
     closing = ticket.events.last()
-    assert closing.actor is None and closing.data["method"] == "auto" and closing.data["outcome"] == "confirmed"
+    assert (
+        closing.actor is None and closing.data["method"] == "auto" and closing.data["outcome"] == "confirmed"
+    )
     assert closing.data["summary"].startswith("硬件故障 › 电源模块")
 
 
@@ -77,7 +83,9 @@ def test_an_answer_before_the_deadline_cancels_the_reminder_and_the_auto_close(w
     with time_machine.travel(sh(2026, 9, 30, 10, 0), tick=False) as clock:
         ticket = resolved_before_national_day(world)
         clock.move_to(sh(2026, 10, 8, 9, 0))
-        services.ticket_transition(ticket=ticket, actor=world.carol, to_status=Status.REOPENED, note="还是卡纸")
+        services.ticket_transition(
+            ticket=ticket, actor=world.carol, to_status=Status.REOPENED, note="还是卡纸"
+        )
         clock.move_to(sh(2026, 10, 20, 9, 0))
         assert confirmation_sweep() == SweepResult(closed=0, reminded=0)
     ticket.refresh_from_db()
@@ -132,4 +140,6 @@ def test_four_workers_sweeping_at_once_close_each_ticket_once():
         ticket.refresh_from_db()
         assert ticket.status == Status.CLOSED
         assert TicketEvent.objects.filter(ticket=ticket, kind=EventKind.CONFIRMATION).count() == 1
-        assert TicketEvent.objects.filter(ticket=ticket, kind=EventKind.STATUS, data__to="closed").count() == 1
+        assert (
+            TicketEvent.objects.filter(ticket=ticket, kind=EventKind.STATUS, data__to="closed").count() == 1
+        )

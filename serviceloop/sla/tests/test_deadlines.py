@@ -27,11 +27,21 @@ from serviceloop.sla.deadlines import (
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CAL = WorkingCalendar()
 COMPANY = WorkingCalendar(
-    windows=(BusinessWindow(time(8, 30), time(12)), BusinessWindow(time(12), time(17, 30))),  # touching windows
-    overrides={date(2026, 3, 11): False, date(2026, 3, 14): True, date(2026, 10, 8): False,
-               date(2027, 1, 1): False, date(2027, 1, 9): True},
+    windows=(
+        BusinessWindow(time(8, 30), time(12)),
+        BusinessWindow(time(12), time(17, 30)),
+    ),  # touching windows
+    overrides={
+        date(2026, 3, 11): False,
+        date(2026, 3, 14): True,
+        date(2026, 10, 8): False,
+        date(2027, 1, 1): False,
+        date(2027, 1, 9): True,
+    },
 )
-NIGHT_SHIFT = WorkingCalendar(windows=(BusinessWindow(time(0), time(2)), BusinessWindow(time(22), time(23, 59))))
+NIGHT_SHIFT = WorkingCalendar(
+    windows=(BusinessWindow(time(0), time(2)), BusinessWindow(time(22), time(23, 59)))
+)
 
 
 def sh(*args: int) -> datetime:
@@ -98,7 +108,9 @@ def test_a_company_holiday_and_a_company_working_saturday_are_honoured():
     # COMPANY: 08:30–17:30 without a break, Wed 11 Mar off, Sat 14 Mar working.
     assert add_business_minutes(sh(2026, 3, 10, 17, 0), 60, COMPANY) == sh(2026, 3, 12, 9, 0)
     assert add_business_minutes(sh(2026, 3, 13, 17, 0), 60, COMPANY) == sh(2026, 3, 14, 9, 0)
-    assert add_business_minutes(sh(2026, 3, 3, 11, 30), 60, COMPANY) == sh(2026, 3, 3, 12, 30)  # touching windows
+    assert add_business_minutes(sh(2026, 3, 3, 11, 30), 60, COMPANY) == sh(
+        2026, 3, 3, 12, 30
+    )  # touching windows
     assert add_business_minutes(sh(2026, 9, 30, 17, 0), 60, COMPANY) == sh(2026, 10, 9, 9, 0)  # 8 Oct off too
 
 
@@ -114,7 +126,9 @@ def test_overrides_entered_for_an_unknown_year_win():
     # COMPANY has 1 Jan 2027 off and Sat 9 Jan 2027 working (08:30–17:30).
     assert add_business_minutes(sh(2026, 12, 31, 17, 0), 60, COMPANY) == sh(2027, 1, 4, 9, 0)
     assert add_business_minutes(sh(2027, 1, 8, 17, 0), 60, COMPANY) == sh(2027, 1, 9, 9, 0)
-    assert deadline_is_estimated(sh(2027, 1, 8, 17, 0), sh(2027, 1, 9, 9, 0), COMPANY)  # 8 Jan was not entered
+    assert deadline_is_estimated(
+        sh(2027, 1, 8, 17, 0), sh(2027, 1, 9, 9, 0), COMPANY
+    )  # 8 Jan was not entered
     assert not deadline_is_estimated(sh(2027, 1, 9, 9, 0), sh(2027, 1, 9, 9, 0), COMPANY)
 
 
@@ -131,7 +145,9 @@ def test_a_start_in_utc_gives_the_same_deadline_in_shanghai_time():
 
 def test_a_calendar_in_another_zone_counts_its_own_wall_clock():
     berlin = WorkingCalendar(tz=ZoneInfo("Europe/Berlin"), use_official=False)
-    opened = datetime(2026, 3, 27, 17, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # Friday; clocks go forward on Sunday
+    opened = datetime(
+        2026, 3, 27, 17, 0, tzinfo=ZoneInfo("Europe/Berlin")
+    )  # Friday; clocks go forward on Sunday
     due = add_business_minutes(opened, 120, berlin)
     assert due == datetime(2026, 3, 30, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     assert due.utcoffset() == timedelta(hours=2)
@@ -173,8 +189,12 @@ def test_a_deadline_reached_at_a_pause_begin_is_that_instant():
 
 
 def test_overlapping_pauses_and_pauses_outside_business_time_count_once():
-    pauses = [(sh(2026, 3, 3, 10, 30), sh(2026, 3, 3, 11, 30)), (sh(2026, 3, 3, 11, 0), sh(2026, 3, 3, 11, 45)),
-              (sh(2026, 3, 2, 20, 0), sh(2026, 3, 3, 9, 15)), (sh(2026, 3, 1, 8, 0), sh(2026, 3, 1, 9, 0))]
+    pauses = [
+        (sh(2026, 3, 3, 10, 30), sh(2026, 3, 3, 11, 30)),
+        (sh(2026, 3, 3, 11, 0), sh(2026, 3, 3, 11, 45)),
+        (sh(2026, 3, 2, 20, 0), sh(2026, 3, 3, 9, 15)),
+        (sh(2026, 3, 1, 8, 0), sh(2026, 3, 1, 9, 0)),
+    ]
     # 09:15–10:30 runs 75, paused 10:30–11:45, 11:45–12:00 runs 15, lunch, 13:00–13:30 the last 30.
     assert add_business_minutes(sh(2026, 3, 2, 19, 0), 120, CAL, pauses) == sh(2026, 3, 3, 13, 30)
 
@@ -369,7 +389,9 @@ def test_measuring_an_added_duration_gives_it_back_with_pauses(cal, start, minut
 def test_the_same_instant_in_utc_or_shanghai_gives_the_same_deadline(cal, start, minutes, shapes):
     pauses = build_pauses(start, shapes)
     in_utc, in_shanghai = start.astimezone(UTC), start.astimezone(SHANGHAI)
-    assert add_business_minutes(in_utc, minutes, cal, pauses) == add_business_minutes(in_shanghai, minutes, cal, pauses)
+    assert add_business_minutes(in_utc, minutes, cal, pauses) == add_business_minutes(
+        in_shanghai, minutes, cal, pauses
+    )
     assert add_working_days(in_utc, 2, cal, pauses) == add_working_days(in_shanghai, 2, cal, pauses)
 
 

@@ -49,7 +49,11 @@ def test_it_names_each_festival_and_its_makeup_days_as_the_notice_does():
     names = [f.name for f in schedule.festivals]
     assert names == ["元旦", "春节", "清明节", "劳动节", "端午节", "国庆节、中秋节"]
     spring = schedule.festivals[1]
-    assert (spring.days_off[0], spring.days_off[-1], len(spring.days_off)) == (date(2025, 1, 28), date(2025, 2, 4), 8)
+    assert (spring.days_off[0], spring.days_off[-1], len(spring.days_off)) == (
+        date(2025, 1, 28),
+        date(2025, 2, 4),
+        8,
+    )
     assert spring.makeup_days == [date(2025, 1, 26), date(2025, 2, 8)]
     rows = dict(((d, w), n) for d, w, n in schedule.days())
     assert rows[(date(2025, 1, 26), True)] == "春节调休上班"
@@ -92,7 +96,9 @@ def test_half_width_punctuation_traditional_characters_and_wrapped_lines_read_th
     simplified = parse_notice(notice("2026.txt"), year=2026)
     traditional = (notice("2026.txt").replace("节", "節").replace("国", "國").replace("庆", "慶")
                    .replace("调", "調").replace("周", "週").replace("农历", "農曆").replace("劳动", "勞動"))
-    half_width = notice("2026.txt").replace("（", "(").replace("）", ")").replace("：", ":").replace("，", ",")
+    half_width = (
+        notice("2026.txt").replace("（", "(").replace("）", ")").replace("：", ":").replace("，", ",")
+    )
     wrapped = notice("2026.txt").replace("放假调休，共9天。", "放假调休，\n共9天。")
     for text in (traditional, half_width, wrapped):
         assert parse_notice(text, year=2026).days() == simplified.days()
@@ -102,21 +108,50 @@ def test_the_normalised_text_has_half_width_brackets_and_simplified_keywords():
     assert normalise("國慶節：10月1日（星期四）") == "国庆节:10月1日(星期四)"
 
 
-@pytest.mark.parametrize("text,expected_line,message", [
-    (notice("2026.txt"), "国务院办公厅关于2026年部分节假日安排的通知", "2026, not for 2027"),
-    ("一、春节：2月30日至3月2日放假调休，共3天。", "一、春节：2月30日至3月2日放假调休，共3天。", "is not a date"),
-    ("一、国庆节：10月1日至7日放假调休，共7天。\n二、中秋节：10月6日放假。", "二、中秋节：10月6日放假。", "both"),
-    ("一、春节：2月5日至13日放假调休，共9天。2月7日（周日）上班。", "一、春节：2月5日至13日放假调休，共9天。2月7日（周日）上班。",
-     "inside the break"),
-    ("一、元旦：1月1日（周四）放假1天，不调休。", "一、元旦：1月1日（周四）放假1天，不调休。", "is a 周五"),
-    ("一、春节：2月5日至13日放假调休，共9天。2月17日（周三）上班。", "一、春节：2月5日至13日放假调休，共9天。2月17日（周三）上班。",
-     "already a working day"),
-    ("一、劳动节：5月1日至5日放假调休，共4天。", "一、劳动节：5月1日至5日放假调休，共4天。", "says 4 days"),
-    ("", "", "empty"),
-    ("这是一段与节假日无关的文字。\n明天开会。", "这是一段与节假日无关的文字。", "No holiday arrangement"),
-    ("一、元旦：放假调休，共3天。", "一、元旦：放假调休，共3天。", "says 3 days"),
-    ("一、元旦：1月2日（周六）上班。", "一、元旦：1月2日（周六）上班。", "No day off"),
-])
+@pytest.mark.parametrize(
+    "text,expected_line,message",
+    [
+        (notice("2026.txt"), "国务院办公厅关于2026年部分节假日安排的通知", "2026, not for 2027"),
+        (
+            "一、春节：2月30日至3月2日放假调休，共3天。",
+            "一、春节：2月30日至3月2日放假调休，共3天。",
+            "is not a date",
+        ),
+        (
+            "一、国庆节：10月1日至7日放假调休，共7天。\n二、中秋节：10月6日放假。",
+            "二、中秋节：10月6日放假。",
+            "both",
+        ),
+        (
+            "一、春节：2月5日至13日放假调休，共9天。2月7日（周日）上班。",
+            "一、春节：2月5日至13日放假调休，共9天。2月7日（周日）上班。",
+            "inside the break",
+        ),
+        (
+            "一、元旦：1月1日（周四）放假1天，不调休。",
+            "一、元旦：1月1日（周四）放假1天，不调休。",
+            "is a 周五",
+        ),
+        (
+            "一、春节：2月5日至13日放假调休，共9天。2月17日（周三）上班。",
+            "一、春节：2月5日至13日放假调休，共9天。2月17日（周三）上班。",
+            "already a working day",
+        ),
+        (
+            "一、劳动节：5月1日至5日放假调休，共4天。",
+            "一、劳动节：5月1日至5日放假调休，共4天。",
+            "says 4 days",
+        ),
+        ("", "", "empty"),
+        (
+            "这是一段与节假日无关的文字。\n明天开会。",
+            "这是一段与节假日无关的文字。",
+            "No holiday arrangement",
+        ),
+        ("一、元旦：放假调休，共3天。", "一、元旦：放假调休，共3天。", "says 3 days"),
+        ("一、元旦：1月2日（周六）上班。", "一、元旦：1月2日（周六）上班。", "No day off"),
+    ],
+)
 def test_a_notice_that_cannot_be_read_is_refused_quoting_the_line(text, expected_line, message):
     with pytest.raises(NoticeError) as refused:
         parse_notice(text, year=2027)

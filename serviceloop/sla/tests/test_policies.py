@@ -54,7 +54,9 @@ def _presets_as_written() -> set[tuple]:
 def test_a_new_database_holds_the_four_seed_presets_with_seed_001_as_the_default(db):
     # Written by the data migration (0006_seed_presets), not by a first read or a first ticket.
     assert SLAPolicy.objects.count() == 4
-    assert sorted(SLAPolicy.objects.values_list("name", flat=True)) == sorted(p["name"] for p in PRESETS.values())
+    assert sorted(SLAPolicy.objects.values_list("name", flat=True)) == sorted(
+        p["name"] for p in PRESETS.values()
+    )
     default = SLAPolicy.objects.get(is_default=True)
     assert default.name == PRESETS["seed-001"]["name"]
     version = default.current_version()
@@ -140,9 +142,13 @@ def test_a_ticket_started_under_version_1_keeps_its_deadlines_after_version_2(wo
         new = world.ticket()
         ticket_sla_recompute(ticket=old)  # recomputing uses the ticket's own version
         clock.shift(timedelta(minutes=5))
-        tickets.ticket_transition(ticket=old, actor=world.eric, to_status="in_progress", sub_status="waiting_parts")
+        tickets.ticket_transition(
+            ticket=old, actor=world.eric, to_status="in_progress", sub_status="waiting_parts"
+        )
         clock.shift(timedelta(minutes=60))
-        tickets.ticket_transition(ticket=old, actor=world.eric, to_status="in_progress", sub_status="diagnosed")
+        tickets.ticket_transition(
+            ticket=old, actor=world.eric, to_status="in_progress", sub_status="diagnosed"
+        )
     old_sla, new_sla = TicketSLA.objects.get(ticket=old), TicketSLA.objects.get(ticket=new)
     assert old_sla.version.number == 1
     assert old_sla.resolution_due == sh(2026, 3, 5, 10, 0)  # Thursday 09:00 + the 60 paused business minutes
@@ -188,7 +194,9 @@ def test_the_same_target_listed_twice_is_refused(world):
     policy = seed_001()
     target = TargetSpec("high", "first_response", 120, "business_minutes")
     with pytest.raises(InvalidInput) as exc:
-        policies.policy_version_create(policy=policy, actor=world.adam, reason="重复", targets=[target, target])
+        policies.policy_version_create(
+            policy=policy, actor=world.adam, reason="重复", targets=[target, target]
+        )
     assert error_fields(exc) == ["targets[1]"]
     assert policy.versions.count() == 1
 
@@ -228,7 +236,10 @@ def test_business_hours_that_overlap_or_are_empty_are_refused(db, windows):
 def test_touching_business_hours_are_accepted(db):
     cal = calendars.default_calendar()
     calendars.calendar_set_windows(calendar=cal, windows=[(time(13), time(17, 30)), (time(8, 30), time(13))])
-    assert list(cal.windows.values_list("start", "end")) == [(time(8, 30), time(13)), (time(13), time(17, 30))]
+    assert list(cal.windows.values_list("start", "end")) == [
+        (time(8, 30), time(13)),
+        (time(13), time(17, 30)),
+    ]
 
 
 @pytest.mark.parametrize("day", [date(1899, 12, 31), date(2101, 1, 1), date(1, 1, 1), date(9999, 12, 31)])
@@ -251,6 +262,7 @@ def test_the_first_and_last_day_of_the_range_are_accepted_and_a_day_can_be_corre
 
 def test_an_unknown_day_source_is_refused(db):
     with pytest.raises(InvalidInput) as exc:
-        calendars.calendar_day_set(calendar=calendars.default_calendar(), day=date(2027, 1, 1), is_working=False,
-                                  source="rumour")
+        calendars.calendar_day_set(
+            calendar=calendars.default_calendar(), day=date(2027, 1, 1), is_working=False, source="rumour"
+        )
     assert error_fields(exc) == ["source"]

@@ -28,7 +28,9 @@ def test_a_supervisor_moves_a_ticket_to_another_policy_and_its_deadlines_follow(
     assert after.version.policy == support and after.version != before.version
     # 004: high = 8 business hours to resolve, from Monday 09:00 → Monday 18:00
     assert after.resolution_due == datetime(2026, 6, 1, 18, 0, tzinfo=SHANGHAI)
-    assert TicketEvent.objects.filter(ticket=ticket, kind="fields", data__changes__reason=[None, "技术支持合同"]).exists()
+    assert TicketEvent.objects.filter(
+        ticket=ticket, kind="fields", data__changes__reason=[None, "技术支持合同"]
+    ).exists()
 
 
 def test_only_supervisors_move_tickets_between_policies_and_they_say_why(world):
@@ -44,10 +46,16 @@ def test_a_new_tier_recomputes_the_open_tickets_of_the_customer(world):
     policies.policy_install_presets()
     vip = SLAPolicy.objects.get(is_default=True)
     version = policies.policy_version_create(
-        policy=vip, actor=world.adam, reason="VIP 客户更快解决",
-        targets=[*policies.preset_targets("seed-001"),
-                 policies.TargetSpec(priority="low", metric=Metric.RESOLUTION, amount=1, unit=Unit.WORKING_DAYS,
-                                     tier="vip")])
+        policy=vip,
+        actor=world.adam,
+        reason="VIP 客户更快解决",
+        targets=[
+            *policies.preset_targets("seed-001"),
+            policies.TargetSpec(
+                priority="low", metric=Metric.RESOLUTION, amount=1, unit=Unit.WORKING_DAYS, tier="vip"
+            ),
+        ],
+    )
     with time_machine.travel(MONDAY_9, tick=False):
         ticket = world.ticket(org=world.org_b)  # normal tier, low priority: 5 working days
         assert TicketSLA.objects.get(ticket=ticket).version == version

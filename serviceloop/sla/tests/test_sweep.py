@@ -95,7 +95,12 @@ def test_it_escalates_to_the_group_supervisor_one_hour_after_an_unacknowledged_t
                           "department": ""}
     assert told("escalated", ticket=ticket) == ["eric", "sam"]  # the supervisor, and the owner who missed it
     breach = Breach.objects.get(ticket=ticket)
-    assert (breach.metric, breach.due_at, breach.minutes_late, breach.met_at) == ("acknowledge", ACK_DUE, 1, None)
+    assert (breach.metric, breach.due_at, breach.minutes_late, breach.met_at) == (
+        "acknowledge",
+        ACK_DUE,
+        1,
+        None,
+    )
     sla = sla_of(ticket)
     assert sla.acknowledge_due is None and sla.breached
 
@@ -263,7 +268,9 @@ def test_pausing_and_resuming_after_the_director_escalation_does_not_escalate_ag
         tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress",
                                   sub_status="waiting_parts")
         clock.shift(timedelta(hours=1))
-        tickets.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress", sub_status="repairing")
+        tickets.ticket_transition(
+            ticket=ticket, actor=world.eric, to_status="in_progress", sub_status="repairing"
+        )
     sweep(sh(2026, 3, 6, 11, 1))
     assert Escalation.objects.filter(ticket=ticket, kind="resolution_overdue").count() == 1
 
@@ -281,7 +288,8 @@ def test_a_sweep_with_nothing_due_does_nothing_in_a_handful_of_queries(world, te
     assert not Escalation.objects.exists() and not Delivery.objects.exclude(kind="assigned").exists()
 
 
-# --- manual escalation (上报, ASN-5) -------------------------------------------------------------------------
+# --- manual escalation (上报, ASN-5) ----------------------------------------------------------------------
+
 
 def test_an_engineer_escalates_by_hand_with_reason_department_and_expected_feedback(world, team):
     with time_machine.travel(MONDAY, tick=False):
@@ -296,13 +304,20 @@ def test_an_engineer_escalates_by_hand_with_reason_department_and_expected_feedb
     assert escalation.expected_feedback_at == sh(2026, 3, 3, 12, 0)
     event = TicketEvent.objects.get(ticket=ticket, kind="escalated")
     assert event.actor == world.eric and event.body == escalation.reason and not event.is_public
-    assert event.data == {"escalation": escalation.pk, "kind": "manual", "to": world.tom.pk, "department": "研发部"}
+    assert event.data == {
+        "escalation": escalation.pk,
+        "kind": "manual",
+        "to": world.tom.pk,
+        "department": "研发部",
+    }
     assert told("escalated", ticket=ticket) == ["tom"]
 
 
 def test_an_escalation_to_a_department_needs_no_person(world):
     ticket = world.ticket()
-    escalation = ticket_escalate(ticket=ticket, actor=world.alice, reason="需要质量部判定", department="质量部")
+    escalation = ticket_escalate(
+        ticket=ticket, actor=world.alice, reason="需要质量部判定", department="质量部"
+    )
     assert escalation.escalated_to is None and escalation.department == "质量部"
     assert told("escalated") == []
 
@@ -353,7 +368,9 @@ def resolve_at(world, at: datetime):
 
 
 def test_a_resolution_breach_150_minutes_late_owes_three_started_hours(world):
-    rule = CompensationRule.objects.create(organization=world.org_a, kind="cash_per_hour", amount=100, cap=500)
+    rule = CompensationRule.objects.create(
+        organization=world.org_a, kind="cash_per_hour", amount=100, cap=500
+    )
     ticket = resolve_at(world, sh(2026, 3, 5, 11, 30))
     compensation = Compensation.objects.get()
     assert compensation.breach == Breach.objects.get(ticket=ticket, metric="resolution")
@@ -373,7 +390,11 @@ def test_a_voucher_rule_gives_vouchers_per_breach(world):
     CompensationRule.objects.create(contract_level="金牌", kind="voucher_per_breach", amount=2)
     resolve_at(world, sh(2026, 3, 5, 9, 30))
     compensation = Compensation.objects.get()
-    assert (compensation.vouchers, compensation.cash, compensation.organization) == (2, Decimal("0"), world.org_a)
+    assert (compensation.vouchers, compensation.cash, compensation.organization) == (
+        2,
+        Decimal("0"),
+        world.org_a,
+    )
 
 
 def test_the_compensation_grows_with_the_breach_until_it_is_resolved(world):
@@ -405,7 +426,8 @@ def test_rules_of_other_customers_and_other_metrics_do_not_apply(world):
     assert Breach.objects.get(ticket=theirs).metric == "acknowledge"
 
 
-# --- concurrency and crashes ---------------------------------------------------------------------------------
+# --- concurrency and crashes -----------------------------------------------------------------------------
+
 
 class WorkerKilled(BaseException):
     """Stands for a worker killed by the system: not an Exception, so nothing in the sweep can catch it."""

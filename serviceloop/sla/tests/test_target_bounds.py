@@ -31,7 +31,10 @@ def test_the_models_state_the_same_largest_targets():
 
 
 def _version(amount: int, unit: str, metric: str = "resolution") -> dict:
-    return {"reason": "调整", "targets": [{"priority": "medium", "metric": metric, "amount": amount, "unit": unit}]}
+    return {
+        "reason": "调整",
+        "targets": [{"priority": "medium", "metric": metric, "amount": amount, "unit": unit}],
+    }
 
 
 def _policy_id() -> int:
@@ -44,7 +47,9 @@ def _policy_id() -> int:
 def test_a_target_above_the_largest_for_its_unit_is_refused_with_422(unit, over, world, api_as):
     policy_id = _policy_id()
     versions = SLAPolicyVersion.objects.count()
-    response = api_as("adam").post(f"sla/policies/{policy_id}/versions", _version(TARGET_MAX[unit] + over, unit))
+    response = api_as("adam").post(
+        f"sla/policies/{policy_id}/versions", _version(TARGET_MAX[unit] + over, unit)
+    )
     assert response.status_code == 422, response.content
     assert [e["field"] for e in response.json()["errors"]] == ["targets[0].amount"]
     assert SLAPolicyVersion.objects.count() == versions
@@ -60,9 +65,14 @@ def test_the_refusal_names_the_limit_of_the_unit(world, api_as):
 
 @pytest.mark.parametrize("unit", list(Unit.values))
 def test_the_largest_target_of_each_unit_gives_every_new_ticket_a_deadline(unit, world, api_as):
-    targets = [{"priority": p, "metric": m, "amount": TARGET_MAX[unit], "unit": unit}
-               for p in ("low", "medium", "high", "urgent") for m in ("acknowledge", "first_response", "resolution")]
-    response = api_as("adam").post(f"sla/policies/{_policy_id()}/versions", {"reason": "最长", "targets": targets})
+    targets = [
+        {"priority": p, "metric": m, "amount": TARGET_MAX[unit], "unit": unit}
+        for p in ("low", "medium", "high", "urgent")
+        for m in ("acknowledge", "first_response", "resolution")
+    ]
+    response = api_as("adam").post(
+        f"sla/policies/{_policy_id()}/versions", {"reason": "最长", "targets": targets}
+    )
     assert response.status_code == 201, response.content
     started = time.monotonic()
     created = api_as("alice").post("tickets", {"title": "停机", "description": "黑屏",

@@ -235,7 +235,11 @@ def test_waiting_for_the_customer_stops_the_clock_and_resuming_shifts_the_deadli
         assert sweep.sla_sweep(now=sh(2026, 3, 9, 9, 0)).total == 0  # nothing falls due while paused
         clock.shift(timedelta(hours=3, minutes=30))  # 13:30: 150 business minutes paused
         move(ticket, world.eric, "in_progress", "diagnosed")
-    assert (pause.started_at, pause.ended_at, pause.reason) == (sh(2026, 3, 2, 10, 0), None, "waiting_customer")
+    assert (pause.started_at, pause.ended_at, pause.reason) == (
+        sh(2026, 3, 2, 10, 0),
+        None,
+        "waiting_customer",
+    )
     assert paused.paused_since == sh(2026, 3, 2, 10, 0)
     assert paused.first_response_due is paused.resolution_due is paused.next_update_due is None
     assert paused.director_due is None and paused.acknowledge_due is None

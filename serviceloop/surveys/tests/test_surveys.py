@@ -46,7 +46,11 @@ LOW = {"overall": "2", "satisfaction": "2", "comment": "问题反复出现"}
 
 
 def _snapshot():
-    return (list(Survey.objects.order_by("pk").values()), FollowUpTask.objects.count(), TicketEvent.objects.count())
+    return (
+        list(Survey.objects.order_by("pk").values()),
+        FollowUpTask.objects.count(),
+        TicketEvent.objects.count(),
+    )
 
 
 def test_resolving_schedules_one_survey_sent_after_the_delay_and_only_once(world, settings):
@@ -60,7 +64,9 @@ def test_resolving_schedules_one_survey_sent_after_the_delay_and_only_once(world
     assert services.surveys_send_due(now=later) == 1
     assert services.surveys_send_due(now=later) == 0  # a second worker finds nothing left to claim
     survey.refresh_from_db()
-    assert survey.sent_at == later and survey.expires_at == later + timedelta(days=settings.SURVEY_EXPIRY_DAYS)
+    assert survey.sent_at == later and survey.expires_at == later + timedelta(
+        days=settings.SURVEY_EXPIRY_DAYS
+    )
     # Only the hash of the link's token is stored, and it is the hash of the link that was sent.
     token = tokens.token_for(survey)
     assert survey.token_hash == tokens.token_hash(token) and token not in str(Survey.objects.values().get())
@@ -102,7 +108,12 @@ def test_the_link_opens_the_survey_without_login_and_a_good_answer_is_recorded(w
     response = client.post(f"/survey/{token}/", GOOD, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200 and "Thank you" in response.content.decode()
     survey.refresh_from_db()
-    assert (survey.overall, survey.satisfaction, survey.solution_quality, survey.comment) == (5, 5, 4, "工程师很专业")
+    assert (survey.overall, survey.satisfaction, survey.solution_quality, survey.comment) == (
+        5,
+        5,
+        4,
+        "工程师很专业",
+    )
     assert survey.answered_at is not None and survey.answered_by is None
     ticket.refresh_from_db()
     assert ticket.status == "resolved" and not FollowUpTask.objects.exists()
@@ -152,8 +163,18 @@ def test_a_link_is_usable_once(world):
         services.survey_answer(survey=survey, overall=1, satisfaction=1)
 
 
-@pytest.mark.parametrize("field,value", [("overall", "0"), ("overall", "6"), ("overall", "-1"), ("overall", "2.5"),
-                                         ("overall", ""), ("satisfaction", "9"), ("attitude", "7")])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("overall", "0"),
+        ("overall", "6"),
+        ("overall", "-1"),
+        ("overall", "2.5"),
+        ("overall", ""),
+        ("satisfaction", "9"),
+        ("attitude", "7"),
+    ],
+)
 def test_a_score_outside_1_to_5_is_refused_with_a_message_and_nothing_written(world, field, value):
     ticket, survey, token = _sent(world)
     before = _snapshot()
@@ -205,7 +226,9 @@ def test_the_portal_shows_the_pending_survey_and_the_customer_answers_it_logged_
     assert response.status_code == 302
     survey.refresh_from_db()
     assert survey.answered_by == world.carol and survey.overall == 5
-    assert "评价服务" not in carol.get(f"/tickets/{ticket.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        "评价服务" not in carol.get(f"/tickets/{ticket.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
 
 
 def test_a_low_score_reopens_the_ticket_for_the_group_supervisor_with_a_deadline(world, settings):
@@ -273,7 +296,9 @@ def test_the_follow_up_outcome_is_recorded_once_by_the_assignee_or_a_supervisor(
         services.follow_up_complete(task=task, actor=world.eric, outcome="explained", note="已电话解释")
     bad = api_as("sam").post(f"follow-ups/{task.pk}/complete", {"outcome": "maybe", "note": "x"})
     assert bad.status_code == 422
-    ok = api_as("sam").post(f"follow-ups/{task.pk}/complete", {"outcome": "resolved", "note": "上门更换电源，客户满意"})
+    ok = api_as("sam").post(
+        f"follow-ups/{task.pk}/complete", {"outcome": "resolved", "note": "上门更换电源，客户满意"}
+    )
     assert ok.status_code == 200 and ok.json()["outcome"] == "resolved" and ok.json()["done_by"]
     again = api_as("sam").post(f"follow-ups/{task.pk}/complete", {"outcome": "resolved", "note": "再次"})
     assert again.status_code == 409

@@ -22,14 +22,30 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def test_an_agent_registers_a_phone_ticket_with_the_whole_problem_record(world, api_as):
     api = api_as("alice")
-    response = api.post("tickets", {
-        "title": "X-3000 无法开机", "description": "客户说按电源键没反应", "organization_id": world.org_a.pk,
-        "contact_id": world.contact_a.pk, "product_id": world.product_a.pk, "category_id": world.power.pk,
-        "channel": "phone", "ticket_type": "problem", "urgency": "urgent", "impact_scope": "single",
-        "occurred_at": "2026-11-24T14:00:00+08:00", "error_code": "提示错误代码500",
-        "reproduction_steps": "上电 → 自检 → 黑屏", "environment": "固件 v2.3.1", "business_interrupted": True,
-        "affected_users": 40, "business_impact": "产线停工", "tried_steps": "已重启两次", "expedite": True,
-    })
+    response = api.post(
+        "tickets",
+        {
+            "title": "X-3000 无法开机",
+            "description": "客户说按电源键没反应",
+            "organization_id": world.org_a.pk,
+            "contact_id": world.contact_a.pk,
+            "product_id": world.product_a.pk,
+            "category_id": world.power.pk,
+            "channel": "phone",
+            "ticket_type": "problem",
+            "urgency": "urgent",
+            "impact_scope": "single",
+            "occurred_at": "2026-11-24T14:00:00+08:00",
+            "error_code": "提示错误代码500",
+            "reproduction_steps": "上电 → 自检 → 黑屏",
+            "environment": "固件 v2.3.1",
+            "business_interrupted": True,
+            "affected_users": 40,
+            "business_impact": "产线停工",
+            "tried_steps": "已重启两次",
+            "expedite": True,
+        },
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["number"] and body["status"] == "new" and body["channel"] == "phone"
@@ -131,7 +147,9 @@ def test_a_customer_sees_only_public_events_in_the_timeline(world, api_as):
     services.ticket_log_communication(ticket=ticket, actor=world.alice, channel="phone", happened_at=None,
                                       customer_feedback="客户很着急", next_step="今天回电")
     services.ticket_add_reply(ticket=ticket, actor=world.alice, body="已安排工程师处理")
-    staff_kinds = [e["kind"] for e in api_as("alice").get(f"tickets/{ticket.number}/timeline").json()["items"]]
+    staff_kinds = [
+        e["kind"] for e in api_as("alice").get(f"tickets/{ticket.number}/timeline").json()["items"]
+    ]
     customer = api_as("carol").get(f"tickets/{ticket.number}/timeline").json()["items"]
     assert staff_kinds == ["created", "note", "communication", "reply"]
     assert [e["kind"] for e in customer] == ["created", "reply"]
@@ -161,7 +179,9 @@ def test_assign_accept_and_transition_through_the_api(world, api_as):
     eric = api_as("eric")
     assert eric.post(f"tickets/{ticket.number}/accept").json()["status"] == "accepted"
     assert eric.post(f"tickets/{ticket.number}/accept").status_code == 409
-    moved = eric.post(f"tickets/{ticket.number}/transition", {"status": "in_progress", "sub_status": "diagnosed"})
+    moved = eric.post(
+        f"tickets/{ticket.number}/transition", {"status": "in_progress", "sub_status": "diagnosed"}
+    )
     assert moved.json()["sub_status"] == "diagnosed"
 
 
@@ -215,8 +235,15 @@ def test_not_found_speaks_the_request_language(world, api_as, language, expected
 
 def test_a_ticket_created_in_one_transaction_leaves_nothing_when_refused(world, api_as):
     before = Ticket.objects.count()
-    response = api_as("alice").post("tickets", {"title": "x", "description": "y", "organization_id": world.org_a.pk,
-                                                "contact_id": world.contact_b.pk})
+    response = api_as("alice").post(
+        "tickets",
+        {
+            "title": "x",
+            "description": "y",
+            "organization_id": world.org_a.pk,
+            "contact_id": world.contact_b.pk,
+        },
+    )
     assert response.status_code == 422
     assert Ticket.objects.count() == before
 

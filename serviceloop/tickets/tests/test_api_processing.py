@@ -21,7 +21,9 @@ def test_processing_records_are_written_through_the_api(world, api_as):
     d = eric.post(f"{base}/diagnoses", {"result": "主板电容鼓包", "started_at": "2026-03-02T09:00:00+08:00",
                                         "ended_at": "2026-03-02T09:40:00+08:00"})
     s = eric.post(f"{base}/solutions", {"text": "更换主板", "steps": ["备件出库", "更换", "测试"]})
-    e = eric.post(f"{base}/executions", {"text": "已更换", "operator_id": world.tom.pk, "customer_feedback": "满意"})
+    e = eric.post(
+        f"{base}/executions", {"text": "已更换", "operator_id": world.tom.pk, "customer_feedback": "满意"}
+    )
     assert [r.status_code for r in (d, s, e)] == [201, 201, 201]
     assert d.json()["kind"] == "diagnosis" and d.json()["data"]["minutes"] == 40
     assert s.json()["data"]["steps"] == ["备件出库", "更换", "测试"]
@@ -40,7 +42,10 @@ def test_the_sub_status_changes_within_the_status_through_the_api(world, api_as)
     assert response.json()["sla"]["paused"] is True
     response = api_as("eric").post(f"tickets/{ticket.number}/sub-status", {"sub_status": "shipped"})
     assert response.json()["sub_status"] == "shipped" and response.json()["sla"]["paused"] is False
-    assert api_as("carol").post(f"tickets/{ticket.number}/sub-status", {"sub_status": "repairing"}).status_code == 403
+    assert (
+        api_as("carol").post(f"tickets/{ticket.number}/sub-status", {"sub_status": "repairing"}).status_code
+        == 403
+    )
 
 
 def test_resolving_through_the_api_and_what_each_side_reads(world, api_as):
@@ -52,10 +57,15 @@ def test_resolving_through_the_api_and_what_each_side_reads(world, api_as):
     assert response.status_code == 200, response.json()
     staff = response.json()
     assert staff["status"] == "resolved" and staff["root_cause"]["id"] == cause.pk
-    assert staff["root_cause_path"] == "Hardware fault › Power module" and staff["resolution_note"] == "批次缺陷"
+    assert (
+        staff["root_cause_path"] == "Hardware fault › Power module" and staff["resolution_note"] == "批次缺陷"
+    )
     assert staff["auto_close_at"] is not None
     customer = api_as("carol").get(f"tickets/{ticket.number}").json()
-    assert customer["customer_result"] == "已更换电源模块，更换件保修6个月。" and customer["warranty_months"] == 6
+    assert (
+        customer["customer_result"] == "已更换电源模块，更换件保修6个月。"
+        and customer["warranty_months"] == 6
+    )
     assert customer["root_cause"] is None and customer["resolution_note"] is None
     event = next(i for i in api_as("carol").get(f"tickets/{ticket.number}/timeline").json()["items"]
                  if i["kind"] == "resolution")
@@ -81,7 +91,9 @@ def test_resolving_with_an_unknown_root_cause_names_the_field(world, api_as):
     response = api_as("eric").post(f"tickets/{ticket.number}/resolve", {"root_cause_id": 999999,
                                                                          "customer_result": "已处理"})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "root_cause_id"
-    response = api_as("eric").post(f"tickets/{ticket.number}/resolve", {"root_cause_id": world.power_fault.pk})
+    response = api_as("eric").post(
+        f"tickets/{ticket.number}/resolve", {"root_cause_id": world.power_fault.pk}
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "customer_result"
     assert db_snapshot() == before
 
@@ -110,7 +122,9 @@ def test_staff_record_a_phone_answer_through_the_api(world, api_as):
     resolve_ticket(ticket, world.eric)
     alice = api_as("alice")
     assert alice.post(f"tickets/{ticket.number}/confirmation", {"fixed": True}).status_code == 422
-    response = alice.post(f"tickets/{ticket.number}/confirmation", {"fixed": True, "reason": "王女士电话确认"})
+    response = alice.post(
+        f"tickets/{ticket.number}/confirmation", {"fixed": True, "reason": "王女士电话确认"}
+    )
     assert response.status_code == 200 and response.json()["status"] == "closed"
     assert ticket.events.last().data["method"] == "phone"
 
@@ -119,7 +133,9 @@ def test_the_root_cause_tree_and_the_prompts_are_listed(world, api_as):
     assert world.power_fault.parent.code == "hardware"  # the seeded rows (or their stand-ins) are there
     body = api_as("eric", "zh-hans").get("root-causes").json()
     by_code = {i["code"]: i for i in body["items"]}
-    assert by_code["hardware-power"]["path"] == "硬件故障 › 电源模块" and by_code["hardware-power"]["selectable"]
+    assert (
+        by_code["hardware-power"]["path"] == "硬件故障 › 电源模块" and by_code["hardware-power"]["selectable"]
+    )
     assert not by_code["hardware"]["selectable"]
     assert set(body["result_prompts"]) >= {"problem", "consultation", "suggestion", "complaint"}
 

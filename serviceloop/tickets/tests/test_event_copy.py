@@ -15,7 +15,9 @@ def _status_event(ticket):
 
 def test_a_staff_note_on_a_status_change_is_internal_text_never_in_the_customer_copy(world):
     ticket = world.ticket()
-    ticket_transition(ticket=ticket, actor=world.alice, to_status=Status.IN_PROGRESS, note="备件库存不足，内部协调")
+    ticket_transition(
+        ticket=ticket, actor=world.alice, to_status=Status.IN_PROGRESS, note="备件库存不足，内部协调"
+    )
     event = _status_event(ticket)
     copy = events.customer_copy(event)
     assert copy is not None and copy.kind == EventKind.STATUS and copy.body == ""

@@ -78,12 +78,24 @@ def test_every_state_allows_exactly_its_listed_next_states(world, current):
     ticket.save(update_fields=["status"])
     for target in Status.values:
         fn = services.ticket_transition
-        kwargs = {"ticket": ticket, "actor": world.sam, "to_status": target, "pending_until": date(2026, 12, 1),
-                  "note": "客户来电说明"}
+        kwargs = {
+            "ticket": ticket,
+            "actor": world.sam,
+            "to_status": target,
+            "pending_until": date(2026, 12, 1),
+            "note": "客户来电说明",
+        }
         if target == Status.RESOLVED:
-            # 已解决 only through ticket_resolve: the plain transition refuses it (422) or the flow does (409).
-            fn, kwargs = processing.ticket_resolve, {"ticket": ticket, "actor": world.sam,
-                                                     "root_cause": world.power_fault, "customer_result": "已修复"}
+            # 已解决 only via ticket_resolve: the plain transition refuses it (422) or the flow does (409).
+            fn, kwargs = (
+                processing.ticket_resolve,
+                {
+                    "ticket": ticket,
+                    "actor": world.sam,
+                    "root_cause": world.power_fault,
+                    "customer_result": "已修复",
+                },
+            )
         if target in TRANSITIONS[current]:
             fn(**kwargs)
             ticket.status = current
@@ -99,7 +111,9 @@ def test_a_customer_can_only_confirm_or_reject_a_resolution(world):
         services.ticket_transition(ticket=ticket, actor=world.carol, to_status=Status.ACCEPTED)
     services.ticket_transition(ticket=ticket, actor=world.alice, to_status=Status.IN_PROGRESS)
     resolve_ticket(ticket, world.alice)
-    services.ticket_transition(ticket=ticket, actor=world.carol, to_status=Status.REOPENED, note="还是无法开机")
+    services.ticket_transition(
+        ticket=ticket, actor=world.carol, to_status=Status.REOPENED, note="还是无法开机"
+    )
     ticket.refresh_from_db()
     assert ticket.status == Status.REOPENED and ticket.resolved_at is None
     event = ticket.events.filter(kind=EventKind.STATUS).last()
@@ -120,8 +134,12 @@ def test_pending_needs_an_expected_release_date(world):
 
 def test_a_sub_status_change_within_in_progress_is_recorded(world):
     ticket = world.ticket()
-    services.ticket_transition(ticket=ticket, actor=world.eric, to_status=Status.IN_PROGRESS, sub_status="contacted")
-    services.ticket_transition(ticket=ticket, actor=world.eric, to_status=Status.IN_PROGRESS, sub_status="picked_up")
+    services.ticket_transition(
+        ticket=ticket, actor=world.eric, to_status=Status.IN_PROGRESS, sub_status="contacted"
+    )
+    services.ticket_transition(
+        ticket=ticket, actor=world.eric, to_status=Status.IN_PROGRESS, sub_status="picked_up"
+    )
     ticket.refresh_from_db()
     assert ticket.sub_status == "picked_up"
     # The same status with another sub-status is a sub-status change: its own event, public, old and new.
@@ -154,13 +172,17 @@ def test_co_handlers_are_recorded(world):
     ticket = world.ticket()
     services.ticket_set_co_handlers(ticket=ticket, actor=world.alice, users=[world.eric, world.tom])
     assert set(ticket.co_handlers.all()) == {world.eric, world.tom}
-    assert ticket.events.filter(kind=EventKind.CO_HANDLERS).get().data["to"] == sorted([world.eric.pk, world.tom.pk])
+    assert ticket.events.filter(kind=EventKind.CO_HANDLERS).get().data["to"] == sorted(
+        [world.eric.pk, world.tom.pk]
+    )
 
 
 def test_a_supervisor_overrides_priority_with_a_reason(world):
     ticket = world.ticket()
     with pytest.raises(Forbidden):
-        services.ticket_set_priority(ticket=ticket, actor=world.alice, priority=Priority.URGENT, reason="客户要求")
+        services.ticket_set_priority(
+            ticket=ticket, actor=world.alice, priority=Priority.URGENT, reason="客户要求"
+        )
     with pytest.raises(InvalidInput):
         services.ticket_set_priority(ticket=ticket, actor=world.sam, priority=Priority.URGENT, reason="  ")
     services.ticket_set_priority(ticket=ticket, actor=world.sam, priority=Priority.URGENT, reason="产线停工")
@@ -190,7 +212,9 @@ def test_field_updates_record_old_and_new_values_and_recompute_priority(world):
 
 def test_internal_notes_and_communications_are_internal_events(world):
     ticket = world.ticket()
-    services.ticket_add_internal_note(ticket=ticket, actor=world.eric, body="怀疑电源模块批次问题", note_type="diagnosis")
+    services.ticket_add_internal_note(
+        ticket=ticket, actor=world.eric, body="怀疑电源模块批次问题", note_type="diagnosis"
+    )
     event = services.ticket_log_communication(
         ticket=ticket, actor=world.alice, channel="phone", happened_at=None,
         customer_feedback="客户同意寄回检测", next_step="安排顺丰取件")
@@ -209,7 +233,9 @@ def test_a_communication_cannot_be_logged_in_the_future(world):
                                           customer_feedback="x", next_step="")
 
 
-def test_creation_sends_the_contact_an_acknowledgement_with_the_number(world, mailoutbox, django_capture_on_commit_callbacks):
+def test_creation_sends_the_contact_an_acknowledgement_with_the_number(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         ticket = world.ticket(contact=world.contact_a)
     assert len(mailoutbox) == 1

@@ -67,7 +67,9 @@ def test_a_bad_processing_record_is_refused_and_writes_nothing(world, call):
 def test_a_sub_status_change_within_a_status_is_an_event_and_pauses_the_sla_clock(world):
     ticket = working(world)
     processing.ticket_set_sub_status(ticket=ticket, actor=world.eric, sub_status="waiting_parts")
-    assert TicketSLA.objects.get(ticket=ticket).paused_since is not None  # 等待备件 pauses (the policy says so)
+    assert (
+        TicketSLA.objects.get(ticket=ticket).paused_since is not None
+    )  # 等待备件 pauses (the policy says so)
     processing.ticket_set_sub_status(ticket=ticket, actor=world.eric, sub_status="repairing")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.sub_status) == (Status.IN_PROGRESS, "repairing")
@@ -75,7 +77,9 @@ def test_a_sub_status_change_within_a_status_is_an_event_and_pauses_the_sla_cloc
     changes = [e.data for e in ticket.events.filter(kind=EventKind.SUB_STATUS).order_by("id")]
     assert changes == [{"status": "in_progress", "from": "", "to": "waiting_parts"},
                        {"status": "in_progress", "from": "waiting_parts", "to": "repairing"}]
-    assert list(PauseInterval.objects.filter(ticket=ticket).values_list("reason", flat=True)) == ["waiting_parts"]
+    assert list(PauseInterval.objects.filter(ticket=ticket).values_list("reason", flat=True)) == [
+        "waiting_parts"
+    ]
 
 
 def test_a_sub_status_needs_a_status_that_has_them(world):
@@ -88,9 +92,14 @@ def test_a_sub_status_needs_a_status_that_has_them(world):
 
 def test_resolving_records_the_root_cause_the_result_and_the_warranty(world):
     ticket = working(world)
-    processing.ticket_resolve(ticket=ticket, actor=world.eric, root_cause=world.power_fault,
-                              customer_result="已为您更换电源模块，设备恢复正常。", resolution_note="批次 B23 电源缺陷",
-                              warranty_months=6)
+    processing.ticket_resolve(
+        ticket=ticket,
+        actor=world.eric,
+        root_cause=world.power_fault,
+        customer_result="已为您更换电源模块，设备恢复正常。",
+        resolution_note="批次 B23 电源缺陷",
+        warranty_months=6,
+    )
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED and ticket.resolved_at is not None
     assert ticket.root_cause == world.power_fault and ticket.warranty_months == 6
@@ -102,10 +111,16 @@ def test_resolving_records_the_root_cause_the_result_and_the_warranty(world):
     assert resolution.data["internal_note"] == "批次 B23 电源缺陷"
 
 
-@pytest.mark.parametrize(("case", "field"), [
-    ("no_root_cause", "root_cause_id"), ("a_branch_not_a_leaf", "root_cause_id"), ("retired_cause", "root_cause_id"),
-    ("no_result", "customer_result"), ("warranty_on_a_consultation", "warranty_months"),
-])
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        ("no_root_cause", "root_cause_id"),
+        ("a_branch_not_a_leaf", "root_cause_id"),
+        ("retired_cause", "root_cause_id"),
+        ("no_result", "customer_result"),
+        ("warranty_on_a_consultation", "warranty_months"),
+    ],
+)
 def test_resolving_without_what_it_needs_is_refused_and_writes_nothing(world, case, field):
     ticket = working(world, ticket_type="consultation" if case == "warranty_on_a_consultation" else "problem")
     cause = world.power_fault
@@ -131,10 +146,14 @@ def test_resolving_without_what_it_needs_is_refused_and_writes_nothing(world, ca
 def test_the_result_prompt_depends_on_the_ticket_type(world):
     ticket = working(world, ticket_type="complaint")
     with translation.override("en"), pytest.raises(InvalidInput) as refused:
-        processing.ticket_resolve(ticket=ticket, actor=world.eric, root_cause=world.power_fault, customer_result="")
+        processing.ticket_resolve(
+            ticket=ticket, actor=world.eric, root_cause=world.power_fault, customer_result=""
+        )
     assert "apology" in refused.value.errors[0]["message"]
     with translation.override("zh-hans"), pytest.raises(InvalidInput) as refused:
-        processing.ticket_resolve(ticket=ticket, actor=world.eric, root_cause=world.power_fault, customer_result="")
+        processing.ticket_resolve(
+            ticket=ticket, actor=world.eric, root_cause=world.power_fault, customer_result=""
+        )
     assert "致歉" in refused.value.errors[0]["message"]
     assert processing.result_prompt("problem") != processing.result_prompt("suggestion")
 
@@ -191,7 +210,11 @@ def test_not_fixed_needs_a_reason_and_reopens_with_it(world):
     ticket.refresh_from_db()
     assert ticket.status == Status.REOPENED and ticket.resolved_at is None and ticket.auto_close_at is None
     event = ticket.events.last()
-    assert (event.kind, event.body, event.data["outcome"]) == (EventKind.CONFIRMATION, "还是无法开机", "not_fixed")
+    assert (event.kind, event.body, event.data["outcome"]) == (
+        EventKind.CONFIRMATION,
+        "还是无法开机",
+        "not_fixed",
+    )
 
 
 def test_another_organisations_customer_cannot_answer(world):

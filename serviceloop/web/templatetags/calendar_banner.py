@@ -13,7 +13,12 @@ register = template.Library()
 @register.inclusion_tag("web/_calendar_banner.html", takes_context=True)
 def calendar_banner(context) -> dict:
     user = getattr(context.get("request"), "user", None)
-    if user is None or not user.is_authenticated or user.is_customer or not user.has_perm("sla.add_calendarday"):
+    if (
+        user is None
+        or not user.is_authenticated
+        or user.is_customer
+        or not user.has_perm("sla.add_calendarday")
+    ):
         return {"missing": []}
     year, missing = calendars_missing_next_year_cached()
     links = [(name, reverse("admin:sla_businesscalendar_notice", args=[pk]) if pk else

@@ -1,5 +1,5 @@
-"""`{% ticket_loop ticket %}`: the ticket page's surveys and follow-up tasks (CSAT-1, CSAT-2), read here so the
-ticket view does not have to know about surveys. Staff: one query (the surveys with their follow-ups); a
+"""`{% ticket_loop ticket %}`: the ticket page's surveys and follow-up tasks (CSAT-1, CSAT-2), read here so
+the ticket view does not have to know about surveys. Staff: one query (the surveys with their follow-ups); a
 customer: one query, and only while the ticket is resolved or closed (a survey is sent only then)."""
 
 from __future__ import annotations

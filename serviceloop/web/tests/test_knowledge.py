@@ -35,8 +35,13 @@ def form_data(**overrides) -> dict:
 
 
 def published(world, title="X-3000 上电无显示", *, visibility="public", models=()):
-    article = services.article_create(actor=world.alice, title=title, scenario="电源指示灯不亮", visibility=visibility,
-                                      product_models=list(models))
+    article = services.article_create(
+        actor=world.alice,
+        title=title,
+        scenario="电源指示灯不亮",
+        visibility=visibility,
+        product_models=list(models),
+    )
     services.article_submit(article=article, actor=world.alice)
     return services.article_publish(article=article, actor=world.tom)
 
@@ -52,7 +57,10 @@ def test_an_agent_writes_an_article_with_a_step_image_and_previews_it_first(worl
     saved = alice.post("/kb/new/", form_data(**{"steps-1-image_id": str(image.pk)}))
     article = Article.objects.get()
     assert saved.status_code == 302 and saved["Location"] == f"/kb/articles/{article.pk}/"
-    assert article.steps == [{"text": "检查电源线", "image_id": None}, {"text": "更换电源模块", "image_id": image.pk}]
+    assert article.steps == [
+        {"text": "检查电源线", "image_id": None},
+        {"text": "更换电源模块", "image_id": image.pk},
+    ]
     assert sorted(article.tags.values_list("name", flat=True)) == ["E101", "电源"]
     page = alice.get(f"/kb/articles/{article.pk}/").content.decode()
     assert f"/kb/images/{image.pk}/" in page and alice.get(f"/kb/images/{image.pk}/").status_code == 200
@@ -78,7 +86,10 @@ def test_a_lead_rejects_with_a_comment_the_author_sees_it_fixes_and_the_lead_pub
     tom.post(f"/kb/articles/{article.pk}/reject/", {"review-comment": "请补充 PWR-01 的料号"})
     page = alice.get(f"/kb/articles/{article.pk}/").content.decode()
     assert "请补充 PWR-01 的料号" in page
-    alice.post(f"/kb/articles/{article.pk}/edit/", form_data(**{"steps-1-text": "更换电源模块 PWR-01（料号 100-2031）"}))
+    alice.post(
+        f"/kb/articles/{article.pk}/edit/",
+        form_data(**{"steps-1-text": "更换电源模块 PWR-01（料号 100-2031）"}),
+    )
     alice.post(f"/kb/articles/{article.pk}/submit/")
     tom.post(f"/kb/articles/{article.pk}/publish/", {"review-comment": ""})
     article.refresh_from_db()
@@ -90,7 +101,9 @@ def test_a_lead_rejects_with_a_comment_the_author_sees_it_fixes_and_the_lead_pub
 def test_the_diff_page_escapes_article_text_and_answers_404_or_422_for_bad_versions(world):
     alice = login("alice")
     article = services.article_create(actor=world.alice, title="标题")
-    services.article_update(article=article, actor=world.alice, changes={"notes": "<script>alert(1)</script>"})
+    services.article_update(
+        article=article, actor=world.alice, changes={"notes": "<script>alert(1)</script>"}
+    )
     page = alice.get(f"/kb/articles/{article.pk}/diff/", {"old": 1, "new": 2}).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     assert alice.get(f"/kb/articles/{article.pk}/diff/", {"old": 1, "new": 9}).status_code == 404
@@ -131,7 +144,9 @@ def test_the_portal_suggests_public_articles_and_counts_a_deflection_unless_subm
     carol.post("/submit/", {"problem-title": "电源指示灯不亮", "problem-description": "还是不亮"})
     deflection.refresh_from_db()
     assert deflection.ticket is not None  # submitted after all: not a submission avoided
-    assert login("alice").get("/kb/suggest/").content.decode().strip() == ""  # staff get no portal suggestions
+    assert (
+        login("alice").get("/kb/suggest/").content.decode().strip() == ""
+    )  # staff get no portal suggestions
 
 
 def test_the_ticket_page_suggests_articles_and_sends_one_as_a_reply_in_one_click(world):
@@ -150,15 +165,22 @@ def test_the_ticket_page_suggests_articles_and_sends_one_as_a_reply_in_one_click
 
 def test_a_resolved_ticket_becomes_a_draft_in_one_click(world):
     ticket = world.ticket(title="E101 开机报错", contact=world.contact_a)
-    ticket_services.ticket_add_internal_note(ticket=ticket, actor=world.alice, body="更换电源模块", note_type="solution")
+    ticket_services.ticket_add_internal_note(
+        ticket=ticket, actor=world.alice, body="更换电源模块", note_type="solution"
+    )
     ticket_services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress")
     resolve_ticket(ticket, world.alice)
     alice = login("alice")
-    assert f"/kb/tickets/{ticket.number}/draft/" in alice.get(f"/kb/tickets/{ticket.number}/").content.decode()
+    assert (
+        f"/kb/tickets/{ticket.number}/draft/" in alice.get(f"/kb/tickets/{ticket.number}/").content.decode()
+    )
     response = alice.post(f"/kb/tickets/{ticket.number}/draft/")
     article = Article.objects.get()
     assert response["Location"] == f"/kb/articles/{article.pk}/edit/"
-    assert article.steps[0]["text"] == "更换电源模块" and ArticleVersion.objects.filter(article=article).count() == 1
+    assert (
+        article.steps[0]["text"] == "更换电源模块"
+        and ArticleVersion.objects.filter(article=article).count() == 1
+    )
     edit = alice.get(response["Location"]).content.decode()
     assert "E101 开机报错" in edit and "更换电源模块" in edit
 
@@ -194,4 +216,6 @@ def test_the_search_page_lists_matching_articles_the_reader_may_see(world):
     staff_page = login("alice").get("/search/", {"q": "电源模块"}).content.decode()
     customer_page = login("carol").get("/search/", {"q": "电源模块"}).content.decode()
     assert f"/kb/articles/{public.pk}/" in staff_page and f"/kb/articles/{internal.pk}/" in staff_page
-    assert f"/kb/articles/{public.pk}/" in customer_page and f"/kb/articles/{internal.pk}/" not in customer_page
+    assert (
+        f"/kb/articles/{public.pk}/" in customer_page and f"/kb/articles/{internal.pk}/" not in customer_page
+    )

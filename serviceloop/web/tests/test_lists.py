@@ -50,7 +50,9 @@ def login(username: str, *, language: str = "zh-hans") -> Client:
     return client
 
 
-ROW = re.compile(r'<tr class="row-sla-(?P<state>[\w-]+)">\s*<td class="mono"><a href="/tickets/(?P<number>[^/"]+)/">')
+ROW = re.compile(
+    r'<tr class="row-sla-(?P<state>[\w-]+)">\s*<td class="mono"><a href="/tickets/(?P<number>[^/"]+)/">'
+)
 TAB = re.compile(r'<a href="\?(?P<query>[^"]*)"[^>]*>[^<]*<span class="count"[^>]*>(?P<count>[^<]*)</span>')
 
 
@@ -259,11 +261,15 @@ def queue(world, clock):
     w = world
     t = {}
     clock.move_to(sh(2026, 3, 2, 9, 0))
-    t["accepted"] = w.ticket(title="已确认", category=w.hardware)  # acknowledged at 09:05: next the first response, 18:00
+    t["accepted"] = w.ticket(
+        title="已确认", category=w.hardware
+    )  # acknowledged at 09:05: next the first response, 18:00
     clock.move_to(sh(2026, 3, 2, 9, 5))
     services.ticket_accept(ticket=t["accepted"], actor=w.alice)
     clock.move_to(sh(2026, 3, 2, 9, 8))
-    t["swept"] = w.ticket(title="已超时且已记录", category=w.power)  # acknowledge by 10:08; the sweeper records it
+    t["swept"] = w.ticket(
+        title="已超时且已记录", category=w.power
+    )  # acknowledge by 10:08; the sweeper records it
     clock.move_to(sh(2026, 3, 2, 9, 10))
     t["overdue"] = w.ticket(title="已过期未扫描", category=w.hardware)  # acknowledge by 10:10; not swept yet
     clock.move_to(sh(2026, 3, 2, 9, 20))
@@ -413,7 +419,8 @@ def test_a_ticket_without_any_sla_state_is_listed_with_the_rest_without_a_clock(
 
 @pytest.fixture
 def catalogue(world, clock):
-    """Four tickets around midnight in Shanghai, with different priority, type, category, organisation and owner."""
+    """Four tickets around midnight in Shanghai, with different priority, type, category,
+    organisation and owner."""
     w = world
     t = {}
     clock.move_to(sh(2026, 3, 1, 23, 59, 59))  # Sunday, last second
@@ -425,8 +432,9 @@ def catalogue(world, clock):
     services.ticket_set_priority(ticket=t["power_high"], actor=w.sam, priority="high", reason="产线停工")
     assign(t["power_high"], owner=w.alice, world=w)
     clock.move_to(sh(2026, 3, 2, 23, 59, 59))  # 15:59:59 UTC, the same UTC day as the next one
-    t["consultation"] = w.ticket(title="咨询硬件", org=w.org_b, category=w.hardware, ticket_type="consultation",
-                                 contact=w.contact_b)
+    t["consultation"] = w.ticket(
+        title="咨询硬件", org=w.org_b, category=w.hardware, ticket_type="consultation", contact=w.contact_b
+    )
     assign(t["consultation"], owner=w.eric, world=w)
     clock.move_to(sh(2026, 3, 3, 0, 0))  # Tuesday 00:00 in Shanghai, still Monday 16:00 in UTC
     t["suggestion"] = w.ticket(title="功能建议", ticket_type="suggestion")
@@ -467,11 +475,15 @@ def _ids(world) -> dict[str, int]:
 
 
 def _fill(params: dict, ids: dict) -> dict:
-    return {k: [x.format(**ids) for x in v] if isinstance(v, list) else v.format(**ids) for k, v in params.items()}
+    return {
+        k: [x.format(**ids) for x in v] if isinstance(v, list) else v.format(**ids) for k, v in params.items()
+    }
 
 
 @pytest.mark.parametrize("order", ["deadline", "newest"])
-@pytest.mark.parametrize("params,expected", FILTER_CASES, ids=[urlencode(c[0], doseq=True) for c in FILTER_CASES])
+@pytest.mark.parametrize(
+    "params,expected", FILTER_CASES, ids=[urlencode(c[0], doseq=True) for c in FILTER_CASES]
+)
 def test_each_filter_narrows_the_list(world, catalogue, params, expected, order):
     response, shown = listed(login("alice"), view="all", order=order, **_fill(params, _ids(world)))
     assert response.status_code == 200
@@ -525,32 +537,62 @@ def test_status_narrows_the_open_views_to_the_chosen_open_statuses(world, clock)
 
 
 def _error_containers(page: str) -> list[str]:
-    return re.findall(r'<(?:div class="field compact has-error"|fieldset class="checks has-error")>.*?</(?:div|fieldset)>',
-                      page, flags=re.S)
+    return re.findall(
+        r'<(?:div class="field compact has-error"|fieldset class="checks has-error")>.*?</(?:div|fieldset)>',
+        page,
+        flags=re.S,
+    )
 
 
 BAD_INPUT = [
-    ({"status": "bogus"}, "status", "选择一个有效的选项。 bogus 不在可用的选项中。",
-     "Select a valid choice. bogus is not one of the available choices."),
-    ({"priority": "p0"}, "priority", "选择一个有效的选项。 p0 不在可用的选项中。",
-     "Select a valid choice. p0 is not one of the available choices."),
+    (
+        {"status": "bogus"},
+        "status",
+        "选择一个有效的选项。 bogus 不在可用的选项中。",
+        "Select a valid choice. bogus is not one of the available choices.",
+    ),
+    (
+        {"priority": "p0"},
+        "priority",
+        "选择一个有效的选项。 p0 不在可用的选项中。",
+        "Select a valid choice. p0 is not one of the available choices.",
+    ),
     ({"created_from": "2026-13-45"}, "created_from", "输入一个有效的日期。", "Enter a valid date."),
     ({"created_to": "昨天"}, "created_to", "输入一个有效的日期。", "Enter a valid date."),
-    ({"organization": "999999"}, "organization", "选择一个有效的选项： 该选择不在可用的选项中。",
-     "Select a valid choice. That choice is not one of the available choices."),
-    ({"organization": "abc"}, "organization", "选择一个有效的选项： 该选择不在可用的选项中。",
-     "Select a valid choice. That choice is not one of the available choices."),
-    ({"owner": "{carol}"}, "owner", "选择一个有效的选项： 该选择不在可用的选项中。",  # a customer owns nothing
-     "Select a valid choice. That choice is not one of the available choices."),
-    ({"category": "-1"}, "category", "选择一个有效的选项： 该选择不在可用的选项中。",
-     "Select a valid choice. That choice is not one of the available choices."),
+    (
+        {"organization": "999999"},
+        "organization",
+        "选择一个有效的选项： 该选择不在可用的选项中。",
+        "Select a valid choice. That choice is not one of the available choices.",
+    ),
+    (
+        {"organization": "abc"},
+        "organization",
+        "选择一个有效的选项： 该选择不在可用的选项中。",
+        "Select a valid choice. That choice is not one of the available choices.",
+    ),
+    (
+        {"owner": "{carol}"},
+        "owner",
+        "选择一个有效的选项： 该选择不在可用的选项中。",  # a customer owns nothing
+        "Select a valid choice. That choice is not one of the available choices.",
+    ),
+    (
+        {"category": "-1"},
+        "category",
+        "选择一个有效的选项： 该选择不在可用的选项中。",
+        "Select a valid choice. That choice is not one of the available choices.",
+    ),
 ]
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-@pytest.mark.parametrize("params,field,chinese,english", BAD_INPUT, ids=[c[1] + "-" + str(i) for i, c in enumerate(BAD_INPUT)])
-def test_bad_filter_input_is_a_422_with_the_message_next_to_the_field(world, catalogue, params, field, chinese,
-                                                                     english, language):
+@pytest.mark.parametrize(
+    "params,field,chinese,english", BAD_INPUT, ids=[c[1] + "-" + str(i) for i, c in enumerate(BAD_INPUT)]
+)
+def test_bad_filter_input_is_a_422_with_the_message_next_to_the_field(
+    world, catalogue, params, field, chinese, english, language
+):
     world.alice.language = language  # the person's own language wins over the browser's
     world.alice.save(update_fields=["language"])
     ids = {**_ids(world), "carol": world.carol.pk}
@@ -572,7 +614,9 @@ def test_the_browsers_language_is_used_for_a_person_without_one(world, catalogue
     response = login("alice", language="en").get("/", {"view": "all", "created_from": "not a date"})
     assert response.status_code == 422
     assert '<span class="error">Enter a valid date.</span>' in page_of(response)
-    chinese = login("alice", language="zh-CN,zh;q=0.9").get("/", {"view": "all", "created_from": "not a date"})
+    chinese = login("alice", language="zh-CN,zh;q=0.9").get(
+        "/", {"view": "all", "created_from": "not a date"}
+    )
     assert '<span class="error">输入一个有效的日期。</span>' in page_of(chinese)
 
 
@@ -590,13 +634,34 @@ def test_an_end_date_before_the_start_is_refused_next_to_the_end_date(world, cat
 
 
 def test_the_list_page_strings_are_translated_to_chinese(world):
-    msgids = ["Unassigned", "My groups", "The end date is before the start date.", "Next SLA deadline",
-              "Newest first", "Sort by", "Created from", "Created up to", "Apply filters", "Clear filters",
-              "Status, priority and type", "Save this filter", "Saved filters", "Name of this filter",
-              "Correct the filters above to see tickets.", "%(span)s left", "%(span)s overdue",
-              "Filter “%(name)s” saved.", "Saved filter deleted.", "This saved filter was not found.",
-              "You can keep at most %(limit)d saved filters; delete one first.", "Delete saved filter %(name)s",
-              "%(counter)s ticket", "Filters", "Views", "This filter is too long to save."]
+    msgids = [
+        "Unassigned",
+        "My groups",
+        "The end date is before the start date.",
+        "Next SLA deadline",
+        "Newest first",
+        "Sort by",
+        "Created from",
+        "Created up to",
+        "Apply filters",
+        "Clear filters",
+        "Status, priority and type",
+        "Save this filter",
+        "Saved filters",
+        "Name of this filter",
+        "Correct the filters above to see tickets.",
+        "%(span)s left",
+        "%(span)s overdue",
+        "Filter “%(name)s” saved.",
+        "Saved filter deleted.",
+        "This saved filter was not found.",
+        "You can keep at most %(limit)d saved filters; delete one first.",
+        "Delete saved filter %(name)s",
+        "%(counter)s ticket",
+        "Filters",
+        "Views",
+        "This filter is too long to save.",
+    ]
     with translation.override("zh-hans"):
         untranslated = [m for m in msgids if translation.gettext(m) == m]
     assert untranslated == []
@@ -630,7 +695,9 @@ def test_a_filter_is_saved_listed_as_a_chip_and_reproduces_the_list(world, catal
     assert response.status_code == 302 and response["Location"] == "/?" + query
     saved = SavedFilter.objects.get(user=world.alice)
     assert (saved.name, saved.query) == ("硬件高优先级", query)
-    assert '<li class="msg-success">已保存筛选“硬件高优先级”。</li>' in page_of(client.get(response["Location"]))
+    assert '<li class="msg-success">已保存筛选“硬件高优先级”。</li>' in page_of(
+        client.get(response["Location"])
+    )
 
     home = client.get("/")
     chip = re.search(r'<span class="chip[^"]*"><a href="\?([^"]*)">硬件高优先级</a>', page_of(home))
@@ -704,7 +771,9 @@ def test_saved_filters_need_a_login_and_a_post(world):
     SavedFilter.objects.create(user=world.alice, name="x", query="view=all")
     anonymous = Client()
     assert anonymous.post("/filters/", {"name": "y", "query": ""})["Location"].startswith("/login/")
-    assert anonymous.post(f"/filters/{SavedFilter.objects.get().pk}/delete/")["Location"].startswith("/login/")
+    assert anonymous.post(f"/filters/{SavedFilter.objects.get().pk}/delete/")["Location"].startswith(
+        "/login/"
+    )
     client = login("alice")
     assert client.get("/filters/").status_code == 405
     assert client.get(f"/filters/{SavedFilter.objects.get().pk}/delete/").status_code == 405
@@ -739,7 +808,9 @@ def test_a_saved_query_with_markup_cannot_break_out_of_the_chip_link(world):
 
 def test_a_saved_filter_that_no_longer_fits_answers_422_not_500(world, catalogue):
     """A filter naming an organisation that has since gone (or a field renamed) is validated again."""
-    SavedFilter.objects.create(user=world.alice, name="旧的", query="view=all&organization=424242&status=gone")
+    SavedFilter.objects.create(
+        user=world.alice, name="旧的", query="view=all&organization=424242&status=gone"
+    )
     client = login("alice")
     response = client.get("/?view=all&organization=424242&status=gone")
     assert response.status_code == 422 and numbers(response) == []
@@ -830,8 +901,14 @@ def test_the_sla_column_shows_the_state_and_a_countdown(world, queue):
     world.alice.save(update_fields=["language"])
     response = login("alice").get("/", {"view": "all"})
     page = page_of(response)
-    cells = {m["number"]: m["cell"] for m in re.finditer(
-        r'<a href="/tickets/(?P<number>[^/"]+)/">.*?<td class="col-sla">(?P<cell>.*?)</td>', page, flags=re.S)}
+    cells = {
+        m["number"]: m["cell"]
+        for m in re.finditer(
+            r'<a href="/tickets/(?P<number>[^/"]+)/">.*?<td class="col-sla">(?P<cell>.*?)</td>',
+            page,
+            flags=re.S,
+        )
+    }
 
     def cell(key):
         return " ".join(cells[queue[key].number].split())
@@ -853,7 +930,9 @@ def test_the_countdown_is_in_chinese_for_a_chinese_speaker(world, queue):
     assert "剩余 5\xa0分钟" in page or "剩余 5 分钟" in page, "the countdown of tie_1"
     assert "超时 7\xa0分钟" in page or "超时 7 分钟" in page, "how late `swept` is"
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
-    assert "已超时 已超时" not in text and "已超时 超时 7" in text, "the badge says it once, the countdown how long"
+    assert "已超时 已超时" not in text and "已超时 超时 7" in text, (
+        "the badge says it once, the countdown how long"
+    )
     assert "已暂停" in page and "即将超时" in page
 
 
@@ -936,7 +1015,9 @@ def test_a_ticket_past_its_deadline_is_breached_not_at_risk_even_before_the_swee
     ({"created_to": "0001-01-01"}, set()),
     ({"created_from": "9999-12-31"}, set()),
 ])
-def test_the_first_and_last_dates_a_date_field_takes_are_not_a_server_error(world, catalogue, params, expected):
+def test_the_first_and_last_dates_a_date_field_takes_are_not_a_server_error(
+    world, catalogue, params, expected
+):
     response, shown = listed(login("alice"), view="all", **params)
     assert response.status_code == 200
     assert set(shown) == {catalogue[k].number for k in expected}
@@ -986,7 +1067,7 @@ def test_people_who_see_every_ticket_share_the_team_wide_counts(world, settings)
     alice.get("/")
     with CaptureQueriesContext(connection) as queries:
         counts = tab_counts(sam.get("/"))
-    # Only sam's own 我的工单 and 我的组 are counted; 未分配, 即将超时, 已超时 and 全部 come from alice's read.
+    # Only sam's 我的工单 and 我的组 are counted; 未分配, 即将超时, 已超时 and 全部 come from alice's read.
     assert count_queries(queries) == 2
     assert counts["unassigned"] == counts["all"] == "1"
 

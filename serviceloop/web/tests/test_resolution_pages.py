@@ -32,27 +32,49 @@ def test_the_engineer_resolves_from_the_page_with_a_root_cause_and_the_customer_
     page = eric.get(f"/tickets/{ticket.number}/").content.decode()
     assert 'name="resolve-root_cause"' in page and "硬件故障 › 电源模块" in page
     # The change-status form no longer offers 已解决: it would bypass the resolution.
-    status_form = page[page.index('name="status-status"'):page.index("</select>", page.index('name="status-status"'))]
+    status_form = page[
+        page.index('name="status-status"') : page.index("</select>", page.index('name="status-status"'))
+    ]
     assert 'value="resolved"' not in status_form
     before = db_snapshot()
     answer = post(eric, ticket, "resolve", {"resolve-customer_result": "已处理"})  # no root cause
     assert "根本原因" in answer and db_snapshot() == before
-    post(eric, ticket, "resolve", {"resolve-root_cause": world.power_fault.pk,
-                                   "resolve-customer_result": "已更换电源模块，设备恢复正常。",
-                                   "resolve-warranty_months": "6", "resolve-resolution_note": "批次缺陷（内部）"})
+    post(
+        eric,
+        ticket,
+        "resolve",
+        {
+            "resolve-root_cause": world.power_fault.pk,
+            "resolve-customer_result": "已更换电源模块，设备恢复正常。",
+            "resolve-warranty_months": "6",
+            "resolve-resolution_note": "批次缺陷（内部）",
+        },
+    )
     assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
     portal = login("carol").get(f"/tickets/{ticket.number}/").content.decode()
     assert "已更换电源模块，设备恢复正常。" in portal and "6 个月" in portal
     assert "批次缺陷（内部）" not in portal and "硬件故障 › 电源模块" not in portal
     tracked = Client().post("/track/", {"number": ticket.number, "phone": "13812345678"}).content.decode()
-    assert "已更换电源模块，设备恢复正常。" in tracked and "批次缺陷" not in tracked and "电源模块 ›" not in tracked
+    assert (
+        "已更换电源模块，设备恢复正常。" in tracked
+        and "批次缺陷" not in tracked
+        and "电源模块 ›" not in tracked
+    )
 
 
 def test_processing_records_and_the_sub_status_from_the_page(world):
     ticket = working(world)
     eric = login("eric")
-    post(eric, ticket, "diagnosis", {"diag-started_at": "2026-03-02T09:00", "diag-ended_at": "2026-03-02T09:30",
-                                     "diag-result": "电源输出为零"})
+    post(
+        eric,
+        ticket,
+        "diagnosis",
+        {
+            "diag-started_at": "2026-03-02T09:00",
+            "diag-ended_at": "2026-03-02T09:30",
+            "diag-result": "电源输出为零",
+        },
+    )
     post(eric, ticket, "solution", {"sol-text": "更换电源", "sol-steps": "断电\n更换\n\n上电测试"})
     post(eric, ticket, "execution", {"exec-text": "已更换", "exec-customer_feedback": "可以开机"})
     page = post(eric, ticket, "sub-status", {"sub-sub_status": "waiting_parts"})

@@ -42,7 +42,9 @@ def test_a_download_keeps_its_own_stricter_policy(world, api_as):
 
     ticket = world.ticket()
     api = api_as("alice")
-    uploaded = api.upload(f"tickets/{ticket.number}/attachments", SimpleUploadedFile("说明.txt", "你好".encode()))
+    uploaded = api.upload(
+        f"tickets/{ticket.number}/attachments", SimpleUploadedFile("说明.txt", "你好".encode())
+    )
     response = api.get(uploaded.json()["download_url"])
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
@@ -125,7 +127,9 @@ def test_the_openapi_describes_window_times_as_local_times_not_rfc3339_times(wor
     window = schema["components"]["schemas"]["WindowIO"]["properties"]
     for name in ("start", "end"):
         assert window[name].get("format") != "time"
-        assert re.fullmatch(window[name]["pattern"], "09:00") and re.fullmatch(window[name]["pattern"], "18:30:00")
+        assert re.fullmatch(window[name]["pattern"], "09:00") and re.fullmatch(
+            window[name]["pattern"], "18:30:00"
+        )
     listed = api_as("alice").get("sla/calendars").json()[0]["windows"][0]
     assert re.fullmatch(window["start"]["pattern"], listed["start"])
 
@@ -149,7 +153,10 @@ def test_the_admin_has_no_login_of_its_own_that_skips_the_limits(world):
     response = client.post("/admin/login/?next=/admin/sla/", {"username": "adam", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/login/?next=%2Fadmin%2Fsla%2F"
     assert client.get("/admin/").status_code == 302  # the POST checked no password and logged nobody in
-    assert client.post("/login/?next=/admin/", {"username": "adam", "password": PASSWORD})["Location"] == "/admin/"
+    assert (
+        client.post("/login/?next=/admin/", {"username": "adam", "password": PASSWORD})["Location"]
+        == "/admin/"
+    )
     assert client.get("/admin/").status_code == 200
     customer = Client()
     customer.force_login(world.carol)

@@ -61,12 +61,15 @@ def busy_ticket(world, rounds: int = 1):
     team = Team.objects.get_or_create(name="硬件组")[0]
     ticket = world.ticket(contact=world.contact_a, product=world.product_a, by="carol")
     services.ticket_accept(ticket=ticket, actor=world.alice)
-    services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress", sub_status="waiting_parts",
-                               note="等备件")
+    services.ticket_transition(
+        ticket=ticket, actor=world.alice, to_status="in_progress", sub_status="waiting_parts", note="等备件"
+    )
     for i in range(rounds):
         owner = (world.eric, world.alice)[i % 2]
         services.ticket_assign(ticket=ticket, actor=world.sam, owner=owner, group=team)
-        services.ticket_set_co_handlers(ticket=ticket, actor=world.sam, users=[world.tom, world.rita][: 1 + i % 2])
+        services.ticket_set_co_handlers(
+            ticket=ticket, actor=world.sam, users=[world.tom, world.rita][: 1 + i % 2]
+        )
         services.ticket_set_priority(ticket=ticket, actor=world.sam,
                                      priority=(Priority.URGENT, Priority.LOW)[i % 2], reason="客户停产")
         services.ticket_update(ticket=ticket, actor=world.alice, changes={
@@ -74,7 +77,9 @@ def busy_ticket(world, rounds: int = 1):
             "business_interrupted": not i % 2})
         services.ticket_add_reply(ticket=ticket, actor=world.alice, body=f"您好，第 {i} 次答复")
         services.ticket_add_reply(ticket=ticket, actor=world.carol, body=f"收到 {i}")
-        services.ticket_add_internal_note(ticket=ticket, actor=world.eric, body=f"内部判断 {i}", note_type="diagnosis")
+        services.ticket_add_internal_note(
+            ticket=ticket, actor=world.eric, body=f"内部判断 {i}", note_type="diagnosis"
+        )
         services.ticket_log_communication(ticket=ticket, actor=world.alice, channel="phone", happened_at=None,
                                           customer_feedback=f"同意寄回 {i}", next_step="安排取件")
         services.attachment_add(ticket=ticket, actor=world.carol, upload=upload(f"现场{i}.png", PNG))
@@ -89,9 +94,28 @@ def busy_ticket(world, rounds: int = 1):
 def test_the_timeline_shows_labels_and_names_never_codes_or_ids(world):
     ticket = busy_ticket(world)
     timeline = timeline_of(page_of(login("sam", language="en"), ticket))
-    for label in ("In progress", "Accepted", "Waiting for spare parts", "Urgent", "Owner changed", "Eric",
-                  "Co-handlers changed", "Tom", "硬件组", "Category", "电源模块", "Business interrupted", "Yes",
-                  "Diagnosis", "Phone", "同意寄回 0", "安排取件", "Manual escalation", "需要研发支持 0", "等备件"):
+    for label in (
+        "In progress",
+        "Accepted",
+        "Waiting for spare parts",
+        "Urgent",
+        "Owner changed",
+        "Eric",
+        "Co-handlers changed",
+        "Tom",
+        "硬件组",
+        "Category",
+        "电源模块",
+        "Business interrupted",
+        "Yes",
+        "Diagnosis",
+        "Phone",
+        "同意寄回 0",
+        "安排取件",
+        "Manual escalation",
+        "需要研发支持 0",
+        "等备件",
+    ):
         assert label in timeline, label
     visible = re.sub(r"<[^>]+>", " ", timeline)  # codes may stay in class names, never in the text
     for code in ("in_progress", "waiting_parts", "diagnosis", "manual", "urgent", "business_interrupted"):
@@ -100,7 +124,9 @@ def test_the_timeline_shows_labels_and_names_never_codes_or_ids(world):
 
 def test_the_timeline_speaks_the_readers_language_with_its_date_format(world):
     ticket = world.ticket()
-    services.ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress", sub_status="repairing")
+    services.ticket_transition(
+        ticket=ticket, actor=world.alice, to_status="in_progress", sub_status="repairing"
+    )
     created = localtime(ticket.created_at)
     for language in ("zh-hans", "en"):
         timeline = timeline_of(page_of(login("alice", language=language), ticket))
@@ -122,7 +148,9 @@ def test_internal_entries_are_marked_and_hidden_from_the_customer(world):
 
 def test_markup_in_a_note_is_shown_as_text(world):
     ticket = world.ticket()
-    services.ticket_add_internal_note(ticket=ticket, actor=world.alice, body='<script>alert(1)</script><b>粗</b>')
+    services.ticket_add_internal_note(
+        ticket=ticket, actor=world.alice, body="<script>alert(1)</script><b>粗</b>"
+    )
     services.ticket_log_communication(ticket=ticket, actor=world.alice, channel="phone", happened_at=None,
                                       customer_feedback='<img src=x onerror="alert(2)">', next_step="")
     timeline = timeline_of(page_of(login("alice"), ticket))
@@ -136,7 +164,9 @@ def test_markup_in_a_note_is_shown_as_text(world):
 def test_an_image_is_previewed_and_an_internal_file_is_hidden_from_the_customer(world):
     ticket = world.ticket(by="carol")
     photo = services.attachment_add(ticket=ticket, actor=world.carol, upload=upload("现场.png", PNG))
-    log = services.attachment_add(ticket=ticket, actor=world.alice, upload=upload("诊断.txt", b"E500\n"), internal=True)
+    log = services.attachment_add(
+        ticket=ticket, actor=world.alice, upload=upload("诊断.txt", b"E500\n"), internal=True
+    )
     photo_url = f"/api/v1/tickets/{ticket.number}/attachments/{photo.pk}/download"
     log_url = f"/api/v1/tickets/{ticket.number}/attachments/{log.pk}/download"
 
@@ -145,7 +175,9 @@ def test_an_image_is_previewed_and_an_internal_file_is_hidden_from_the_customer(
     assert f'<img src="{photo_url}" alt="现场.png"' in page
     assert f'href="{log_url}"' in page and f'<img src="{log_url}"' not in page  # not an image: a link
     with translation.override("zh-hans"):
-        assert "诊断.txt" in page and filesizeformat(log.size) in page  # a file that is not an image: name, size
+        assert (
+            "诊断.txt" in page and filesizeformat(log.size) in page
+        )  # a file that is not an image: name, size
 
     carol = login("carol")
     page = page_of(carol, ticket)
@@ -197,8 +229,9 @@ def test_a_disguised_file_is_refused_in_the_users_language(world, settings):
     page = login("eric").post(f"/tickets/{ticket.number}/attachments/", {
         "attach-files": [upload("报告.pdf", PNG)]}, follow=True).content.decode()
     with translation.override("zh-hans"):
-        expected = translation.gettext("The file's content (%(real)s) does not match its name (%(name)s).") % {
-            "real": "PNG", "name": "报告.pdf"}
+        expected = translation.gettext(
+            "The file's content (%(real)s) does not match its name (%(name)s)."
+        ) % {"real": "PNG", "name": "报告.pdf"}
     assert expected in page.replace("&#x27;", "'")
     assert db_snapshot() == before and stored_files(settings) == []
 
@@ -263,14 +296,25 @@ def test_staff_escalate_from_the_page_and_see_it_in_the_timeline(username, world
     ticket = world.ticket()
     client = login(username, language="en")
     assert f"/tickets/{ticket.number}/escalate/" in page_of(client, ticket)
-    response = client.post(f"/tickets/{ticket.number}/escalate/", {
-        "escalate-reason": "需要研发确认固件问题", "escalate-to": world.tom.pk, "escalate-department": "研发部",
-        "escalate-expected_feedback_at": "2099-01-02T10:00"}, follow=True)
+    response = client.post(
+        f"/tickets/{ticket.number}/escalate/",
+        {
+            "escalate-reason": "需要研发确认固件问题",
+            "escalate-to": world.tom.pk,
+            "escalate-department": "研发部",
+            "escalate-expected_feedback_at": "2099-01-02T10:00",
+        },
+        follow=True,
+    )
     page = response.content.decode()
     assert "The ticket was escalated." in page
     escalation = Escalation.objects.get(ticket=ticket)
-    assert (escalation.kind, escalation.escalated_to, escalation.department, escalation.created_by.username) == (
-        EscalationKind.MANUAL, world.tom, "研发部", username)
+    assert (
+        escalation.kind,
+        escalation.escalated_to,
+        escalation.department,
+        escalation.created_by.username,
+    ) == (EscalationKind.MANUAL, world.tom, "研发部", username)
     timeline = timeline_of(page)
     for shown in ("Manual escalation", "需要研发确认固件问题", "Tom", "研发部",
                   date_format(localtime(escalation.expected_feedback_at), "SHORT_DATETIME_FORMAT")):
@@ -281,8 +325,11 @@ def test_a_customer_is_neither_offered_escalation_nor_able_to_post_it(world):
     ticket = world.ticket(by="carol")
     carol = login("carol", language="en")
     assert "escalate/" not in page_of(carol, ticket)
-    page = carol.post(f"/tickets/{ticket.number}/escalate/", {"escalate-reason": "快点", "escalate-department": "x"},
-                      follow=True).content.decode()
+    page = carol.post(
+        f"/tickets/{ticket.number}/escalate/",
+        {"escalate-reason": "快点", "escalate-department": "x"},
+        follow=True,
+    ).content.decode()
     assert "Only service staff can escalate a ticket." in page
     assert not Escalation.objects.exists()
 
@@ -290,7 +337,9 @@ def test_a_customer_is_neither_offered_escalation_nor_able_to_post_it(world):
 def test_an_escalation_needs_a_person_or_a_department_and_a_reason(world):
     ticket = world.ticket()
     client = login("alice", language="en")
-    page = client.post(f"/tickets/{ticket.number}/escalate/", {"escalate-reason": "急"}, follow=True).content.decode()
+    page = client.post(
+        f"/tickets/{ticket.number}/escalate/", {"escalate-reason": "急"}, follow=True
+    ).content.decode()
     assert "Name a person or a department to escalate to." in page
     page = client.post(f"/tickets/{ticket.number}/escalate/", {"escalate-department": "研发部"},
                        follow=True).content.decode()
@@ -318,7 +367,12 @@ def test_an_agent_sets_owner_and_co_handlers_in_one_form(world):
     assert re.search(rf'<option value="{world.tom.pk}" selected>', page)  # the form shows what is set
     client.post(base + "assign/", {"assign-owner": world.eric.pk, "assign-co_handlers": [world.tom.pk]})
     assert list(ticket.co_handlers.all()) == [world.tom]
-    assert list(ticket.events.values_list("kind", flat=True)) == ["created", "assigned", "co_handlers", "co_handlers"]
+    assert list(ticket.events.values_list("kind", flat=True)) == [
+        "created",
+        "assigned",
+        "co_handlers",
+        "co_handlers",
+    ]
 
 
 def test_an_engineer_cannot_assign_and_nothing_is_written(world):
@@ -341,10 +395,10 @@ def test_a_customer_cannot_be_made_a_co_handler(world):
 
 # --- cost -----------------------------------------------------------------------------------------
 
-# session, user, roles+permissions, ticket with its joins, co-handlers, events, attachments; for staff
-# also the people, group, escalations and categories the events name, and the option lists of the
-# assign and escalate forms (owner, group, co-handlers, escalate to), the execution record's operator and
-# the resolve form's root causes, and the answered surveys with their follow-up tasks (web/templatetags/loop.py).
+# session, user, roles+permissions, ticket with its joins, co-handlers, events, attachments; for staff also
+# the people, group, escalations and categories the events name, and the option lists of the assign and
+# escalate forms (owner, group, co-handlers, escalate to), the execution record's operator and the resolve
+# form's root causes, and the answered surveys with their follow-up tasks (web/templatetags/loop.py).
 AGENT_QUERIES = 18
 CUSTOMER_QUERIES = 7
 
@@ -368,10 +422,19 @@ def test_the_ticket_page_costs_a_fixed_number_of_queries(username, expected, wor
 def test_an_oversized_file_on_the_portal_form_is_answered_in_the_form(size, world, settings):
     settings.ATTACHMENT_MAX_BYTES = 1024
     client = login("carol", language="en", csrf=True)  # like a browser: the CSRF middleware reads the body
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get("/submit/").content.decode()).group(1)
+    token = re.search(
+        r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get("/submit/").content.decode()
+    ).group(1)
     before = db_snapshot()
-    response = client.post("/submit/", {"csrfmiddlewaretoken": token, "title": "设备无法开机",
-                                        "description": "上电后无显示", "attachments": [upload("大图.png", PNG + b"\x00" * size)]})
+    response = client.post(
+        "/submit/",
+        {
+            "csrfmiddlewaretoken": token,
+            "title": "设备无法开机",
+            "description": "上电后无显示",
+            "attachments": [upload("大图.png", PNG + b"\x00" * size)],
+        },
+    )
     assert response.status_code == 413
     assert "The file is larger than the limit of 1.0\xa0KB." in response.content.decode()
     assert db_snapshot() == before and stored_files(settings) == []

@@ -62,7 +62,9 @@ def test_it_finds_the_ticket_with_the_contact_phone_in_any_format(ticket, phone)
     assert response.status_code == 200
     assert ticket.number in page and "X-3000 上电无显示" in page and REPLY in page
     ticket.refresh_from_db()
-    assert f'<span class="badge status">{ticket.get_status_display()}</span>' in page  # the label, not the value
+    assert (
+        f'<span class="badge status">{ticket.get_status_display()}</span>' in page
+    )  # the label, not the value
 
 
 def test_it_finds_the_ticket_whatever_the_case_of_the_number(world, settings):
@@ -72,13 +74,22 @@ def test_it_finds_the_ticket_whatever_the_case_of_the_number(world, settings):
 
 
 def test_it_shows_status_dates_and_public_replies_but_never_internal_or_personal_data(ticket, world):
-    services.ticket_transition(ticket=ticket, actor=world.eric, to_status="in_progress", sub_status="waiting_parts",
-                               note="内部：备件还没到，供应商拖延")
+    services.ticket_transition(
+        ticket=ticket,
+        actor=world.eric,
+        to_status="in_progress",
+        sub_status="waiting_parts",
+        note="内部：备件还没到，供应商拖延",
+    )
     services.ticket_log_communication(ticket=ticket, actor=world.eric, channel="phone", happened_at=None,
                                       customer_feedback="客户同意寄回", next_step="安排取件")
     services.ticket_add_reply(ticket=ticket, actor=world.carol, body="客户补充：地址是浦东新区某路 88 号")
-    services.attachment_add(ticket=ticket, actor=world.eric, internal=True,
-                            upload=SimpleUploadedFile("内部诊断.txt", b"secret diagnosis", content_type="text/plain"))
+    services.attachment_add(
+        ticket=ticket,
+        actor=world.eric,
+        internal=True,
+        upload=SimpleUploadedFile("内部诊断.txt", b"secret diagnosis", content_type="text/plain"),
+    )
     services.attachment_add(ticket=ticket, actor=world.carol,
                             upload=SimpleUploadedFile("现场照片.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64))
 

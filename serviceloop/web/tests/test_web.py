@@ -33,13 +33,18 @@ def test_it_locks_a_username_after_five_failures(world, settings):
     locked = client.post("/login/", {"username": "alice", "password": "nope"}).content.decode()
     assert "Too many failed attempts" in locked
     # Even the right password is refused while locked, and nothing tells whether the user exists.
-    assert "Too many failed attempts" in client.post("/login/", {"username": "alice", "password": PASSWORD}).content.decode()
+    assert (
+        "Too many failed attempts"
+        in client.post("/login/", {"username": "alice", "password": PASSWORD}).content.decode()
+    )
     assert LoginThrottle.objects.get(username="alice").locked_until is not None
 
 
 def test_the_next_parameter_never_leaves_the_site(world):
     client = Client()
-    response = client.post("/login/?next=https://evil.example.com/", {"username": "alice", "password": PASSWORD})
+    response = client.post(
+        "/login/?next=https://evil.example.com/", {"username": "alice", "password": PASSWORD}
+    )
     assert response["Location"] == "/"
 
 
@@ -111,13 +116,22 @@ def test_an_agent_assigns_acknowledges_replies_and_moves_a_ticket_from_its_page(
     ticket = world.ticket(contact=world.contact_a)
     client, _ = login("alice")
     base = f"/tickets/{ticket.number}/"
-    assert client.post(base + "assign/", {"assign-owner": world.eric.pk, "assign-group": ""}).status_code == 302
+    assert (
+        client.post(base + "assign/", {"assign-owner": world.eric.pk, "assign-group": ""}).status_code == 302
+    )
     eric, _ = login("eric")
     eric.post(base + "accept/")
     eric.post(base + "reply/", {"reply-body": "您好，工程师已在处理"})
     eric.post(base + "note/", {"note-note_type": "diagnosis", "note-body": "电源模块损坏"})
-    eric.post(base + "communication/", {"comm-channel": "phone", "comm-customer_feedback": "同意寄回", "comm-next_step": "取件"})
-    page = eric.post(base + "transition/", {"status-status": "in_progress", "status-sub_status": "waiting_parts"}, follow=True)
+    eric.post(
+        base + "communication/",
+        {"comm-channel": "phone", "comm-customer_feedback": "同意寄回", "comm-next_step": "取件"},
+    )
+    page = eric.post(
+        base + "transition/",
+        {"status-status": "in_progress", "status-sub_status": "waiting_parts"},
+        follow=True,
+    )
     ticket.refresh_from_db()
     assert (ticket.owner, ticket.status, ticket.sub_status) == (world.eric, "in_progress", "waiting_parts")
     assert ticket.accepted_at and ticket.first_response_at
@@ -130,7 +144,9 @@ def test_a_refused_action_says_why_and_writes_nothing(world):
     ticket = world.ticket()
     client, _ = login("alice")
     before = ticket.events.count()
-    page = client.post(f"/tickets/{ticket.number}/transition/", {"status-status": "resolved"}, follow=True).content.decode()
+    page = client.post(
+        f"/tickets/{ticket.number}/transition/", {"status-status": "resolved"}, follow=True
+    ).content.decode()
     assert "msg-error" in page and ticket.events.count() == before
     page = client.post(f"/tickets/{ticket.number}/reply/", {"reply-body": ""}, follow=True).content.decode()
     assert "msg-error" in page and ticket.events.count() == before

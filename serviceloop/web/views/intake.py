@@ -36,7 +36,9 @@ def intake_lookup(request):
     """htmx: the organisations (and their contacts) matching what the agent typed."""
     if request.user.is_customer:
         raise Http404
-    return render(request, "web/_intake_matches.html", {"matches": _organization_matches(request.GET.get("q", ""))})
+    return render(
+        request, "web/_intake_matches.html", {"matches": _organization_matches(request.GET.get("q", ""))}
+    )
 
 
 @login_required
@@ -58,24 +60,50 @@ def intake(request):
             product = CustomerProduct.objects.filter(serial_number=data["serial_number"].strip(),
                                                      organization=data["organization"]).first()
             if product is None:
-                form.add_error("serial_number", _("No product with this serial number belongs to this organisation."))
+                form.add_error(
+                    "serial_number", _("No product with this serial number belongs to this organisation.")
+                )
         contact = data["contact"]
         if contact is not None and contact.organization_id != data["organization"].pk:
             form.add_error(None, _("The contact does not belong to this organisation."))
         if not form.errors:
             try:
                 ticket = services.ticket_create(
-                    actor=user, organization=data["organization"], contact=contact, product=product,
-                    title=data["title"], description=data["description"], channel="phone",
-                    ticket_type=data["ticket_type"], category=data["category"], urgency=data["urgency"],
-                    impact_scope=data["impact_scope"], expedite=data["expedite"], occurred_at=data["occurred_at"],
-                    business_interrupted=data["business_interrupted"], affected_users=data["affected_users"],
-                    details={k: data[k] for k in ("objective_description", "error_code", "reproduction_steps",
-                                                  "environment", "business_impact", "tried_steps")})
+                    actor=user,
+                    organization=data["organization"],
+                    contact=contact,
+                    product=product,
+                    title=data["title"],
+                    description=data["description"],
+                    channel="phone",
+                    ticket_type=data["ticket_type"],
+                    category=data["category"],
+                    urgency=data["urgency"],
+                    impact_scope=data["impact_scope"],
+                    expedite=data["expedite"],
+                    occurred_at=data["occurred_at"],
+                    business_interrupted=data["business_interrupted"],
+                    affected_users=data["affected_users"],
+                    details={
+                        k: data[k]
+                        for k in (
+                            "objective_description",
+                            "error_code",
+                            "reproduction_steps",
+                            "environment",
+                            "business_impact",
+                            "tried_steps",
+                        )
+                    },
+                )
             except ServiceError as exc:
                 show_service_error(form, exc)
             else:
                 return redirect("web:submitted", number=ticket.number)
     selected = form["organization"].value()
-    return render(request, "web/intake.html", {"form": form, "matches": matches, "selected": str(selected or "")},
-                  status=422 if form.errors and "lookup" not in request.POST else 200)
+    return render(
+        request,
+        "web/intake.html",
+        {"form": form, "matches": matches, "selected": str(selected or "")},
+        status=422 if form.errors and "lookup" not in request.POST else 200,
+    )

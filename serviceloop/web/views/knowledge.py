@@ -57,8 +57,13 @@ def article_link(request, article: Article) -> str:
 
 def _steps_for_display(article_or_steps) -> list[dict]:
     steps = article_or_steps.steps if hasattr(article_or_steps, "steps") else article_or_steps
-    return [{"text": s["text"], "image_url": reverse("web:kb-image", args=[s["image_id"]]) if s.get("image_id")
-             else None} for s in steps]
+    return [
+        {
+            "text": s["text"],
+            "image_url": reverse("web:kb-image", args=[s["image_id"]]) if s.get("image_id") else None,
+        }
+        for s in steps
+    ]
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -74,8 +79,9 @@ def article_list(request):
     q = request.GET.get("q", "")[:200]
     http_status = 200
     try:
-        page = selectors.article_list(user=user, cursor=request.GET.get("cursor") or None, status=status or None,
-                                      q=q)
+        page = selectors.article_list(
+            user=user, cursor=request.GET.get("cursor") or None, status=status or None, q=q
+        )
     except ServiceError as exc:  # a cursor that is not ours: say so and show the first page
         messages.error(request, exc.message)
         page, http_status = selectors.article_list(user=user, status=status or None, q=q), exc.status_code
@@ -97,14 +103,17 @@ def article_detail(request, article_id: int):
                "staff": user.is_authenticated and not user.is_customer}
     if context["staff"]:
         may_edit = article.author_id == user.pk or user.has_perm("knowledge.review_article")
-        context.update({
-            "versions": selectors.article_versions(user=user, article=article),
-            "events": selectors.article_events(article=article),
-            "may_edit": may_edit and article.status != ArticleStatus.SUBMITTED,
-            "may_submit": may_edit and article.status in (ArticleStatus.DRAFT, ArticleStatus.REJECTED),
-            "may_review": user.has_perm("knowledge.review_article") and article.status == ArticleStatus.SUBMITTED,
-            "review_form": ReviewForm(),
-        })
+        context.update(
+            {
+                "versions": selectors.article_versions(user=user, article=article),
+                "events": selectors.article_events(article=article),
+                "may_edit": may_edit and article.status != ArticleStatus.SUBMITTED,
+                "may_submit": may_edit and article.status in (ArticleStatus.DRAFT, ArticleStatus.REJECTED),
+                "may_review": user.has_perm("knowledge.review_article")
+                and article.status == ArticleStatus.SUBMITTED,
+                "review_form": ReviewForm(),
+            }
+        )
     if user.is_authenticated:
         mine = article.feedback.filter(user=user).first()
         context["my_feedback"] = None if mine is None else mine.helpful
@@ -117,7 +126,9 @@ def article_image(request, image_id: int):
         image = selectors.image_get(user=request.user, image_id=image_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    response = FileResponse(image.file.open("rb"), filename=image.original_name, content_type=image.content_type)
+    response = FileResponse(
+        image.file.open("rb"), filename=image.original_name, content_type=image.content_type
+    )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
@@ -128,13 +139,15 @@ def review_queue(request):
     _require_staff(request)
     if not request.user.has_perm("knowledge.review_article"):
         raise Http404
-    return render(request, "web/knowledge/review.html", {"articles": selectors.review_queue(user=request.user)})
+    return render(
+        request, "web/knowledge/review.html", {"articles": selectors.review_queue(user=request.user)}
+    )
 
 
 @login_required
 @require_GET
 def article_diff(request, article_id: int):
-    """Two versions side by side as one list of removed / added / unchanged lines (escaped by the template)."""
+    """Two versions side by side as one list of removed, added, unchanged lines (escaped by the template)."""
     _require_staff(request)
     article = _article_or_404(request.user, article_id)
     form = DiffForm(request.GET)
@@ -143,8 +156,9 @@ def article_diff(request, article_id: int):
     if not form.is_valid():
         return render(request, "web/knowledge/diff.html", context, status=422)
     try:
-        old, new, rows = selectors.article_diff(user=request.user, article=article, old=form.cleaned_data["old"],
-                                                new=form.cleaned_data["new"])
+        old, new, rows = selectors.article_diff(
+            user=request.user, article=article, old=form.cleaned_data["old"], new=form.cleaned_data["new"]
+        )
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except ServiceError as exc:
@@ -205,9 +219,16 @@ def article_edit(request, article_id: int | None = None):
             try:
                 with transaction.atomic():
                     steps = _collect_steps(request, formset, stored, article)
-                    fields = {"title": data["title"], "scenario": data["scenario"], "notes": data["notes"],
-                              "category": data["category"], "tags": data["tags"], "steps": steps,
-                              "product_models": list(data["product_models"]), "visibility": data["visibility"]}
+                    fields = {
+                        "title": data["title"],
+                        "scenario": data["scenario"],
+                        "notes": data["notes"],
+                        "category": data["category"],
+                        "tags": data["tags"],
+                        "steps": steps,
+                        "product_models": list(data["product_models"]),
+                        "visibility": data["visibility"],
+                    }
                     if "preview" in request.POST:
                         preview = {**fields, "steps": _steps_for_display(steps)}
                         # The new images are kept (unclaimed, the author's own) so the next Save names them.
@@ -292,7 +313,9 @@ def draft_from_ticket(request, number: str):
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("web:ticket", number=number)
-    messages.success(request, _("A draft was made from ticket %(number)s; check it and save.") % {"number": number})
+    messages.success(
+        request, _("A draft was made from ticket %(number)s; check it and save.") % {"number": number}
+    )
     return redirect("web:kb-edit", article_id=article.pk)
 
 
@@ -316,7 +339,9 @@ def portal_solved(request):
         raise Http404
     article = _article_or_404(request.user, form.cleaned_data["article"])
     try:
-        deflection = services.deflection_record(article=article, user=request.user, query=form.cleaned_data["q"])
+        deflection = services.deflection_record(
+            article=article, user=request.user, query=form.cleaned_data["q"]
+        )
     except ServiceError as exc:
         raise Http404(exc.message) from exc
     request.session[DEFLECTION_SESSION_KEY] = deflection.pk

@@ -169,9 +169,19 @@ def _controls(form: TicketFilterForm) -> dict:
     for name in ("status", "priority", "type"):
         bound = form[name]
         chosen = {str(v) for v in (bound.value() or [])}
-        checks.append({"name": name, "label": bound.label, "errors": bound.errors,
-                       "options": [(value, label, value in chosen) for value, label in form.fields[name].choices]})
-    return {"selects": selects, "checks": checks, "any_checked": any(o[2] for c in checks for o in c["options"])}
+        checks.append(
+            {
+                "name": name,
+                "label": bound.label,
+                "errors": bound.errors,
+                "options": [(value, label, value in chosen) for value, label in form.fields[name].choices],
+            }
+        )
+    return {
+        "selects": selects,
+        "checks": checks,
+        "any_checked": any(o[2] for c in checks for o in c["options"]),
+    }
 
 
 def _chosen_list(request, views: list[View]):
@@ -251,10 +261,16 @@ def home(request):
     context = {
         # A customer's page is their company's tickets, whichever tab; an agent's is the view they chose.
         "heading": _("Our tickets") if user.is_customer else next(v.label for v in views if v.code == code),
-        "tabs": tabs, "view": code,
-        "form": form, "controls": _controls(form), "filtered": bool(data) and form.narrowing(), "order": order,
-        "rows": rows, "next_cursor": page.next_cursor if page else None,
-        "first_page": not request.GET.get("cursor"), "query": current_query,
+        "tabs": tabs,
+        "view": code,
+        "form": form,
+        "controls": _controls(form),
+        "filtered": bool(data) and form.narrowing(),
+        "order": order,
+        "rows": rows,
+        "next_cursor": page.next_cursor if page else None,
+        "first_page": not request.GET.get("cursor"),
+        "query": current_query,
         "saved_filters": selectors.saved_filter_list(user=user),
         "save_form": SavedFilterForm(initial={"query": current_query}),
         "count_cap": COUNT_CAP - 1,

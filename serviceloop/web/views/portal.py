@@ -57,7 +57,9 @@ def submit_problem(request):
                     expedite=data["expedite"],
                     details={"error_code": data["error_code"], "tried_steps": data["tried_steps"]})
                 # A suggested article "solved it" earlier, yet the problem is submitted: nothing was avoided.
-                deflection_withdraw(user=user, deflection_id=request.session.get("kb_deflection"), ticket=ticket)
+                deflection_withdraw(
+                    user=user, deflection_id=request.session.get("kb_deflection"), ticket=ticket
+                )
                 # Last in the transaction: a refused file rolls the ticket back and removes the files stored.
                 services.attachments_add(ticket=ticket, actor=user, uploads=data["attachments"])
         except ServiceError as exc:

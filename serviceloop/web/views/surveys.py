@@ -37,8 +37,12 @@ def _answer(form: SurveyForm, survey, actor):
 
 
 def _page(request, survey, form, *, status=200, action=""):
-    return render(request, TEMPLATE, {"survey": survey, "ticket": survey.ticket, "form": form, "action": action},
-                  status=status)
+    return render(
+        request,
+        TEMPLATE,
+        {"survey": survey, "ticket": survey.ticket, "form": form, "action": action},
+        status=status,
+    )
 
 
 def _refused(request, exc: ServiceError):
@@ -131,7 +135,11 @@ def kpi_page(request):
     start = end = None
     by = "engineer"
     if form.is_bound and form.is_valid():
-        start, end, by = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["by"] or "engineer"
+        start, end, by = (
+            form.cleaned_data["start"],
+            form.cleaned_data["end"],
+            form.cleaned_data["by"] or "engineer",
+        )
     rows, error, first, last = [], None, None, None
     if not form.is_bound or form.is_valid():
         try:

@@ -74,7 +74,7 @@ def ticket_or_404(user, number: str):
 
 
 def download_url(ticket: Ticket, attachment: Attachment) -> str:
-    """The API's permission-checked download (it accepts the session): the one way a file leaves the server."""
+    """The API's permission-checked download (it accepts sessions): the one way a file leaves the server."""
     return f"/api/v1/tickets/{ticket.number}/attachments/{attachment.pk}/download"
 
 
@@ -106,7 +106,12 @@ def _names(events: list[TicketEvent]) -> dict[str, dict[int, str]]:
 
     The events store ids (JSON); reading each name while rendering would cost a query per event.
     """
-    ids: dict[str, set[int]] = {"user": set(), "team": set(), "escalation": set(), **{k: set() for k in _REFERENCES}}
+    ids: dict[str, set[int]] = {
+        "user": set(),
+        "team": set(),
+        "escalation": set(),
+        **{k: set() for k in _REFERENCES},
+    }
     for e in events:
         data = e.data or {}
         if e.kind == EventKind.EXECUTION:
@@ -212,7 +217,9 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
             if staff and data.get("inbound_message"):
                 entry.original_url = f"/api/v1/email/messages/{int(data['inbound_message'])}/original"
         elif e.kind == EventKind.STATUS:
-            entry.changes.append((_("Status"), _label(Status, data.get("from")), _label(Status, data.get("to"))))
+            entry.changes.append(
+                (_("Status"), _label(Status, data.get("from")), _label(Status, data.get("to")))
+            )
             if data.get("sub_status"):
                 entry.facts.append((_("Sub-status"), _label(SubStatus, data["sub_status"])))
             if staff:
@@ -226,9 +233,11 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
             old, new = data.get("from") or [], data.get("to") or []
             entry.changes.append((_("Co-handlers"), _people(old, names), _people(new, names)))
         elif e.kind == EventKind.PRIORITY:
-            entry.changes.append((_("Priority"), _label(Priority, data.get("from")), _label(Priority, data.get("to"))))
+            entry.changes.append(
+                (_("Priority"), _label(Priority, data.get("from")), _label(Priority, data.get("to")))
+            )
         elif e.kind == EventKind.FIELDS and data.get("sla_deadline_moved"):
-            # sla/services/clock.py: the working calendar changed and moved this ticket's deadlines (issue #11).
+            # sla/services/clock.py: the working calendar changed, moving this ticket's deadlines (issue #11).
             entry.title = _("SLA deadline moved: calendar changed")
             for name, pair in (data.get("changes") or {}).items():
                 old, new = (list(pair) + [None, None])[:2]
@@ -255,11 +264,15 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
                             (_("To"), _when(data["ended_at"]) if data.get("ended_at") else "—"),
                             (_("Minutes"), str(data.get("minutes", "—")))]
         elif e.kind == EventKind.SOLUTION:
-            entry.facts += [(_("Step %(n)d") % {"n": n}, step) for n, step in enumerate(data.get("steps") or [], 1)]
+            entry.facts += [
+                (_("Step %(n)d") % {"n": n}, step) for n, step in enumerate(data.get("steps") or [], 1)
+            ]
         elif e.kind == EventKind.EXECUTION:
-            entry.facts += [(_("Performed at"), _when(data["performed_at"]) if data.get("performed_at") else "—"),
-                            (_("Operator"), names["user"].get(data.get("operator"), "—")),
-                            (_("Customer feedback"), data.get("customer_feedback") or "—")]
+            entry.facts += [
+                (_("Performed at"), _when(data["performed_at"]) if data.get("performed_at") else "—"),
+                (_("Operator"), names["user"].get(data.get("operator"), "—")),
+                (_("Customer feedback"), data.get("customer_feedback") or "—"),
+            ]
         elif e.kind == EventKind.RESOLUTION:
             if data.get("warranty_months") is not None:
                 entry.facts.append((_("Warranty on the repair"), ngettext(
@@ -313,7 +326,9 @@ def ticket_detail(request, number: str):
     """One ticket: header, SLA timers, customer and product, and the timeline the user may see."""
     user = request.user
     ticket = ticket_or_404(user, number)
-    timeline = selectors.ticket_timeline(user=user, ticket=ticket, cursor=request.GET.get("cursor"), limit=100)
+    timeline = selectors.ticket_timeline(
+        user=user, ticket=ticket, cursor=request.GET.get("cursor"), limit=100
+    )
     attachments = selectors.attachment_list(user=user, ticket=ticket)
     for a in attachments:
         a.download_url = download_url(ticket, a)
@@ -412,8 +427,18 @@ def ticket_sub_status(request, number: str):
 @login_required
 @require_POST
 def ticket_diagnosis(request, number: str):
-    return _act(request, number, DiagnosisForm, lambda t, d: processing.ticket_record_diagnosis(
-        ticket=t, actor=request.user, result=d["result"], started_at=d["started_at"], ended_at=d.get("ended_at")))
+    return _act(
+        request,
+        number,
+        DiagnosisForm,
+        lambda t, d: processing.ticket_record_diagnosis(
+            ticket=t,
+            actor=request.user,
+            result=d["result"],
+            started_at=d["started_at"],
+            ended_at=d.get("ended_at"),
+        ),
+    )
 
 
 @login_required
@@ -426,9 +451,19 @@ def ticket_solution(request, number: str):
 @login_required
 @require_POST
 def ticket_execution(request, number: str):
-    return _act(request, number, ExecutionForm, lambda t, d: processing.ticket_record_execution(
-        ticket=t, actor=request.user, text=d["text"], performed_at=d.get("performed_at"), operator=d.get("operator"),
-        customer_feedback=d.get("customer_feedback") or ""))
+    return _act(
+        request,
+        number,
+        ExecutionForm,
+        lambda t, d: processing.ticket_record_execution(
+            ticket=t,
+            actor=request.user,
+            text=d["text"],
+            performed_at=d.get("performed_at"),
+            operator=d.get("operator"),
+            customer_feedback=d.get("customer_feedback") or "",
+        ),
+    )
 
 
 @login_required
@@ -473,7 +508,9 @@ def ticket_customer_confirm(request, number: str):
 def ticket_customer_not_fixed(request, number: str):
     """The customer in the portal: not fixed → reopened (重新处理) with their reason, which is required."""
     def perform(ticket, data):
-        processing.ticket_customer_answer(ticket=ticket, actor=request.user, fixed=False, reason=data["reason"])
+        processing.ticket_customer_answer(
+            ticket=ticket, actor=request.user, fixed=False, reason=data["reason"]
+        )
         return _("We have reopened the ticket and will take it up again.")
 
     return _act(request, number, NotFixedForm, perform)
@@ -485,9 +522,16 @@ def ticket_assign(request, number: str):
     def perform(ticket, data):
         # As the API does: owner, group and co-handlers commit together or not at all.
         with transaction.atomic():
-            services.ticket_assign(ticket=ticket, actor=request.user, owner=data["owner"], group=data["group"],
-                                   clear_group=data["group"] is None)
-            services.ticket_set_co_handlers(ticket=ticket, actor=request.user, users=list(data["co_handlers"]))
+            services.ticket_assign(
+                ticket=ticket,
+                actor=request.user,
+                owner=data["owner"],
+                group=data["group"],
+                clear_group=data["group"] is None,
+            )
+            services.ticket_set_co_handlers(
+                ticket=ticket, actor=request.user, users=list(data["co_handlers"])
+            )
 
     return _act(request, number, AssignForm, perform)
 

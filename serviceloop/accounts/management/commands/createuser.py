@@ -21,13 +21,23 @@ class Command(BaseCommand):
         org = None
         if options["organization"]:
             ref = options["organization"]
-            qs = Organization.objects.filter(pk=int(ref)) if ref.isdigit() else Organization.objects.filter(name=ref)
+            qs = (
+                Organization.objects.filter(pk=int(ref))
+                if ref.isdigit()
+                else Organization.objects.filter(name=ref)
+            )
             org = qs.first()
             if org is None:
                 raise CommandError(f"organisation not found: {ref}")
         try:
-            user = user_create(username=options["username"], password=options["password"], role=options["role"],
-                               organization=org, email=options["email"], display_name=options["name"])
+            user = user_create(
+                username=options["username"],
+                password=options["password"],
+                role=options["role"],
+                organization=org,
+                email=options["email"],
+                display_name=options["name"],
+            )
         except ServiceError as exc:
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors) or exc.message
             raise CommandError(detail) from exc

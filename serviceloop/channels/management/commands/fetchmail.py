@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--mailbox", help="only this mailbox (its name)")
-        parser.add_argument("--seconds", type=float, default=3600.0, help="stop after this long (default 3600)")
+        parser.add_argument(
+            "--seconds", type=float, default=3600.0, help="stop after this long (default 3600)"
+        )
 
     def handle(self, *args, mailbox=None, seconds=3600.0, **options):
         boxes = Mailbox.objects.filter(is_active=True).order_by("id")

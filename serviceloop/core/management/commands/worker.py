@@ -14,7 +14,9 @@ class Command(BaseCommand):
     help = "Run the background-job consumer (Huey)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--workers", type=int, default=None, help="worker threads (default WORKER_THREADS or 2)")
+        parser.add_argument(
+            "--workers", type=int, default=None, help="worker threads (default WORKER_THREADS or 2)"
+        )
 
     def handle(self, *args, **options):
         die_with_parent()  # started by `serviceloop run`: never outlive it, even after kill -9

@@ -11,7 +11,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         """--missing (only tickets above the highest indexed id) and --chunk N (tickets per transaction)."""
         parser.add_argument("--missing", action="store_true", help="index only tickets not indexed yet")
-        parser.add_argument("--chunk", type=int, default=CHUNK, help=f"tickets per transaction (default {CHUNK})")
+        parser.add_argument(
+            "--chunk", type=int, default=CHUNK, help=f"tickets per transaction (default {CHUNK})"
+        )
 
     def handle(self, *args, **options):
         """Run the reindex, printing a progress line every 50,000 tickets."""

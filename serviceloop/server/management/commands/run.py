@@ -21,24 +21,35 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
-        parser.add_argument("--no-demo", action="store_true", help="Do not load demo data into an empty database.")
+        parser.add_argument(
+            "--no-demo", action="store_true", help="Do not load demo data into an empty database."
+        )
         parser.add_argument("--demo-tickets", type=int, default=300)
-        parser.add_argument("--no-worker", action="store_true",
-                            help="Do not start the background-job worker (run `serviceloop worker` yourself).")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start the background-job worker (run `serviceloop worker` yourself).",
+        )
 
     def handle(self, *args, **options):
         password = first_start(load_demo=not options["no_demo"], demo_tickets=options["demo_tickets"],
                                out=self.stdout.write)
         if password:
-            self.stdout.write(self.style.WARNING(
-                f"Administrator created — username: admin  password: {password}  (shown once; change it after login)"))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Administrator created — username: admin  password: {password}  "
+                    "(shown once; change it after login)"
+                )
+            )
         for warning in next_year_calendar_known():  # issue #11.7: where the administrator starts the service
             self.stderr.write(self.style.WARNING(f"{warning.msg}\n  {warning.hint}"))
         # The workers are forked from this process: a database connection opened here (migrate, the
         # checks above) would be shared by all of them and garble their conversations. Close it first.
         connections.close_all()
         bind = f"{options['host']}:{options['port']}"
-        self.stdout.write(self.style.SUCCESS(f"ServiceLoop is serving on http://{bind}/ (data: {settings.DATA_DIR})"))
+        self.stdout.write(
+            self.style.SUCCESS(f"ServiceLoop is serving on http://{bind}/ (data: {settings.DATA_DIR})")
+        )
         worker = None if options["no_worker"] else self._start_worker()
         try:
             self._serve(bind, options)
@@ -57,7 +68,9 @@ class Command(BaseCommand):
         here and a fork must not copy half-held locks of running threads.
         """
         # The worker ends with this process however it ends (serviceloop/core/parent.py).
-        return subprocess.Popen([sys.executable, "-m", "serviceloop.core.cli", "worker"], env=child_environment())
+        return subprocess.Popen(
+            [sys.executable, "-m", "serviceloop.core.cli", "worker"], env=child_environment()
+        )
 
     def _serve(self, bind: str, options: dict) -> None:
         WebServer(server_options(bind, options["workers"], os.environ)).run()
