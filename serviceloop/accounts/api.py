@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router
 
-from serviceloop.core.schemas import ERRORS
+from serviceloop.core.schemas import ERRORS, Schema
 
 router = Router(tags=["users"])
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 
 from serviceloop.core.bounds import Date
-from serviceloop.core.schemas import ERRORS, Strict
+from serviceloop.core.schemas import ERRORS, Schema, Strict
 
 from .periods import period
 from .selectors import kpis

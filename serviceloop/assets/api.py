@@ -6,12 +6,12 @@ from datetime import date
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja import Status as Created
 
 from serviceloop.core.bounds import Cursor, Date, Id, text
 from serviceloop.core.errors import known
-from serviceloop.core.schemas import ERRORS, Strict
+from serviceloop.core.schemas import ERRORS, Schema, Strict
 from serviceloop.customers.models import Organization
 
 from . import selectors, services

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja import Status as Created
 
 from serviceloop.core.bounds import Bool, Cursor, Id, text
 from serviceloop.core.errors import NotFound, known
 from serviceloop.core.masking import mask_phone
-from serviceloop.core.schemas import ERRORS, Strict
+from serviceloop.core.schemas import ERRORS, Schema, Strict
 
 from . import selectors, services
 from .models import Industry, Organization, Tier

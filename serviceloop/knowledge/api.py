@@ -7,13 +7,13 @@ from typing import Literal
 
 from django.conf import settings
 from django.http import FileResponse
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Query, Router
 from ninja import Status as Created
 from ninja.files import UploadedFile
 
 from serviceloop.core.bounds import Bool, Cursor, Id
 from serviceloop.core.bounds import text as bounded
-from serviceloop.core.schemas import ERRORS, Strict
+from serviceloop.core.schemas import ERRORS, Schema, Strict
 from serviceloop.tickets import selectors as ticket_selectors
 
 from . import selectors, services

@@ -9,14 +9,14 @@ from uuid import UUID
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja import Status as Created
 from pydantic import Field
 
 from serviceloop.core.bounds import Bool, Cursor, Id, text
 from serviceloop.core.errors import Forbidden, InvalidInput, NotFound
 from serviceloop.core.pagination import keyset_page
-from serviceloop.core.schemas import ERRORS, Strict
+from serviceloop.core.schemas import ERRORS, Schema, Strict
 
 from . import outbox, preferences, services
 from .models import Channel, Delivery, DeliveryStatus, MessageKind, Notification, Robot, Webhook, WebhookEvent

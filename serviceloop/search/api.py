@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 
 from serviceloop.core.bounds import Cursor, Datetime, Id, text
-from serviceloop.core.schemas import ERRORS
+from serviceloop.core.schemas import ERRORS, Schema
 from serviceloop.tickets.choices import Priority, Status, TicketType
 
 from . import engine

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 from ninja import Status as Created
 from pydantic import AwareDatetime
 
@@ -20,7 +20,7 @@ from serviceloop.accounts.models import User
 from serviceloop.core.bounds import Bool, Cursor, Date, Datetime, Id, IsoDate, LocalTime, text
 from serviceloop.core.errors import Forbidden, InvalidInput, NotFound, known
 from serviceloop.core.pagination import keyset_page
-from serviceloop.core.schemas import ERRORS, Strict
+from serviceloop.core.schemas import ERRORS, Schema, Strict
 from serviceloop.tickets import selectors as ticket_selectors
 from serviceloop.tickets.api import TicketOut, ticket_out
 from serviceloop.tickets.choices import Priority

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router
 
 from serviceloop.core.bounds import Id, text
-from serviceloop.core.schemas import ERRORS, Strict
+from serviceloop.core.schemas import ERRORS, Schema, Strict
 from serviceloop.tickets import selectors as ticket_selectors
 
 from . import selectors, services

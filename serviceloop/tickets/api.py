@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router
 from ninja import Status as Created
 from ninja.files import UploadedFile
 from pydantic import AwareDatetime
@@ -17,7 +17,7 @@ from serviceloop.accounts.models import Team, User
 from serviceloop.assets.models import CustomerProduct
 from serviceloop.core.bounds import Bool, Cursor, Date, Datetime, FormBool, Id, text
 from serviceloop.core.errors import InvalidInput, known
-from serviceloop.core.schemas import ERRORS, Strict
+from serviceloop.core.schemas import ERRORS, Schema, Strict
 from serviceloop.customers.models import Contact
 from serviceloop.customers.selectors import organization_get
 

@@ -7,13 +7,13 @@ Thin handlers like api.py's: parse with the bounded types, call one service of p
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja import Status as Created
 
 from serviceloop.accounts.models import User
 from serviceloop.core.bounds import Bool, Datetime, Id, text
 from serviceloop.core.errors import known
-from serviceloop.core.schemas import ERRORS, Strict
+from serviceloop.core.schemas import ERRORS, Schema, Strict
 
 from . import processing, selectors
 from .api import EventOut, TicketOut, _event, root_cause_or_none, ticket_out
