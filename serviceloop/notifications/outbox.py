@@ -3,7 +3,9 @@
 Enqueue: `enqueue(planned)` inserts the rows in the caller's transaction with INSERT … ON CONFLICT DO
 NOTHING on (event_key, channel, recipient) — a second enqueue of the same thing is a no-op, a key and not
 a hope — and asks for a send once the transaction commits (tasks.send_deliveries); a periodic sweep picks
-up whatever that missed (a worker down at the time, a retry falling due).
+up whatever that missed (a worker down at the time, a retry falling due). One queued job serves any number
+of commits: while a requested send has not started, later commits find its flag and queue nothing more
+(`request_send`), so eight clients creating tickets make a few jobs with full batches, not one job each.
 
 Send: `send_due()` claims due rows with one conditional UPDATE (status pending/failed and due → sending,
 lease until now + NOTIFY_LEASE_SECONDS, attempts + 1; PostgreSQL skips rows another worker holds, SQLite
@@ -87,10 +89,32 @@ def request_send() -> None:
     transaction.on_commit(_send_after_commit)
 
 
+# Set while a send job is queued and has not started; the job clears it before it claims anything.
+SEND_REQUESTED = "notifications:send-requested"
+
+
 def _send_after_commit() -> None:
+    """Queue a send job unless one is queued already and has not started.
+
+    The flag is set before the job is queued and cleared by the job before it claims (`send_started`), so
+    a commit that finds it set committed before that job's claim, which therefore takes its rows; a commit
+    after the clear queues a job of its own. A flag whose job never got queued (the process died between
+    the two) is cleared by the minute's sweep, which sends meanwhile: at worst a minute late, never lost.
+    The read comes first because it writes nothing: most commits under load stop there.
+    """
+    from huey.contrib.djhuey import HUEY
+
     from .tasks import send_deliveries
 
-    send_deliveries()
+    if HUEY.get(SEND_REQUESTED, peek=True) is None and HUEY.put_if_empty(SEND_REQUESTED, "1"):
+        send_deliveries()
+
+
+def send_started() -> None:
+    """The job's first step (and the sweep's): commits from now on ask for a job of their own."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.delete(SEND_REQUESTED)
 
 
 # --- claim -----------------------------------------------------------------------------------------
@@ -147,14 +171,16 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.NOTIFY_RETRY_MAX_SECONDS))
 
 
-def send_due(*, batch: int | None = None, now: datetime | None = None) -> SendReport:
+def send_due(*, batch: int | None = None, now: datetime | None = None, release: bool = True) -> SendReport:
     """Claim one batch of due deliveries, send them, record the outcome.
 
     Call it outside any transaction (the worker does): it talks to other servers, and on SQLite an open
-    transaction would hold the whole database's write lock for as long as they take.
+    transaction would hold the whole database's write lock for as long as they take. `release=False`
+    skips the expired-lease check, which send_all_due makes once for all its batches.
     """
     now = now or timezone.now()
-    release_expired_leases(now)
+    if release:
+        release_expired_leases(now)
     claimed = dict(claim(now=now, limit=batch or settings.NOTIFY_BATCH_SIZE))
     report = SendReport(claimed=len(claimed))
     if not claimed:
@@ -244,13 +270,19 @@ def _record(outcomes, report: SendReport, now: datetime) -> None:
 
 
 def send_all_due(*, max_seconds: float = 50.0, batch: int | None = None) -> SendReport:
-    """Batches until nothing is due or the time is up (the periodic sweep and the after-commit job)."""
+    """Batches until nothing is due or the time is up (the periodic sweep and the after-commit job).
+
+    A batch that claimed fewer rows than it could took everything due at its claim: rows committed
+    since asked for a job of their own (`_send_after_commit`), so no empty claim is needed to stop.
+    """
     total = SendReport()
+    limit = batch or settings.NOTIFY_BATCH_SIZE
     deadline = time.monotonic() + max_seconds
+    release_expired_leases(timezone.now())
     while time.monotonic() < deadline:
-        report = send_due(batch=batch)
+        report = send_due(batch=limit, release=False)
         total.add(report)
-        if report.claimed == 0:
+        if report.claimed < limit:
             break
     return total
 

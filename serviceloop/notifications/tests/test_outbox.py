@@ -75,6 +75,59 @@ def test_nothing_is_sent_before_the_commit_and_nothing_at_all_for_a_rollback(wor
     assert not Delivery.objects.filter(ticket=other).exists()
 
 
+def test_a_commit_while_a_send_job_waits_queues_no_other_and_the_waiting_job_sends_its_mail(
+        world, mailoutbox, monkeypatch, django_capture_on_commit_callbacks):
+    from huey.contrib.djhuey import HUEY
+
+    from serviceloop.notifications import tasks
+
+    queued, real_job = [], tasks.send_deliveries
+    monkeypatch.setattr(tasks, "send_deliveries", lambda: queued.append("job"))
+    HUEY.put(outbox.SEND_REQUESTED, "1")  # a job is queued and has not started
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            world.ticket(contact=world.contact_a)
+        assert len(callbacks) == 1 and queued == []  # the waiting job will claim this commit's rows
+        assert Delivery.objects.filter(status="pending").count() == 2
+        real_job()  # the waiting job runs: it clears the flag, then sends
+        assert [m.to for m in mailoutbox if "我们已收到" in m.subject] == [["wang@example.cn"]]
+        assert Delivery.objects.filter(status="sent").count() == 2
+        assert HUEY.get(outbox.SEND_REQUESTED, peek=True) is None
+        outbox._send_after_commit()  # a commit after the job started asks for a job of its own
+        outbox._send_after_commit()  # and the next one, while that job waits, does not
+        assert queued == ["job"]
+    finally:
+        HUEY.delete(outbox.SEND_REQUESTED)
+
+
+def test_a_flag_left_without_its_job_is_cleared_by_the_sweep_which_sends_meanwhile(
+        world, mailoutbox, django_capture_on_commit_callbacks):
+    from huey.contrib.djhuey import HUEY
+
+    from serviceloop.notifications import tasks
+
+    HUEY.put(outbox.SEND_REQUESTED, "1")  # the process died after setting it, before queueing the job
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            world.ticket(contact=world.contact_a)
+        assert Delivery.objects.filter(status="pending").count() == 2  # no job was asked for
+        tasks.sweep_deliveries()
+        assert Delivery.objects.filter(status="sent").count() == 2
+        assert HUEY.get(outbox.SEND_REQUESTED, peek=True) is None  # after-commit jobs again
+    finally:
+        HUEY.delete(outbox.SEND_REQUESTED)
+
+
+def test_a_batch_smaller_than_the_limit_ends_the_run_without_an_empty_claim(world, monkeypatch):
+    _event, ticket = created_event(world)
+    outbox.enqueue(planned(7, ticket=ticket, channel="inapp"))
+    claims = []
+    real_claim = outbox.claim
+    monkeypatch.setattr(outbox, "claim", lambda **kw: claims.append(kw["limit"]) or real_claim(**kw))
+    assert outbox.send_all_due(batch=5).claimed == 7
+    assert claims == [5, 5]  # 5 claimed (a full batch: look again), then 2 (fewer than 5: done)
+
+
 def test_two_claims_never_take_the_same_row(world):
     _event, ticket = created_event(world)
     outbox.enqueue(planned(30, ticket=ticket, channel="email"))
