@@ -41,15 +41,35 @@ def ticket_id_of(message_id: str) -> int | None:
 
 def mailbox_for_ticket(ticket_id: int | None) -> Mailbox | None:
     """The mailbox a ticket's mail goes out from: the one it came in by, else the first active mailbox."""
-    if ticket_id is not None:
-        came_in = (InboundMessage.objects.filter(ticket_id=ticket_id, mailbox__is_active=True)
-                   .order_by("id").values_list("mailbox_id", flat=True).first())
-        if came_in is not None:
-            return Mailbox.objects.filter(pk=came_in).first()
-    return Mailbox.objects.filter(is_active=True).order_by("id").first()
+    return mailboxes_for_tickets([ticket_id])[ticket_id]
+
+
+def mailboxes_for_tickets(ticket_ids) -> dict[int | None, Mailbox | None]:
+    """mailbox_for_ticket for several tickets in at most three queries (the outbox's batch)."""
+    ids = {t for t in ticket_ids if t is not None}
+    came_in: dict[int, int] = {}
+    if ids:
+        rows = (InboundMessage.objects.filter(ticket_id__in=ids, mailbox__is_active=True)
+                .order_by("id").values_list("ticket_id", "mailbox_id"))
+        for ticket_id, mailbox_id in rows:
+            came_in.setdefault(ticket_id, mailbox_id)
+    boxes = Mailbox.objects.in_bulk(set(came_in.values())) if came_in else {}
+    default = None
+    if len(came_in) < len(ids) or None in set(ticket_ids):
+        default = Mailbox.objects.filter(is_active=True).order_by("id").first()
+    return {t: boxes.get(came_in.get(t), default) if t in came_in else default for t in ticket_ids}
 
 
 def customer_message_ids(ticket_id: int) -> list[str]:
     """Message-IDs of the mails we received on this ticket, oldest first (what our answers refer to)."""
-    return list(InboundMessage.objects.filter(ticket_id=ticket_id, duplicate_of__isnull=True)
-                .exclude(message_id="").order_by("id").values_list("message_id", flat=True))
+    return customer_message_ids_by_ticket([ticket_id])[ticket_id]
+
+
+def customer_message_ids_by_ticket(ticket_ids) -> dict[int, list[str]]:
+    """customer_message_ids for several tickets in one query."""
+    found: dict[int, list[str]] = {t: [] for t in ticket_ids}
+    rows = (InboundMessage.objects.filter(ticket_id__in=list(found), duplicate_of__isnull=True)
+            .exclude(message_id="").order_by("id").values_list("ticket_id", "message_id"))
+    for ticket_id, message_id in rows:
+        found[ticket_id].append(message_id)
+    return found

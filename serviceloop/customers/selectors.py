@@ -39,6 +39,15 @@ def contact_list(*, user, organization_id: int | None, q: str = "", cursor: str 
 
 def email_address_bounced(address: str) -> bool:
     """True when mail to `address` failed permanently (a 5.x.x bounce): the outbox does not send there."""
+    return bool(bounced_addresses([address]))
+
+
+def bounced_addresses(addresses) -> set[str]:
+    """Those of `addresses` (as given) that email_address_bounced says yes to, in one query."""
     from .models import EmailBounce
 
-    return EmailBounce.objects.filter(address=address.strip().lower(), permanent=True).exists()
+    by_key = {a.strip().lower(): a for a in addresses}
+    found = EmailBounce.objects.filter(address__in=list(by_key), permanent=True).values_list(
+        "address", flat=True
+    )
+    return {by_key[a] for a in found}

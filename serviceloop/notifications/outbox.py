@@ -36,7 +36,7 @@ from serviceloop.core.errors import Conflict
 from .models import Channel, Delivery, DeliveryAttempt, DeliveryStatus, Notification
 from .rules import Planned
 from .templates import TemplateSet
-from .transports import Result, Session, transport_for
+from .transports import Result, Session, prepare_batch, transport_for
 from .transports.email import message_id
 
 logger = logging.getLogger(__name__)
@@ -191,6 +191,7 @@ def send_due(*, batch: int | None = None, now: datetime | None = None, release: 
     session = Session(templates=TemplateSet())
     outcomes = []
     try:
+        prepare_batch(rows, session)
         for delivery in rows:
             delivery.attempts = claimed[delivery.pk]
             started = timezone.now()

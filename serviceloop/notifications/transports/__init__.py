@@ -36,6 +36,7 @@ class Session:
     smtp: object | None = None
     down: set = field(default_factory=set)
     tickets: dict = field(default_factory=dict)
+    email: object | None = None  # email.BatchFacts of the batch, read by email.prepare
 
     def close(self) -> None:
         for conn in self.http.values():
@@ -46,6 +47,15 @@ class Session:
             with contextlib.suppress(Exception):  # closing a broken SMTP connection may fail again
                 self.smtp.close()
             self.smtp = None
+
+
+def prepare_batch(deliveries, session: Session) -> None:
+    """Let the transports that can read what a whole batch needs at once do so before it is sent."""
+    from . import email
+
+    emails = [d for d in deliveries if d.channel == "email"]
+    if emails:
+        email.prepare(emails, session)
 
 
 def transport_for(channel: str):

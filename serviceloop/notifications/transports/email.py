@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+from dataclasses import dataclass
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from serviceloop.channels.threads import customer_message_ids, mailbox_for_ticket, outgoing_message_id
-from serviceloop.customers.selectors import email_address_bounced
+from serviceloop.channels.threads import (
+    customer_message_ids_by_ticket,
+    mailboxes_for_tickets,
+    outgoing_message_id,
+)
+from serviceloop.customers.selectors import bounced_addresses
 
 from ..models import Channel, Delivery, DeliveryStatus, MessageKind, TemplateFormat
 from ..templates import TemplateProblem, single_line, ticket_context
@@ -44,25 +49,72 @@ def message_id_domain() -> str:
     return single_line(domain or "serviceloop.localhost").replace(" ", "")
 
 
-def sender_for(delivery) -> tuple[str, list[str]]:
+@dataclass
+class BatchFacts:
+    """What the emails of one outbox batch need from the database, read for the whole batch at once: the
+    bounced addresses, each ticket's mailbox, the customer's Message-IDs and our earlier ones (at most six
+    queries per batch, where each message used to make five)."""
+
+    ids: set
+    bounced: set
+    mailboxes: dict
+    theirs: dict
+    ours: dict
+
+    @classmethod
+    def read(cls, deliveries) -> BatchFacts:
+        tickets = {d.ticket_id for d in deliveries if d.ticket_id is not None}
+        ours: dict[tuple[int, str], list[tuple[int, str]]] = {}
+        if tickets:
+            # Our earlier mails to the same person about the same ticket, as thread_headers reads them:
+            # sent before this batch (a mail sent in this batch is not "sent" until it is recorded).
+            rows = (
+                Delivery.objects.filter(
+                    ticket_id__in=tickets, channel=Channel.EMAIL, status=DeliveryStatus.SENT
+                )
+                .exclude(message_id="")
+                .order_by("id")
+                .values_list("ticket_id", "recipient", "id", "message_id")
+            )
+            for ticket_id, recipient, pk, mid in rows:
+                ours.setdefault((ticket_id, recipient), []).append((pk, mid))
+        return cls(
+            ids={d.pk for d in deliveries},
+            bounced=bounced_addresses({d.recipient for d in deliveries}),
+            mailboxes=mailboxes_for_tickets({d.ticket_id for d in deliveries}),
+            theirs=customer_message_ids_by_ticket(tickets),
+            ours=ours,
+        )
+
+
+def prepare(deliveries, session) -> None:
+    """Before a batch is sent (outbox.send_due): read what its emails need in a few queries."""
+    session.email = BatchFacts.read(deliveries)
+
+
+def _facts(delivery, session) -> BatchFacts:
+    facts = getattr(session, "email", None)
+    if facts is None or delivery.pk not in facts.ids:
+        facts = BatchFacts.read([delivery])  # sent on its own, without prepare()
+    return facts
+
+
+def sender_for(delivery, facts: BatchFacts) -> tuple[str, list[str]]:
     """From and Reply-To of one message: the mailbox the ticket came in by (or the first active one), so the
     answer lands where it is fetched; without any mailbox, NOTIFY_EMAIL_FROM / NOTIFY_EMAIL_REPLY_TO."""
-    box = mailbox_for_ticket(delivery.ticket_id)
+    box = facts.mailboxes.get(delivery.ticket_id)
     if box is not None:
         return single_line(box.address), [single_line(box.reply_to or box.address)]
     reply_to = [single_line(a) for a in settings.NOTIFY_EMAIL_REPLY_TO.split(",") if a.strip()]
     return single_line(settings.NOTIFY_EMAIL_FROM), reply_to
 
 
-def thread_headers(delivery) -> dict[str, str]:
+def thread_headers(delivery, facts: BatchFacts) -> dict[str, str]:
     if delivery.ticket_id is None:
         return {}
-    ours = list(Delivery.objects.filter(
-        ticket_id=delivery.ticket_id, channel=Channel.EMAIL, recipient=delivery.recipient, id__lt=delivery.pk,
-        status=DeliveryStatus.SENT).exclude(message_id="").order_by("-id").values_list(
-        "message_id", flat=True)[:REFERENCES_KEPT])
-    ours.reverse()
-    theirs = customer_message_ids(delivery.ticket_id)[-REFERENCES_KEPT:]
+    earlier = facts.ours.get((delivery.ticket_id, delivery.recipient), [])
+    ours = [mid for pk, mid in earlier if pk < delivery.pk][-REFERENCES_KEPT:]
+    theirs = facts.theirs.get(delivery.ticket_id, [])[-REFERENCES_KEPT:]
     references = [*theirs, *ours]
     if not references:
         return {}
@@ -70,7 +122,8 @@ def thread_headers(delivery) -> dict[str, str]:
     return {"In-Reply-To": theirs[-1] if theirs else ours[-1], "References": " ".join(references)}
 
 
-def build(delivery, session) -> EmailMultiAlternatives:
+def build(delivery, session, facts: BatchFacts | None = None) -> EmailMultiAlternatives:
+    facts = facts or _facts(delivery, session)
     context = ticket_context(delivery.ticket, delivery.language, delivery.context)
     rendered = session.templates.render(delivery.kind, TemplateFormat.EMAIL, delivery.language, context)
     subject = rendered.subject
@@ -78,8 +131,8 @@ def build(delivery, session) -> EmailMultiAlternatives:
     if tag and tag not in subject:
         subject = f"{tag} {subject}"
     subject = single_line(subject)
-    from_email, reply_to = sender_for(delivery)
-    headers = {"Message-ID": delivery.message_id, **thread_headers(delivery)}
+    from_email, reply_to = sender_for(delivery, facts)
+    headers = {"Message-ID": delivery.message_id, **thread_headers(delivery, facts)}
     if delivery.ticket_id:
         headers["X-ServiceLoop-Ticket"] = delivery.ticket.number
     if delivery.kind not in WRITTEN_BY_A_PERSON:
@@ -93,12 +146,13 @@ def build(delivery, session) -> EmailMultiAlternatives:
 
 
 def send(delivery, session) -> Result:
-    if email_address_bounced(delivery.recipient):
+    facts = _facts(delivery, session)
+    if delivery.recipient in facts.bounced:
         # A permanent bounce came back for this address (channels records them): sending again only
         # repeats the bounce, and piles up against our sending reputation.
         return Result(ok=False, permanent=True, error="the address bounced permanently earlier")
     try:
-        message = build(delivery, session)
+        message = build(delivery, session, facts)
     except TemplateProblem as problem:
         return Result(ok=False, permanent=True, error=f"template: {problem}")
     try:
