@@ -65,13 +65,13 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.db import connection, transaction
-    from django.db.models import Count
+    from django.db.models import Sum
     from django.db.models.functions import TruncMonth
     from django.test import Client
 
     from serviceloop.accounts.models import User
     from serviceloop.analytics import receivers as analytics
-    from serviceloop.analytics.models import TicketFact
+    from serviceloop.analytics.models import KpiDay
     from serviceloop.analytics.periods import month_of
     from serviceloop.tickets import events
     from serviceloop.tickets.models import RootCause, Ticket
@@ -89,9 +89,9 @@ def main() -> None:
         out = manage("kpi_backfill")
         emit(bench="kpi_backfill", database=database, tickets=Ticket.objects.count(), result=out.strip(),
              seconds=round(time.perf_counter() - started, 1))
-        busiest = (TicketFact.objects.annotate(m=TruncMonth("resolved_at")).values("m").annotate(n=Count("pk"))
+        busiest = (KpiDay.objects.annotate(m=TruncMonth("day")).values("m").annotate(n=Sum("resolved"))
                    .order_by("-n").first())
-        first, last = month_of(busiest["m"].date())
+        first, last = month_of(busiest["m"])
         supervisor = User.objects.filter(groups__name="supervisor", is_active=True).order_by("id").first()
         client = Client()
         client.force_login(supervisor)
