@@ -64,7 +64,9 @@ class TicketFact(models.Model):
 
 # The roll-up's keys are plain integers with 0 for "nobody" / "no group", not nullable foreign keys: the
 # upkeep's upsert needs (day, owner, group) unique, and SQLite's unique index treats NULLs as distinct.
-# No foreign key either: a deleted account's rows stay under its id until the next `kpi_backfill`.
+# No foreign key either: a deleted account's rows stay under its id until the next `kpi_backfill`, as do
+# those of a ticket deleted past the services (no service deletes tickets; the fact cascades, the roll-up
+# does not).
 
 
 class KpiDay(models.Model):

@@ -72,8 +72,10 @@ def rollup_change(*, old: dict | None, new: dict | None) -> None:
         day, owner, group = key
         buckets[(False, day, owner, group, fact["resolution_bucket"])] += sign
         buckets[(True, day.replace(day=1), owner, group, fact["resolution_bucket"])] += sign
-    day_rows = [(*key, *row) for key, row in days.items() if any(row)]
-    bucket_rows = [(*key, n) for key, n in buckets.items() if n]
+    # In key order, so two transactions that touch the same rows lock them in the same order (no deadlock
+    # between a fact moving from row A to B and another moving from B to A).
+    day_rows = sorted((*key, *row) for key, row in days.items() if any(row))
+    bucket_rows = sorted((*key, n) for key, n in buckets.items() if n)
     if day_rows:
         _upsert(KpiDay, ("day", "owner_id", "group_id"), DAY_FIGURES, day_rows)
     if bucket_rows:
