@@ -107,7 +107,7 @@ def _figures(fact: TicketFact) -> dict:
 
 def _kept(ticket_id: int) -> dict | None:
     """The fact's roll-up figures as stored, its row locked until the transaction ends (None: no fact yet)."""
-    return (TicketFact.objects.select_for_update().filter(ticket_id=ticket_id).values(*ROLLUP_FIELDS).first())
+    return TicketFact.objects.select_for_update().filter(ticket_id=ticket_id).values(*ROLLUP_FIELDS).first()
 
 
 @transaction.atomic(savepoint=False)
