@@ -1,7 +1,7 @@
 """The KPI roll-up (issue #13.6): each fact's contribution to KpiDay and KpiMinutes, moved as facts change.
 
 Invariant: KpiDay and KpiMinutes are exactly the sums, per (day, owner, group) and per (month, owner, group),
-of the facts that have a resolved_day (tests/test_rollup.py checks it after a mix of changes). The hooks in
+of the facts that have a resolved_day (analytics/tests/test_rollup.py checks it after a mix of changes). The hooks in
 facts.py keep it by calling `rollup_change(old=…, new=…)` with the fact's figures before and after, inside
 the transaction that changes the fact; `rollup_rebuild` recomputes it from the facts (kpi_backfill).
 
@@ -9,9 +9,10 @@ Writes are increments (INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x, 
 two tickets resolved at once into the same day and person both count: neither reads the row first.
 
 The histogram's buckets (`minutes_bucket`) are exact minutes below 16 and then eight per doubling (each at
-most 1/8 of its lower bound wide): at 100,000 demo tickets the bucket holding a person's p90 holds ~2.5% of
-their month, and the selector reads only the facts of that bucket, so the p90 stays exact (the rank is
-counted from the histogram, the value read from the facts).
+most 1/8 of its lower bound wide): the bucket holding a person's p90 holds ~2.5% of their month (2,208 of
+September's 92,249 facts for 23 engineers at 1,000,000 demo tickets), and the selector reads only the facts
+of that bucket, so the p90 stays exact (the rank is counted from the histogram, the value read from the
+facts). Changing the buckets needs `kpi_backfill` (facts store their bucket).
 """
 
 from __future__ import annotations
@@ -32,18 +33,16 @@ ROLLUP_FIELDS = ("resolved_day", "owner_id", "group_id", "resolution_minutes", "
                  "first_contact", "sla_met", "csat", "surveys_sent", "reopen_count")
 DAY_FIGURES = ("resolved", "first_contact", "minutes_sum", "sla_measured", "sla_met", "csat_sum",
                "csat_answered", "surveyed", "reopened")
-_EXACT = 16  # minutes below this are a bucket each
-_SUB = 8     # buckets per doubling above it
 
 
 def minutes_bucket(minutes: int) -> int:
     """Monotone bucket of a resolution time: m for m < 16, then the top four bits (16–17 → 16, 32–35 → 24,
     4,096–4,607 → 80). Non-decreasing in m, so the k-th smallest value lies in the bucket where the running
     count reaches k. The largest value a fact holds (2³¹ − 1) is bucket 231."""
-    if minutes < _EXACT:
+    if minutes < 16:
         return max(0, minutes)
-    shift = minutes.bit_length() - 4
-    return _SUB * shift + (minutes >> shift)
+    shift = minutes.bit_length() - 4  # keep the top four bits: 8..15, i.e. eight buckets per doubling
+    return 8 * shift + (minutes >> shift)
 
 
 def local_day(instant) -> date:
