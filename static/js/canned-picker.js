@@ -36,6 +36,10 @@
 
     function open(mode) {
       state.mode = mode;
+      state.items = [];  // nothing of the last opening may be chosen before this one's answer
+      state.active = -1;
+      list.textContent = "";
+      note.textContent = "";
       picker.hidden = false;
       button.setAttribute("aria-expanded", "true");
       search.hidden = mode === "slash";  // the query is typed in the reply box itself
