@@ -28,7 +28,9 @@
     var search = box.querySelector(".canned-q");
     var list = box.querySelector(".canned-list");
     var note = box.querySelector(".canned-note");
-    var state = {mode: null, slashAt: -1, start: 0, end: 0, items: [], active: -1, timer: null, asked: 0};
+    // pending: a question is on its way; enterPending: Enter was pressed before its answer came
+    var state = {mode: null, slashAt: -1, start: 0, end: 0, items: [], active: -1, timer: null, asked: 0,
+                 pending: false, enterPending: false};
 
     function typed() {
       return state.mode === "slash" ? area.value.slice(state.slashAt + 1, area.selectionStart) : search.value;
@@ -67,6 +69,8 @@
     }
 
     function ask(query) {
+      state.pending = true;
+      state.enterPending = false;
       clearTimeout(state.timer);
       state.timer = setTimeout(function () { load(query); }, DELAY_MS);
     }
@@ -77,7 +81,8 @@
       fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
         .then(json)
         .then(function (page) { if (asked === state.asked && state.mode) show(page.items); })
-        .catch(function () { if (asked === state.asked && state.mode) show([]); });
+        .catch(function () { if (asked === state.asked && state.mode) show([]); })
+        .then(function () { if (asked === state.asked) state.pending = false; });
     }
 
     function show(items) {
@@ -117,6 +122,8 @@
         list.appendChild(option);
       });
       highlight();
+      if (state.enterPending && items.length) choose(0);  // typed and pressed Enter before the answer
+      state.enterPending = false;
     }
 
     function highlight() {
@@ -164,7 +171,10 @@
       if (!state.mode || event.isComposing) return;  // an input method's Enter is not a choice
       if (event.key === "ArrowDown") { event.preventDefault(); move(1); }
       else if (event.key === "ArrowUp") { event.preventDefault(); move(-1); }
-      else if (event.key === "Enter" && state.active >= 0) { event.preventDefault(); choose(state.active); }
+      else if (event.key === "Enter" && state.active >= 0 && !state.pending) {
+        event.preventDefault();
+        choose(state.active);
+      } else if (event.key === "Enter" && state.pending) { event.preventDefault(); state.enterPending = true; }
       else if (event.key === "Escape") { event.preventDefault(); close(); area.focus(); }
     }
 
