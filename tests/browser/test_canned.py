@@ -1,7 +1,7 @@
 """Canned replies in a real browser (issue #16.3): "/" at the start of the reply box opens the picker,
 typing filters it, Enter inserts the reply with its variables filled for this ticket; the button does the
 same at the cursor; the reply is sent. Screenshots of the page and of the picker at desktop (1280) and
-tablet (768) width go to tests/screenshots/ (or CANNED_SHOTS_DIR)."""
+tablet (768) width go to tests/screenshots/ (or CANNED_SHOTS_DIR); axe-core checks both."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from .accessibility import assert_accessible
 from .conftest import SCREENSHOTS
 from .test_workspace import log_in, text
 
@@ -110,6 +111,7 @@ def test_screenshots_of_the_page_and_the_picker(new_page, live_world, name):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= WIDTHS[name]["width"], f"the page scrolls sideways at {name} width ({width}px)"
     page.screenshot(path=SHOTS / f"canned-page-{name}.png", full_page=True)
+    assert_accessible(page, f"the canned replies page at {name} width")
     page.goto(f"/tickets/{ticket.number}/")
     box = _reply_box(page)
     box.click()
@@ -120,6 +122,7 @@ def test_screenshots_of_the_page_and_the_picker(new_page, live_world, name):
     assert box_right <= WIDTHS[name]["width"], "the picker reaches beyond the screen"
     picker.evaluate("element => element.scrollIntoView({block: 'center'})")
     page.screenshot(path=SHOTS / f"canned-picker-{name}.png")
+    assert_accessible(page, f"the reply box with the picker open at {name} width", context=".canned")
 
 
 def test_in_english_the_button_inserts_the_reply_with_an_english_due_time(new_page, live_world):
