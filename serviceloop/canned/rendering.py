@@ -81,9 +81,10 @@ def _sla_due(ticket) -> str | None:
     if summary["paused"]:
         return _("on hold (the SLA clock is paused)")
     resolution = summary["resolution"]
-    if resolution is None or resolution["due"] is None:
-        return None
-    return format_due(resolution["due"])
+    # Once the target is met (or claimed by the sweeper) the pending column is empty: the deadline as
+    # last computed is still the one the customer was given.
+    due = (resolution or {}).get("due") or ticket.sla.resolution_deadline
+    return format_due(due) if due else None
 
 
 def ticket_values(*, ticket, writer) -> dict[str, str | None]:

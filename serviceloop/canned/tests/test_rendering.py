@@ -70,6 +70,18 @@ def test_a_paused_clock_says_so_instead_of_a_time(world):
     assert english.text == "on hold (the SLA clock is paused)"
 
 
+def test_a_resolved_ticket_still_names_the_deadline_it_had(world):
+    ticket = world.ticket(contact=world.contact_a)
+    deadline = ticket.sla.resolution_due
+    ticket_transition(ticket=ticket, actor=world.alice, to_status="in_progress")
+    world.resolve(ticket)
+    ticket.sla.refresh_from_db()
+    assert ticket.sla.resolution_due is None and ticket.sla.resolution_deadline == deadline
+    with translation.override("zh-hans"):
+        expected = rendering.format_due(deadline)
+    assert _render(world, "{解决时限}", ticket=ticket).text == expected
+
+
 def test_missing_values_keep_their_placeholder_and_are_named(world):
     ticket = world.ticket()  # no contact
     ticket.sla.delete()  # no SLA clock either
