@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "serviceloop.analytics",
     "serviceloop.knowledge",
     "serviceloop.reports",
+    "serviceloop.canned",
     "serviceloop.web",
     "serviceloop.server",
     "serviceloop.demo",

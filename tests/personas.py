@@ -150,6 +150,7 @@ def db_snapshot() -> dict:
 
     from django.conf import settings
 
+    from serviceloop.canned.models import CannedReply
     from serviceloop.tickets.models import Attachment, TicketEvent
 
     media = Path(settings.MEDIA_ROOT)
@@ -161,5 +162,6 @@ def db_snapshot() -> dict:
         "organizations": Organization.objects.count(),
         "contacts": Contact.objects.count(),
         "products": CustomerProduct.objects.count(),
+        "canned_replies": list(CannedReply.objects.order_by("pk").values()),
         "files": sorted(str(p) for p in media.rglob("*") if p.is_file()) if media.exists() else [],
     }

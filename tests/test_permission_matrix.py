@@ -147,6 +147,14 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "upload_article_image":         (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
     "download_article_image":       ALL_200,
     "article_suggestions":          ALL_200,
+    # Canned replies (issue #16.3): every staff member lists, writes their own and renders; the shared ones
+    # are the administrators' to change; customers are refused all of it (403), even on their own ticket.
+    "list_canned_replies":          STAFF_200,
+    "create_canned_reply":          (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
+    "get_canned_reply":             STAFF_200,  # a shared one
+    "update_canned_reply":          ADMIN_200,  # a shared one
+    "delete_canned_reply":          (403, 403, 403, 403, 204, 403, 403, 403, 403, 401, 401),  # a shared one
+    "render_canned_reply":          STAFF_200,  # a shared one for carol's ticket
 }
 
 ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
@@ -323,6 +331,15 @@ def _send_article(world) -> Request:
     request = _article(world)
     request.body = {"ticket_number": _ticket(world).number}
     return request
+
+
+def _shared_reply(world, *, ticket: bool = False, body: dict | None = None) -> Request:
+    from serviceloop.canned import services as canned
+
+    reply = canned.canned_reply_create(actor=world.adam, title="结束语", body="{客户名}您好，工单 {工单号}",
+                                       scope="shared")
+    params = {"reply_id": reply.pk, **({"number": _ticket(world).number} if ticket else {})}
+    return Request(params=params, body=body)
 
 
 T = "/api/v1/tickets/{number}"
@@ -636,6 +653,18 @@ ACTIONS: dict[str, Action] = {
     ),
     "article_suggestions": Action(
         "get", "/api/v1/knowledge/suggestions", lambda w: Request(query={"q": "上电无显示"})
+    ),
+    "list_canned_replies": Action("get", "/api/v1/canned-replies", lambda w: Request()),
+    "create_canned_reply": Action(
+        "post", "/api/v1/canned-replies", lambda w: Request(body={"title": "问候", "body": "{客户名}您好，"})
+    ),
+    "get_canned_reply": Action("get", "/api/v1/canned-replies/{reply_id}", _shared_reply),
+    "update_canned_reply": Action(
+        "patch", "/api/v1/canned-replies/{reply_id}", lambda w: _shared_reply(w, body={"body": "祝好"})
+    ),
+    "delete_canned_reply": Action("delete", "/api/v1/canned-replies/{reply_id}", _shared_reply),
+    "render_canned_reply": Action(
+        "post", T + "/canned-replies/{reply_id}/render", lambda w: _shared_reply(w, ticket=True)
     ),
     "set_sla_policy": Action(
         "post",

@@ -112,6 +112,14 @@ _CONFIGURE = [
     "knowledge.view_tag",
     "knowledge.change_tag",
     "knowledge.view_deflectionevent",
+    # Canned replies (issue #16.3): every staff member keeps their own personal ones (the services
+    # check is_service_staff, no permission needed); the shared ones are the administrators', in the
+    # workspace's page (manage_shared) and the admin (the model permissions).
+    "canned.manage_shared",
+    "canned.view_cannedreply",
+    "canned.add_cannedreply",
+    "canned.change_cannedreply",
+    "canned.delete_cannedreply",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

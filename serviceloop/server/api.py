@@ -13,6 +13,8 @@ from serviceloop.accounts.api import router as users_router
 from serviceloop.accounts.auth import SessionAuth, TokenAuth
 from serviceloop.analytics.api import router as kpis_router
 from serviceloop.assets.api import models_router, products_router
+from serviceloop.canned.api import router as canned_router
+from serviceloop.canned.api import tickets_router as canned_tickets_router
 from serviceloop.channels.api import router as email_router
 from serviceloop.core.api import install_error_handlers
 from serviceloop.core.schemas import LocalTimeRenderer
@@ -63,3 +65,5 @@ api.add_router("/follow-ups", follow_ups_router)
 api.add_router("/kpis", kpis_router)
 api.add_router("/knowledge", knowledge_router)
 api.add_router("/search", search_router)
+api.add_router("/canned-replies", canned_router)
+api.add_router("/tickets", canned_tickets_router)  # a canned reply rendered for a ticket (issue #16.3)

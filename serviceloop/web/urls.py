@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import auth, confirm, intake, lists, portal, search, surveys, ticket, track
+from .views import auth, canned, confirm, intake, lists, portal, search, surveys, ticket, track
 
 app_name = "web"
 
@@ -26,6 +26,9 @@ urlpatterns = [
         surveys.follow_up_complete,
         name="follow-up-complete",
     ),
+    path("canned-replies/", canned.canned_replies, name="canned"),
+    path("canned-replies/<int:reply_id>/edit/", canned.canned_replies, name="canned-edit"),
+    path("canned-replies/<int:reply_id>/delete/", canned.canned_reply_delete, name="canned-delete"),
     path("kb/", include("serviceloop.web.knowledge_urls")),
     path("search/", search.search, name="search"),
     path("tickets/<str:number>/similar/", search.similar, name="ticket-similar"),

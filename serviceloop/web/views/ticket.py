@@ -356,6 +356,8 @@ def ticket_detail(request, number: str):
         "can_upload": not user.is_customer or ticket.status != Status.CLOSED,
         "upload_accept": accept, "upload_types": types,
         "upload_limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+        # Canned replies (issue #16.3) in the reply box: service staff only, never customers.
+        "can_use_canned": user.is_service_staff,
         "reply_form": ReplyForm(), "note_form": NoteForm(), "communication_form": CommunicationForm(),
         "transition_form": TransitionForm(allowed=allowed) if allowed and not user.is_customer else None,
         "assign_form": AssignForm(initial={"owner": ticket.owner_id, "group": ticket.group_id,
