@@ -1,4 +1,5 @@
-"""KPI benchmark (issue #13.6): the supervisors' KPI page for one month and the upkeep's cost on a status change.
+"""KPI benchmark (issue #13.6): the supervisors' KPI page for one month, and the upkeep's cost on a status
+change.
 
 For each size (default 100,000 then 1,000,000 tickets) the database is topped up with `serviceloop demo`, the
 stored facts are filled by `kpi_backfill` (timed), then, in this process (Django test client, no HTTP server):
@@ -88,7 +89,12 @@ def main() -> None:
         if have < size:
             started = time.perf_counter()
             manage("demo", "--tickets", str(size - have))
-            emit(bench="demo", database=database, added=size - have, seconds=round(time.perf_counter() - started, 1))
+            emit(
+                bench="demo",
+                database=database,
+                added=size - have,
+                seconds=round(time.perf_counter() - started, 1),
+            )
         if not args.no_backfill:
             started = time.perf_counter()
             out = manage("kpi_backfill")
@@ -101,9 +107,9 @@ def main() -> None:
         supervisor = User.objects.filter(groups__name="supervisor", is_active=True).order_by("id").first()
         client = Client()
         client.force_login(supervisor)
-        # The month whole (the roll-up's month rows), per engineer and per group; then the roll-up's worst case
-        # for a period of two months: the 2nd of the month to the 28th of the next covers no month whole, so
-        # the p90's histogram is read from ~57 days of day rows.
+        # The month whole (the roll-up's month rows), per engineer and per group; then the roll-up's worst
+        # case, a period of two months: the 2nd of the month to the 28th of the next covers no month whole,
+        # so the p90's histogram is read from ~57 days of day rows.
         cases = [(first, last, "engineer"), (first, last, "group"),
                  (first.replace(day=2), (last + timedelta(days=1)).replace(day=28), "engineer")]
         for since, until, by in cases:
@@ -137,18 +143,30 @@ def main() -> None:
                         t0 = time.perf_counter()
                         ticket_resolve(ticket=ticket, actor=ticket.owner, root_cause=cause,
                                        customer_result="已更换电源模块，设备恢复正常。")
-                        timings["with_upkeep" if on else "without_upkeep"].append((time.perf_counter() - t0) * 1000)
+                        timings["with_upkeep" if on else "without_upkeep"].append(
+                            (time.perf_counter() - t0) * 1000
+                        )
                         raise _Rollback
                 except _Rollback:
                     pass
             finally:
                 events.recorded.connect(analytics.ticket_event_recorded)
-        with_p95, without_p95 = percentile(timings["with_upkeep"], 95), percentile(timings["without_upkeep"], 95)
-        emit(bench="status_change", database=database, tickets=Ticket.objects.count(),
-             changes=len(timings["with_upkeep"]), load_average=os.getloadavg()[0],
-             with_upkeep_p50_ms=round(percentile(timings["with_upkeep"], 50), 2), with_upkeep_p95_ms=round(with_p95, 2),
-             without_upkeep_p50_ms=round(percentile(timings["without_upkeep"], 50), 2),
-             without_upkeep_p95_ms=round(without_p95, 2), p95_delta_ms=round(with_p95 - without_p95, 2))
+        with_p95, without_p95 = (
+            percentile(timings["with_upkeep"], 95),
+            percentile(timings["without_upkeep"], 95),
+        )
+        emit(
+            bench="status_change",
+            database=database,
+            tickets=Ticket.objects.count(),
+            changes=len(timings["with_upkeep"]),
+            load_average=os.getloadavg()[0],
+            with_upkeep_p50_ms=round(percentile(timings["with_upkeep"], 50), 2),
+            with_upkeep_p95_ms=round(with_p95, 2),
+            without_upkeep_p50_ms=round(percentile(timings["without_upkeep"], 50), 2),
+            without_upkeep_p95_ms=round(without_p95, 2),
+            p95_delta_ms=round(with_p95 - without_p95, 2),
+        )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ class AnalyticsConfig(AppConfig):
 
         from .receivers import survey_answered, survey_invitation, ticket_event_recorded
 
-        # INSTALLED_APPS lists analytics after sla and surveys, so the SLA row is current when the fact is made.
+        # INSTALLED_APPS lists analytics after sla and surveys: the SLA row is current when the fact is made.
         events.recorded.connect(ticket_event_recorded)
         surveys.invitation.connect(survey_invitation)
         surveys.answered.connect(survey_answered)

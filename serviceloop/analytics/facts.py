@@ -61,13 +61,23 @@ def _fact(t: dict, *, reopens: int, replies: int, sla: tuple | None, surveys: tu
         sla_met = not breached and (deadline is None or t["resolved_at"] <= deadline)
     minutes = _minutes(t["created_at"], t["resolved_at"])
     return TicketFact(
-        ticket_id=t["id"], owner_id=t["owner_id"], group_id=t["group_id"], organization_id=t["organization_id"],
-        ticket_type=t["ticket_type"], created_at=t["created_at"], resolved_at=t["resolved_at"],
+        ticket_id=t["id"],
+        owner_id=t["owner_id"],
+        group_id=t["group_id"],
+        organization_id=t["organization_id"],
+        ticket_type=t["ticket_type"],
+        created_at=t["created_at"],
+        resolved_at=t["resolved_at"],
         first_response_minutes=_minutes(t["created_at"], t["first_response_at"]),
-        resolution_minutes=minutes, sla_met=sla_met,
-        reopen_count=reopens, first_contact=reopens == 0 and replies <= 1,
-        surveys_sent=surveys[0], csat=surveys[1],
-        resolved_day=local_day(t["resolved_at"]), resolution_bucket=minutes_bucket(minutes))
+        resolution_minutes=minutes,
+        sla_met=sla_met,
+        reopen_count=reopens,
+        first_contact=reopens == 0 and replies <= 1,
+        surveys_sent=surveys[0],
+        csat=surveys[1],
+        resolved_day=local_day(t["resolved_at"]),
+        resolution_bucket=minutes_bucket(minutes),
+    )
 
 
 def _survey_figures(ticket_ids: list[int]) -> dict[int, tuple[int, int | None]]:
@@ -96,9 +106,13 @@ def _build(rows: list[dict]) -> list[TicketFact]:
 
 
 def _save(facts: list[TicketFact]) -> None:
-    TicketFact.objects.bulk_create(facts, update_conflicts=True, unique_fields=["ticket"],
-                                   update_fields=[{"owner_id": "owner", "group_id": "group"}.get(f, f) for f in FACT_FIELDS]
-                                   + ["updated_at"])
+    TicketFact.objects.bulk_create(
+        facts,
+        update_conflicts=True,
+        unique_fields=["ticket"],
+        update_fields=[{"owner_id": "owner", "group_id": "group"}.get(f, f) for f in FACT_FIELDS]
+        + ["updated_at"],
+    )
 
 
 def _figures(fact: TicketFact) -> dict:
@@ -126,10 +140,10 @@ def fact_refresh(*, ticket_id: int) -> TicketFact | None:
 
 @transaction.atomic(savepoint=False)
 def fact_resolved(*, ticket: Ticket) -> TicketFact:
-    """The hot path of a resolution (inside ticket_transition): the in-memory ticket, the fact's own reopen and
-    survey figures (kept by fact_reopened and the survey hooks), at most two reply ids and the SLA row by key;
-    then one upsert of the fact and at most two of the roll-up. The same rules as `_build`, without reading
-    the ticket's whole timeline."""
+    """The hot path of a resolution (inside ticket_transition): the in-memory ticket, the fact's own reopen
+    and survey figures (kept by fact_reopened and the survey hooks), at most two reply ids and the SLA row
+    by key; then one upsert of the fact and at most two of the roll-up. The same rules as `_build`, without
+    reading the ticket's whole timeline."""
     old = _kept(ticket.pk)
     reopens, sent, csat = (old["reopen_count"], old["surveys_sent"], old["csat"]) if old else (0, 0, None)
     replies = len(TicketEvent.objects.filter(ticket_id=ticket.pk, is_public=True, kind=EventKind.REPLY)

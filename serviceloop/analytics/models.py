@@ -17,15 +17,23 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TicketFact(models.Model):
-    """What the KPIs need of one ticket, as of its latest resolution (see analytics/facts.py for each rule)."""
+    """What the KPIs need of one ticket, as of its latest resolution (analytics/facts.py has each rule)."""
 
     ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, primary_key=True,
                                   related_name="fact", verbose_name=_("ticket"))
     # The owner and group at the latest resolution: whose result it is.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+", db_index=False, db_constraint=False, verbose_name=_("owner"))
-    group = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              db_index=False, db_constraint=False, verbose_name=_("group"))
+    group = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("group"),
+    )
     organization_id = models.BigIntegerField(_("organisation"))
     ticket_type = models.CharField(_("type"), max_length=32)
     created_at = models.DateTimeField(_("created at"))

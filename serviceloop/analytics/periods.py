@@ -1,4 +1,4 @@
-"""A KPI period from local dates: [from 00:00, to + 1 day 00:00) in the service's time zone, at most a year."""
+"""A KPI period from local dates: [from 00:00, to + 1 day 00:00) in the service's time zone, ≤ 1 year."""
 
 from __future__ import annotations
 

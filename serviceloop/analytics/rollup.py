@@ -1,9 +1,10 @@
 """The KPI roll-up (issue #13.6): each fact's contribution to KpiDay and KpiMinutes, moved as facts change.
 
-Invariant: KpiDay and KpiMinutes are exactly the sums, per (day, owner, group) and per (month, owner, group),
-of the facts that have a resolved_day (analytics/tests/test_rollup.py checks it after a mix of changes). The hooks in
-facts.py keep it by calling `rollup_change(old=…, new=…)` with the fact's figures before and after, inside
-the transaction that changes the fact; `rollup_rebuild` recomputes it from the facts (kpi_backfill).
+Invariant: KpiDay and KpiMinutes are exactly the sums, per (day, owner, group) and per (month, owner,
+group), of the facts that have a resolved_day (analytics/tests/test_rollup.py checks it after a mix of
+changes). The hooks in facts.py keep it by calling `rollup_change(old=…, new=…)` with the fact's figures
+before and after, inside the transaction that changes the fact; `rollup_rebuild` recomputes it from the
+facts (kpi_backfill).
 
 Writes are increments (INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x, on SQLite and PostgreSQL), so
 two tickets resolved at once into the same day and person both count: neither reads the row first.

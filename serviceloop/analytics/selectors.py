@@ -6,7 +6,8 @@ A row's figures, over the tickets whose latest resolution falls in the period:
 |---|---|
 | resolved | tickets resolved |
 | fcr_rate | share resolved at first contact (never reopened, at most one public staff reply) |
-| mean_resolution_minutes, p90_resolution_minutes | creation → resolution, calendar minutes; p90 by nearest rank (the ⌈0.9·n⌉-th smallest) |
+| mean_resolution_minutes | creation → resolution, calendar minutes |
+| p90_resolution_minutes | the same, p90 by nearest rank (the ⌈0.9·n⌉-th smallest) |
 | sla_met_rate | share of tickets with an SLA that met it (no breach, resolved by the deadline) |
 | csat_average | mean latest overall score (1–5) of the answered surveys |
 | csat_response_rate | answered surveys / tickets surveyed |
@@ -92,7 +93,8 @@ def _spans(first: date, last: date) -> tuple[list[date], list[tuple[date, date]]
 
 
 def _p90(column: str, first: date, last: date) -> dict[int, int]:
-    """Per key (0: nobody), the nearest-rank p90 of resolution minutes of the facts resolved in [first, last]."""
+    """Per key (0: nobody), the nearest-rank p90 of the resolution minutes of the facts resolved in
+    [first, last]."""
     quote = connection.ops.quote_name
     adapt = connection.ops.adapt_datefield_value
     hist, facts = quote(KpiMinutes._meta.db_table), quote(TicketFact._meta.db_table)

@@ -58,14 +58,14 @@ def _survey(ticket, clock, at, *, overall=None):
 def fixture(world):
     """eric (硬件组) and alice (软件组), tickets created in March 2026 (Asia/Shanghai):
 
-    E1  09:00 → one reply → resolved 10:00 (60 min); survey 5.                     FCR, SLA met
-    E2  09:00 → two replies → resolved 11:00 (120 min); survey sent, unanswered.   not FCR (2 replies), SLA met
+    E1  09:00 → one reply → resolved 10:00 (60 min); survey 5.                   FCR, SLA met
+    E2  09:00 → two replies → resolved 11:00 (120 min); survey sent, unanswered. not FCR (2 replies), SLA met
     E3  09:00 → resolved 09:30; survey 2 → reopened (second processing) → resolved
-        again 23 March 09:00 (21 days after creation: 30,240 min); 2nd survey not sent.
-                                                                                    not FCR (reopened), SLA missed
-    A1  09:00 → resolved 13:00 (240 min); no survey.                               FCR, SLA met
+        again 23 March 09:00 (21 days after creation: 30,240 min); no 2nd survey.
+                                                                        → not FCR (reopened), SLA missed
+    A1  09:00 → resolved 13:00 (240 min); no survey.                             FCR, SLA met
     A2  2 February → resolved 10 minutes later: outside the period.
-    A3  31 March 23:00 → resolved 23:50 (50 min), the period's last hour.           FCR, SLA met
+    A3  31 March 23:00 → resolved 23:50 (50 min), the period's last hour.        FCR, SLA met
     """
     hw = Team.objects.create(name="硬件组", supervisor=world.sam)
     sw = Team.objects.create(name="软件组", supervisor=world.sam)
@@ -106,8 +106,8 @@ def test_the_figures_per_engineer_match_the_ones_worked_out_by_hand(world, fixtu
     assert eric.resolved == 3
     assert eric.fcr_rate == pytest.approx(1 / 3)                # E1 only (E2: two replies, E3: reopened)
     assert eric.mean_resolution_minutes == pytest.approx(10140)  # (60 + 120 + 30240) / 3 = 30420 / 3
-    assert eric.p90_resolution_minutes == 30240                 # n = 3, rank ⌈0.9·3⌉ = 3: the largest
-    assert eric.sla_met_rate == pytest.approx(2 / 3)            # E1, E2 met; E3 resolved 21 days after reopening
+    assert eric.p90_resolution_minutes == 30240  # n = 3, rank ⌈0.9·3⌉ = 3: the largest
+    assert eric.sla_met_rate == pytest.approx(2 / 3)  # E1, E2 met; E3 resolved 21 days after reopening
     assert eric.csat_average == pytest.approx(3.5)              # (5 + 2) / 2: E1 and E3 answered
     assert eric.csat_response_rate == pytest.approx(2 / 3)      # 3 surveyed (E1, E2, E3), 2 answered
     assert eric.reopen_rate == pytest.approx(1 / 3)             # E3

@@ -118,11 +118,24 @@ def test_the_p90_through_the_histogram_is_the_exact_p90_of_the_facts_for_any_who
         day = date(2026, 2, 1) + timedelta(days=rng.randrange(59))
         minutes = rng.choice([rng.randrange(0, 20), rng.randrange(4000, 4600), rng.randrange(10, 200_000)])
         resolved = datetime(day.year, day.month, day.day, rng.randrange(24), tzinfo=tz)
-        facts.append(TicketFact(
-            ticket_id=pk, owner_id=rng.choice(owners), group_id=None, organization_id=1, ticket_type="problem",
-            created_at=resolved - timedelta(minutes=minutes), resolved_at=resolved, resolution_minutes=minutes,
-            sla_met=rng.choice([True, None]), first_contact=rng.random() < 0.5, csat=rng.choice([None, 3, 5]),
-            surveys_sent=1, resolved_day=day, resolution_bucket=minutes_bucket(minutes)))
+        facts.append(
+            TicketFact(
+                ticket_id=pk,
+                owner_id=rng.choice(owners),
+                group_id=None,
+                organization_id=1,
+                ticket_type="problem",
+                created_at=resolved - timedelta(minutes=minutes),
+                resolved_at=resolved,
+                resolution_minutes=minutes,
+                sla_met=rng.choice([True, None]),
+                first_contact=rng.random() < 0.5,
+                csat=rng.choice([None, 3, 5]),
+                surveys_sent=1,
+                resolved_day=day,
+                resolution_bucket=minutes_bucket(minutes),
+            )
+        )
     TicketFact.objects.bulk_create(facts)
     rollup_rebuild()
     periods = [(date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 2, 15), date(2026, 3, 10)),
