@@ -2,10 +2,10 @@
 tickets, timeline events, SLA rows, pauses, breaches, escalations, co-handlers — in one transaction,
 one multi-row statement per table (COPY on PostgreSQL, executemany on SQLite).
 
-Model instances (the events from tickets/events.py, the SLA rows from demo/clock.py) are turned into
-rows generically, column by column from the model's own fields, so the writer never restates a
-table's shape; only the ticket row is a plain list (history.TICKET_FIELDS), being the widest and
-the one built a million times.
+The events come from tickets/events.py as EventRow tuples in that module's field order (BULK_FIELDS),
+the SLA rows from demo/clock.py as model instances; both are turned into database rows generically,
+column by column from the model's own fields, so the writer never restates a table's shape; only the
+ticket row is a plain list (history.TICKET_FIELDS), being the widest and the one built a million times.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from serviceloop.sla.models import Breach, Escalation, PauseInterval, TicketSLA
+from serviceloop.tickets import events
 from serviceloop.tickets.models import Ticket, TicketEvent
 from serviceloop.tickets.numbering import NumberPattern, reserve_block
 
@@ -48,19 +49,20 @@ def _other_columns(model, names: list[str], now: datetime) -> tuple[list[str], l
 
 
 class InstanceRows:
-    """How to turn unsaved instances of one model into row tuples for COPY or executemany."""
+    """How to turn unsaved instances of one model (or tuples in a given field order) into row tuples
+    for COPY or executemany."""
 
-    def __init__(self, model, *, with_pk: bool, postgres: bool):
+    def __init__(self, model, *, with_pk: bool, postgres: bool, order: tuple[str, ...] | None = None):
         """Every concrete field (the primary key only when the demo chose it), each with its converter:
         JSON to text, and on SQLite datetimes to naive UTC (how Django's backend stores them; COPY
-        takes aware ones)."""
+        takes aware ones). `order`: the items are tuples of these attribute names, not instances."""
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.table = model._meta.db_table
         self.columns = [f.column for f in fields]
         names: dict = {"_naive_utc": _naive_utc}
         parts = []
         for index, f in enumerate(fields):
-            value = f"o.{f.attname}"
+            value = f"o[{order.index(f.attname)}]" if order is not None else f"o.{f.attname}"
             if isinstance(f, models.JSONField):
                 names[f"_encoder{index}"] = f.encoder
                 value = f"_dumps({value}, cls=_encoder{index})"
@@ -99,7 +101,7 @@ class BatchWriter:
         self.ticket_table = Ticket._meta.db_table
         self.ticket_extra_columns, self.ticket_extras = _other_columns(Ticket, TICKET_FIELDS, now)
         self.ticket_columns = _columns(Ticket, TICKET_FIELDS) + self.ticket_extra_columns
-        self.events = InstanceRows(TicketEvent, with_pk=False, postgres=self.postgres)
+        self.events = InstanceRows(TicketEvent, with_pk=False, postgres=self.postgres, order=events.BULK_FIELDS)
         self.slas = InstanceRows(TicketSLA, with_pk=True, postgres=self.postgres)  # its key is the ticket's
         self.pauses = InstanceRows(PauseInterval, with_pk=False, postgres=self.postgres)
         self.breaches = InstanceRows(Breach, with_pk=False, postgres=self.postgres)
