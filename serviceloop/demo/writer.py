@@ -1,6 +1,7 @@
-"""The writer: reserves ticket ids, escalation ids and ticket numbers, then inserts a whole batch —
-tickets, timeline events, SLA rows, pauses, breaches, escalations, co-handlers — in one transaction,
-one multi-row statement per table (COPY on PostgreSQL, executemany on SQLite).
+"""The writer: reserves ticket and escalation ids (before the batch is generated), then ticket numbers,
+and inserts a whole batch — tickets, timeline events, SLA rows, pauses, breaches, escalations,
+co-handlers — in one transaction, one multi-row statement per table (COPY on PostgreSQL, executemany
+on SQLite).
 
 The events come from tickets/events.py as EventRow tuples in that module's field order (BULK_FIELDS),
 the SLA rows from demo/clock.py as model instances; both are turned into database rows generically,
@@ -113,18 +114,19 @@ class BatchWriter:
 
     def write(self, count: int, generate: Callable[[list[int], Callable[[], int]], Batch],
               pattern: NumberPattern) -> Batch:
-        """Reserve `count` ticket ids, generate the batch with them, number it and insert it, all in one
+        """Reserve `count` ticket ids, generate the batch with them, then number it and insert it in one
         transaction.
 
-        Ids and counter values are reserved inside the same transaction as the inserts: on SQLite the
-        IMMEDIATE transaction holds the write lock throughout, on PostgreSQL the counter rows stay
-        locked until commit, so a ticket created meanwhile through ticket_create can never get a
-        number (or id) this batch uses.
+        The ids (ticket and escalation) are reserved first, each block in a short transaction of its
+        own, so the generation runs outside the write transaction: on SQLite the write lock is held
+        only while rows go in, and the search indexer (follower.py) writes between the batches. The
+        ticket numbers are reserved inside the inserting transaction, so a ticket created meanwhile
+        through ticket_create can never get a number (or an id) this batch uses.
         """
+        ids = self._reserve_ids(Ticket, count)
+        self._escalation_ids = []
+        batch = generate(ids, self._next_escalation_id)
         with transaction.atomic(), connection.cursor() as cursor:
-            ids = self._reserve_ids(cursor, Ticket, count)
-            self._escalation_ids = []
-            batch = generate(ids, lambda: self._next_escalation_id(cursor))
             counts: dict[str, int] = {}
             for period in batch.periods:
                 counts[period] = counts.get(period, 0) + 1
@@ -148,35 +150,36 @@ class BatchWriter:
                 self._insert(cursor, self.co_table, self.co_columns, batch.co_handlers)
         return batch
 
-    def _next_escalation_id(self, cursor) -> int:
+    def _next_escalation_id(self) -> int:
         """An escalation id nobody else can take (its `escalated` event names it), reserved in blocks."""
         if not self._escalation_ids:
-            self._escalation_ids = self._reserve_ids(cursor, Escalation, ESCALATION_BLOCK, after=self._last_escalation)
+            self._escalation_ids = self._reserve_ids(Escalation, ESCALATION_BLOCK)
             self._escalation_ids.reverse()
-        pk = self._escalation_ids.pop()
-        self._last_escalation = pk
-        return pk
+        return self._escalation_ids.pop()
 
-    _last_escalation = 0
+    def _reserve_ids(self, model, count: int) -> list[int]:
+        """`count` ids of `model` nobody else can take, reserved at once (unused ones are a gap, as after
+        any rollback).
 
-    def _reserve_ids(self, cursor, model, count: int, after: int = 0) -> list[int]:
-        """`count` ids of `model` nobody else can take.
-
-        PostgreSQL hands them out from the identity sequence (concurrent inserts draw others; unused
-        ones are a gap, as after any rollback); on SQLite we hold the write lock, so the ids after the
-        current maximum (and after those this transaction handed out already) are ours.
+        PostgreSQL hands them out from the identity sequence. On SQLite the tables are AUTOINCREMENT,
+        which never gives out an id at or below the table's sqlite_sequence value: raising that value
+        past the block (from the current maximum, or the mark, whichever is higher) reserves it.
         """
         table = model._meta.db_table
-        if self.postgres:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.qn(table)}")  # noqa: S608 - table from the model
-        top = cursor.fetchone()[0]
-        # AUTOINCREMENT never reuses an id, even of a deleted last row: respect its high-water mark.
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        row = cursor.fetchone()
-        top = max(top, row[0] if row else 0, after)
+        with transaction.atomic(), connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                               [table, count])
+                return [row[0] for row in cursor.fetchall()]
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.qn(table)}")  # noqa: S608 - table from the model
+            top = cursor.fetchone()[0]
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            top = max(top, row[0] if row else 0)
+            if row:
+                cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [top + count, table])
+            else:
+                cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top + count])
         return list(range(top + 1, top + 1 + count))
 
     def _insert_instances(self, cursor, spec: InstanceRows, instances: list) -> None:
