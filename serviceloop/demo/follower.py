@@ -7,7 +7,8 @@ machine has two cores, so the index is built in a second process while the first
 the KPI facts are computed in the first process once its tickets are in.
 
 The follower reads only committed tickets (each batch commits on its own, writer.py) and writes each
-chunk in its own short transaction, as search/reindex.py does; on SQLite the writer holds the write
+chunk in its own short transaction (its text and tokens worked out before it), as search/reindex.py
+does; on SQLite the writer holds the write
 lock only while a batch's rows go in (the generation runs outside it), so the two take turns. When
 the writer is done and every ticket is indexed, `reindex(full=False)` finishes the index (FTS5
 optimize, ANALYZE). Into a database that had no tickets, PostgreSQL's GIN index is dropped first and
@@ -80,8 +81,13 @@ def _follow(done, parent_pid: int, fresh: bool) -> None:
                 break
             done.wait(POLL_SECONDS)
             continue
+        documents = engine.build_documents(batch)
+        for document in documents.values():
+            # Tokens worked out before the write transaction, as engine.prepare_new_ticket does: on SQLite
+            # the lock is then held only while the rows go in, and the writer's next batch waits less.
+            document["_tokens"] = engine.tokens_of(document)
         with transaction.atomic():
-            backend.write(engine.build_documents(batch))
+            backend.write(documents)
         last = batch[-1].pk
     else:  # the parent died: leave the rest to `serviceloop reindex`
         os._exit(1)
