@@ -43,10 +43,25 @@ class Follower:
         SQLite handle with its parent (the parent reopens on its next query)."""
         context = multiprocessing.get_context("fork")
         self.done = context.Event()
+        self.limit = context.Value("q", NO_LIMIT)  # the highest ticket id the follower takes
+        self.reached = context.Value("q", 0)  # the highest ticket id it has indexed
         connections.close_all()
-        self.process = context.Process(target=_follow, args=(self.done, os.getpid(), fresh), daemon=True,
-                                       name="demo-search-follower")
+        self.process = context.Process(target=_follow, args=(self.done, self.limit, self.reached, os.getpid(),
+                                                             fresh), daemon=True, name="demo-search-follower")
         self.process.start()
+
+    def share(self) -> None:
+        """The writer is done: index the upper half of what the follower has not reached yet here, in the
+        first process, instead of leaving the second core idle while the follower catches up.
+
+        A ticket both take (the follower's chunk in flight when the limit moves) is written twice,
+        which the search backends allow (each write replaces the ticket's row)."""
+        top = Ticket.objects.aggregate(m=Max("pk"))["m"] or 0
+        middle = (self.reached.value + top) // 2
+        if top - middle < CHUNK:
+            return
+        self.limit.value = middle
+        _index(engine.backend(), middle, top)
 
     def finish(self) -> None:
         """Tell the follower every ticket is written; wait for it to index the rest."""
@@ -57,30 +72,24 @@ class Follower:
                                "run `serviceloop reindex` to index the tickets")
 
 
+NO_LIMIT = 2**62
+
+
 def can_follow(tickets: int) -> bool:
     """Whether a load of `tickets` indexes in a follower: big enough, and committing batch by batch (inside
     an outer transaction, as in a test, a second process would see none of the rows)."""
     return tickets >= FOLLOW_FROM and not connection.in_atomic_block
 
 
-def _follow(done, parent_pid: int, fresh: bool) -> None:
-    """The child: index committed tickets chunk by chunk until the parent is done, then the rest."""
-    postgres = connection.vendor == "postgresql"
-    if fresh and postgres:
-        with connection.cursor() as cursor:
-            cursor.execute(schema.POSTGRES_GIN_DROP)
-    backend = engine.backend()
-    last = SearchDoc.objects.aggregate(m=Max("ticket_id"))["m"] or 0
-    tickets = Ticket.objects.order_by("pk").select_related("organization", "contact", "product__product_model")
-    # Bounded: it ends when the parent is done and every ticket is indexed, or when the parent has gone.
-    while os.getppid() == parent_pid:
-        finished = done.is_set()  # read before the query: a batch committed before `done` is then seen
-        batch = list(tickets.filter(pk__gt=last).only(*READ)[:CHUNK])
+_TICKETS = Ticket.objects.order_by("pk").select_related("organization", "contact", "product__product_model")
+
+
+def _index(backend, last: int, high: int, reached=None) -> int:
+    """Index the committed tickets with ids in (last, high], chunk by chunk; the last id indexed."""
+    while True:  # bounded: each round moves `last` up, to at most `high`
+        batch = list(_TICKETS.filter(pk__gt=last, pk__lte=high).only(*READ)[:CHUNK])
         if not batch:
-            if finished:
-                break
-            done.wait(POLL_SECONDS)
-            continue
+            return last
         documents = engine.build_documents(batch)
         for document in documents.values():
             # Tokens worked out before the write transaction, as engine.prepare_new_ticket does: on SQLite
@@ -89,6 +98,27 @@ def _follow(done, parent_pid: int, fresh: bool) -> None:
         with transaction.atomic():
             backend.write(documents)
         last = batch[-1].pk
+        if reached is not None:
+            reached.value = last
+
+
+def _follow(done, limit, reached, parent_pid: int, fresh: bool) -> None:
+    """The child: index committed tickets chunk by chunk until the parent is done, then the rest."""
+    postgres = connection.vendor == "postgresql"
+    if fresh and postgres:
+        with connection.cursor() as cursor:
+            cursor.execute(schema.POSTGRES_GIN_DROP)
+    backend = engine.backend()
+    last = reached.value = SearchDoc.objects.aggregate(m=Max("ticket_id"))["m"] or 0
+    # Bounded: it ends when the parent is done and every ticket is indexed, or when the parent has gone.
+    while os.getppid() == parent_pid:
+        finished = done.is_set()  # read before the query: a batch committed before `done` is then seen
+        before = last
+        last = _index(backend, last, limit.value, reached)
+        if last == before:
+            if finished:
+                break
+            done.wait(POLL_SECONDS)
     else:  # the parent died: leave the rest to `serviceloop reindex`
         os._exit(1)
     if fresh and postgres:

@@ -96,6 +96,7 @@ def load_demo(*, tickets: int = 300, seed: int = 42, out: Callable[[str], None] 
         started = time.perf_counter()
         facts = facts_backfill()
         if follower is not None:
+            follower.share()
             follower.finish()
         else:
             reindex(full=False, say=say, every=PROGRESS_EVERY)

@@ -22,6 +22,7 @@ pytestmark = [
 
 def test_a_followed_load_indexes_every_ticket_and_keeps_the_gin_index(monkeypatch):
     monkeypatch.setattr(follower, "FOLLOW_FROM", 100)
+    monkeypatch.setattr(follower, "CHUNK", 20)  # small chunks: the writer takes its share of the rest too
     summary = load_demo(tickets=300, out=lambda _line: None)
 
     assert summary.tickets == 300
