@@ -1,8 +1,9 @@
 """Demo-data benchmark: `serviceloop demo --tickets N` into an empty database, timed.
 
 Prints the demo's own summary line (tickets, timeline events, breaches, escalations, pauses) and
-JSON figures: wall-clock seconds, the demo process's CPU seconds (user + system; on PostgreSQL the
-server's own work is not in it), tickets per wall and per CPU second. On a machine shared with other
+JSON figures: wall-clock seconds, the CPU seconds of the demo process and of its search follower
+(user + system; on PostgreSQL the server's own work is not in it), tickets per wall and per CPU
+second, the load average before and after. On a machine shared with other
 work the CPU figure is the steadier one: wall time stretches with the load, CPU time much less.
 
 Usage:
@@ -43,6 +44,7 @@ def main() -> None:
         Path(args.data_dir).mkdir(parents=True)
         env["SERVICELOOP_DATA_DIR"] = args.data_dir
     manage = [str(PYTHON), str(ROOT / "manage.py")]
+    load_before = os.getloadavg()  # the machine is shared: the load says how much of it the run had
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, stderr=subprocess.DEVNULL)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -50,7 +52,7 @@ def main() -> None:
     with subprocess.Popen([*manage, "demo", "--tickets", str(args.tickets), "--seed", str(args.seed)],
                           env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as run:
         for line in run.stdout:
-            if line.startswith(("  ", "Done:")):
+            if line.startswith(("  ", "Done:", "Search index")):
                 print(line.rstrip(), flush=True)
     if run.returncode:
         raise SystemExit(f"serviceloop demo failed ({run.returncode})")
@@ -61,6 +63,7 @@ def main() -> None:
     print(json.dumps({"database": "postgresql" if postgres else "sqlite", "tickets": args.tickets,
                       "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
                       "tickets_per_wall_s": round(args.tickets / wall), "tickets_per_cpu_s": round(args.tickets / cpu),
+                      "load_average_before": [round(x, 1) for x in load_before],
                       "load_average_after": [round(x, 1) for x in load]}))
     sys.stdout.flush()
 

@@ -67,7 +67,7 @@ class Batch:
     rows: list[list] = field(default_factory=list)
     local_times: list[datetime] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
-    events: list = field(default_factory=list)  # TicketEvent, unsaved
+    events: list = field(default_factory=list)  # events.EventRow (unsaved)
     slas: list = field(default_factory=list)  # TicketSLA
     pauses: list = field(default_factory=list)  # PauseInterval
     breaches: list = field(default_factory=list)  # Breach

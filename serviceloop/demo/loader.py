@@ -9,6 +9,7 @@ The parts, one module each:
   history.py    the generator: each ticket's story as the events tickets/events.py builds (record=False)
   clock.py      the SLA state, pauses, breaches and escalations that story leaves, by the SLA app's maths
   writer.py     ids and numbers reserved (tickets/numbering.py reserve_block), every table written in bulk
+  follower.py   a big load's search index, built in a second process while the writer writes
 
 Tickets are not created through `ticket_create`: one call per ticket (permission checks, one INSERT
 each, the receivers per event) would take hours for a million. The bulk path skips
@@ -32,6 +33,7 @@ from serviceloop.sla.services.policies import default_version
 from serviceloop.tickets.models import Ticket
 
 from .clock import DemoClock
+from .follower import Follower, can_follow
 from .history import BATCH_SIZE, TicketGenerator
 from .reference import DEMO_PASSWORD, Reference, ensure_reference_data, load_reference
 from .writer import BatchWriter
@@ -71,9 +73,17 @@ def load_demo(*, tickets: int = 300, seed: int = 42, out: Callable[[str], None] 
     say(f"Reference data ready ({summary.reference_seconds:.1f} s): {len(reference.organisations)} organisations, "
         f"{sum(len(u) for u in reference.units.values())} products, {len(reference.users)} staff.")
 
+    follower = None
     if tickets > 0:
+        if can_follow(tickets):  # the search index is built beside the writer, in a second process
+            follower = Follower(fresh=not Ticket.objects.exists())
         started = time.perf_counter()
-        write_tickets(reference, count=tickets, seed=seed, summary=summary, say=say)
+        try:
+            write_tickets(reference, count=tickets, seed=seed, summary=summary, say=say)
+        except BaseException:
+            if follower is not None:
+                follower.process.terminate()
+            raise
         summary.ticket_seconds = time.perf_counter() - started
     # Tickets from elsewhere (an import, an older demo) that have no SLA state yet get theirs.
     with transaction.atomic():
@@ -81,12 +91,17 @@ def load_demo(*, tickets: int = 300, seed: int = 42, out: Callable[[str], None] 
     if sla_rows:
         say(f"SLA state for {sla_rows:,} more open tickets.")
     if tickets > 0:
-        # The demo writes its rows in bulk, past the services' hooks: its tickets are indexed here, and
-        # the KPI facts of its resolved tickets computed in bulk.
+        # The demo writes its rows in bulk, past the services' hooks: its tickets are indexed here (or
+        # by the follower, meanwhile), and the KPI facts of its resolved tickets computed in bulk.
         started = time.perf_counter()
-        reindex(full=False, say=say, every=PROGRESS_EVERY)
         facts = facts_backfill()
-        say(f"Search index and {facts:,} KPI facts ready ({time.perf_counter() - started:.1f} s).")
+        if follower is not None:
+            follower.share()
+            follower.finish()
+        else:
+            reindex(full=False, say=say, every=PROGRESS_EVERY)
+        say(f"Search index and {facts:,} KPI facts ready ({time.perf_counter() - started:.1f} s"
+            f"{' more; indexed beside the writer' if follower is not None else ''}).")
     summary.total_tickets = Ticket.objects.count()
     rate = summary.tickets / summary.ticket_seconds if summary.ticket_seconds else 0
     say(f"Done: {summary.tickets:,} tickets, {summary.events:,} timeline events, {summary.breaches:,} SLA "

@@ -1,11 +1,12 @@
-"""The writer: reserves ticket ids, escalation ids and ticket numbers, then inserts a whole batch —
-tickets, timeline events, SLA rows, pauses, breaches, escalations, co-handlers — in one transaction,
-one multi-row statement per table (COPY on PostgreSQL, executemany on SQLite).
+"""The writer: reserves ticket and escalation ids (before the batch is generated), then ticket numbers,
+and inserts a whole batch — tickets, timeline events, SLA rows, pauses, breaches, escalations,
+co-handlers — in one transaction, one multi-row statement per table (COPY on PostgreSQL, executemany
+on SQLite).
 
-Model instances (the events from tickets/events.py, the SLA rows from demo/clock.py) are turned into
-rows generically, column by column from the model's own fields, so the writer never restates a
-table's shape; only the ticket row is a plain list (history.TICKET_FIELDS), being the widest and
-the one built a million times.
+The events come from tickets/events.py as EventRow tuples in that module's field order (BULK_FIELDS),
+the SLA rows from demo/clock.py as model instances; both are turned into database rows generically,
+column by column from the model's own fields, so the writer never restates a table's shape; only the
+ticket row is a plain list (history.TICKET_FIELDS), being the widest and the one built a million times.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from serviceloop.sla.models import Breach, Escalation, PauseInterval, TicketSLA
+from serviceloop.tickets import events
 from serviceloop.tickets.models import Ticket, TicketEvent
 from serviceloop.tickets.numbering import NumberPattern, reserve_block
 
@@ -48,24 +50,25 @@ def _other_columns(model, names: list[str], now: datetime) -> tuple[list[str], l
 
 
 class InstanceRows:
-    """How to turn unsaved instances of one model into row tuples for COPY or executemany."""
+    """How to turn unsaved instances of one model (or tuples in a given field order) into row tuples
+    for COPY or executemany."""
 
-    def __init__(self, model, *, with_pk: bool, postgres: bool):
+    def __init__(self, model, *, with_pk: bool, postgres: bool, order: tuple[str, ...] | None = None):
         """Every concrete field (the primary key only when the demo chose it), each with its converter:
-        JSON to text, and on SQLite datetimes to naive UTC (how Django's backend stores them; COPY
-        takes aware ones)."""
+        JSON to text, and on SQLite datetimes to naive UTC text (how Django's backend stores them; COPY
+        takes aware ones). `order`: the items are tuples of these attribute names, not instances."""
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.table = model._meta.db_table
         self.columns = [f.column for f in fields]
-        names: dict = {"_naive_utc": _naive_utc}
+        names: dict = {"_sqlite_text": _sqlite_text}
         parts = []
         for index, f in enumerate(fields):
-            value = f"o.{f.attname}"
+            value = f"o[{order.index(f.attname)}]" if order is not None else f"o.{f.attname}"
             if isinstance(f, models.JSONField):
                 names[f"_encoder{index}"] = f.encoder
                 value = f"_dumps({value}, cls=_encoder{index})"
             elif isinstance(f, models.DateTimeField) and not postgres:
-                value = f"_naive_utc({value})"
+                value = f"_sqlite_text({value})"
             parts.append(value)
         names["_dumps"] = json.dumps
         # One compiled expression per model instead of a loop over fields per row: a million-ticket
@@ -78,12 +81,14 @@ class InstanceRows:
         return [row(obj) for obj in instances]
 
 
-def _naive_utc(value: datetime | None) -> datetime | None:
+def _sqlite_text(value: datetime | None) -> str | None:
+    """A datetime as Django's SQLite backend stores it: naive UTC text (adapt_datetimefield_value). Given
+    as text, the driver's adapter is not called again for each of some twenty million values."""
     if value is None:
         return None
     if value.tzinfo is not UTC:  # the generator's times are UTC already; the SLA maths' are local
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None)
+    return value.replace(tzinfo=None).isoformat(" ")
 
 
 class BatchWriter:
@@ -99,7 +104,7 @@ class BatchWriter:
         self.ticket_table = Ticket._meta.db_table
         self.ticket_extra_columns, self.ticket_extras = _other_columns(Ticket, TICKET_FIELDS, now)
         self.ticket_columns = _columns(Ticket, TICKET_FIELDS) + self.ticket_extra_columns
-        self.events = InstanceRows(TicketEvent, with_pk=False, postgres=self.postgres)
+        self.events = InstanceRows(TicketEvent, with_pk=False, postgres=self.postgres, order=events.BULK_FIELDS)
         self.slas = InstanceRows(TicketSLA, with_pk=True, postgres=self.postgres)  # its key is the ticket's
         self.pauses = InstanceRows(PauseInterval, with_pk=False, postgres=self.postgres)
         self.breaches = InstanceRows(Breach, with_pk=False, postgres=self.postgres)
@@ -111,18 +116,19 @@ class BatchWriter:
 
     def write(self, count: int, generate: Callable[[list[int], Callable[[], int]], Batch],
               pattern: NumberPattern) -> Batch:
-        """Reserve `count` ticket ids, generate the batch with them, number it and insert it, all in one
+        """Reserve `count` ticket ids, generate the batch with them, then number it and insert it in one
         transaction.
 
-        Ids and counter values are reserved inside the same transaction as the inserts: on SQLite the
-        IMMEDIATE transaction holds the write lock throughout, on PostgreSQL the counter rows stay
-        locked until commit, so a ticket created meanwhile through ticket_create can never get a
-        number (or id) this batch uses.
+        The ids (ticket and escalation) are reserved first, each block in a short transaction of its
+        own, so the generation runs outside the write transaction: on SQLite the write lock is held
+        only while rows go in, and the search indexer (follower.py) writes between the batches. The
+        ticket numbers are reserved inside the inserting transaction, so a ticket created meanwhile
+        through ticket_create can never get a number (or an id) this batch uses.
         """
+        ids = self._reserve_ids(Ticket, count)
+        self._escalation_ids = []
+        batch = generate(ids, self._next_escalation_id)
         with transaction.atomic(), connection.cursor() as cursor:
-            ids = self._reserve_ids(cursor, Ticket, count)
-            self._escalation_ids = []
-            batch = generate(ids, lambda: self._next_escalation_id(cursor))
             counts: dict[str, int] = {}
             for period in batch.periods:
                 counts[period] = counts.get(period, 0) + 1
@@ -146,35 +152,36 @@ class BatchWriter:
                 self._insert(cursor, self.co_table, self.co_columns, batch.co_handlers)
         return batch
 
-    def _next_escalation_id(self, cursor) -> int:
+    def _next_escalation_id(self) -> int:
         """An escalation id nobody else can take (its `escalated` event names it), reserved in blocks."""
         if not self._escalation_ids:
-            self._escalation_ids = self._reserve_ids(cursor, Escalation, ESCALATION_BLOCK, after=self._last_escalation)
+            self._escalation_ids = self._reserve_ids(Escalation, ESCALATION_BLOCK)
             self._escalation_ids.reverse()
-        pk = self._escalation_ids.pop()
-        self._last_escalation = pk
-        return pk
+        return self._escalation_ids.pop()
 
-    _last_escalation = 0
+    def _reserve_ids(self, model, count: int) -> list[int]:
+        """`count` ids of `model` nobody else can take, reserved at once (unused ones are a gap, as after
+        any rollback).
 
-    def _reserve_ids(self, cursor, model, count: int, after: int = 0) -> list[int]:
-        """`count` ids of `model` nobody else can take.
-
-        PostgreSQL hands them out from the identity sequence (concurrent inserts draw others; unused
-        ones are a gap, as after any rollback); on SQLite we hold the write lock, so the ids after the
-        current maximum (and after those this transaction handed out already) are ours.
+        PostgreSQL hands them out from the identity sequence. On SQLite the tables are AUTOINCREMENT,
+        which never gives out an id at or below the table's sqlite_sequence value: raising that value
+        past the block (from the current maximum, or the mark, whichever is higher) reserves it.
         """
         table = model._meta.db_table
-        if self.postgres:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.qn(table)}")  # noqa: S608 - table from the model
-        top = cursor.fetchone()[0]
-        # AUTOINCREMENT never reuses an id, even of a deleted last row: respect its high-water mark.
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        row = cursor.fetchone()
-        top = max(top, row[0] if row else 0, after)
+        with transaction.atomic(), connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                               [table, count])
+                return [row[0] for row in cursor.fetchall()]
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.qn(table)}")  # noqa: S608 - table from the model
+            top = cursor.fetchone()[0]
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            top = max(top, row[0] if row else 0)
+            if row:
+                cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [top + count, table])
+            else:
+                cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top + count])
         return list(range(top + 1, top + 1 + count))
 
     def _insert_instances(self, cursor, spec: InstanceRows, instances: list) -> None:

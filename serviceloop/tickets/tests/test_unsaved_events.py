@@ -24,3 +24,15 @@ def test_an_unsaved_event_has_the_columns_of_the_recorded_one(world):
     assert unsaved.pk is None
     columns = [f for f in events.BULK_FIELDS if f != "id"]
     assert [getattr(unsaved, f) for f in columns] == [getattr(recorded, f) for f in columns]
+
+
+def test_an_unsaved_event_is_a_plain_row_in_field_order_that_makes_the_model_instance(world):
+    ticket = world.ticket()
+    row = events.reply(ticket, world.alice, body="已处理", from_customer=False, first_response=True,
+                       record=False)
+
+    assert isinstance(row, events.EventRow) and row.pk is None
+    assert row._fields == events.BULK_FIELDS
+    event = TicketEvent(*row)
+    assert (event.ticket_id, event.actor_id, event.kind, event.data) == (
+        ticket.pk, world.alice.pk, "reply", {"first_response": True})
