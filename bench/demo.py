@@ -9,7 +9,8 @@ work the CPU figure is the steadier one: wall time stretches with the load, CPU 
 Usage:
   .venv/bin/python bench/demo.py --tickets 1000000                           # SQLite, fresh, in /tmp
   createdb -h 127.0.0.1 -U postgres sl_bench_demo
-  DATABASE_URL=postgres://postgres@127.0.0.1:5432/sl_bench_demo .venv/bin/python bench/demo.py --tickets 1000000
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/sl_bench_demo \
+      .venv/bin/python bench/demo.py --tickets 1000000
   dropdb -h 127.0.0.1 -U postgres sl_bench_demo
 
 Bounded: one migrate and one demo run, nothing else; only the local database is touched.
@@ -60,11 +61,20 @@ def main() -> None:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     load = os.getloadavg()
-    print(json.dumps({"database": "postgresql" if postgres else "sqlite", "tickets": args.tickets,
-                      "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
-                      "tickets_per_wall_s": round(args.tickets / wall), "tickets_per_cpu_s": round(args.tickets / cpu),
-                      "load_average_before": [round(x, 1) for x in load_before],
-                      "load_average_after": [round(x, 1) for x in load]}))
+    print(
+        json.dumps(
+            {
+                "database": "postgresql" if postgres else "sqlite",
+                "tickets": args.tickets,
+                "wall_s": round(wall, 1),
+                "cpu_s": round(cpu, 1),
+                "tickets_per_wall_s": round(args.tickets / wall),
+                "tickets_per_cpu_s": round(args.tickets / cpu),
+                "load_average_before": [round(x, 1) for x in load_before],
+                "load_average_after": [round(x, 1) for x in load],
+            }
+        )
+    )
     sys.stdout.flush()
 
 

@@ -164,7 +164,9 @@ class DemoClock:
             deadline = self._due(rnd.start, resolution, round_closed)
             if deadline is None:
                 continue
-            end = rnd.resolved if rnd.resolved is not None else (open_pause if open_pause is not None else now)
+            end = (
+                rnd.resolved if rnd.resolved is not None else (open_pause if open_pause is not None else now)
+            )
             if deadline < end and deadline <= now:
                 director_at = deadline + DIRECTOR_SECONDS
                 escalated = director_at < end and director_at <= now
@@ -172,7 +174,9 @@ class DemoClock:
                 missed(Metric.RESOLUTION, deadline, rnd.resolved,
                        None if rnd.resolved is not None else (1440 if escalated else 0))
                 if escalated:
-                    escalations.append(Escalated(EscalationKind.RESOLUTION_OVERDUE, self.director, director_at))
+                    escalations.append(
+                        Escalated(EscalationKind.RESOLUTION_OVERDUE, self.director, director_at)
+                    )
                 elif rnd.resolved is None and open_pause is None:
                     director_due = director_at
             elif rnd.resolved is None and open_pause is None:

@@ -37,7 +37,7 @@ class Follower:
     """The indexing process, started before the writer's first batch."""
 
     def __init__(self, *, fresh: bool):
-        """Fork the follower; `fresh`: the database had no tickets (PostgreSQL: build the GIN index at the end).
+        """Fork the follower; `fresh`: the database had no tickets (PostgreSQL: GIN index built at the end).
 
         The connections are closed first, so the child opens its own and never shares a socket or
         SQLite handle with its parent (the parent reopens on its next query)."""

@@ -284,11 +284,21 @@ class TicketGenerator:
                       acknowledged=None, rounds=[Round(ts)])
         life = _Life(self, tk, story, out, rnd, age)
         if status != Status.NEW:
-            life.work(status=status, sub=sub, ticket_type=ticket_type, area=area, group=group, handlers=handlers,
-                      profile=profile,
-                      contact=contact, contact_user=contact_user, forced=forced is not None,
-                      override=(computed, priority) if overridden else None, batch=batch,
-                      next_escalation_id=next_escalation_id)
+            life.work(
+                status=status,
+                sub=sub,
+                ticket_type=ticket_type,
+                area=area,
+                group=group,
+                handlers=handlers,
+                profile=profile,
+                contact=contact,
+                contact_user=contact_user,
+                forced=forced is not None,
+                override=(computed, priority) if overridden else None,
+                batch=batch,
+                next_escalation_id=next_escalation_id,
+            )
         settled = self.clock.settle(story, ticket_id, org)
         labels = self.labels
         for esc in settled.escalations:

@@ -70,8 +70,11 @@ def load_demo(*, tickets: int = 300, seed: int = 42, out: Callable[[str], None] 
     summary.created_users = ensure_reference_data()
     reference = load_reference()
     summary.reference_seconds = time.perf_counter() - started
-    say(f"Reference data ready ({summary.reference_seconds:.1f} s): {len(reference.organisations)} organisations, "
-        f"{sum(len(u) for u in reference.units.values())} products, {len(reference.users)} staff.")
+    say(
+        f"Reference data ready ({summary.reference_seconds:.1f} s): "
+        f"{len(reference.organisations)} organisations, "
+        f"{sum(len(u) for u in reference.units.values())} products, {len(reference.users)} staff."
+    )
 
     follower = None
     if tickets > 0:
@@ -104,13 +107,18 @@ def load_demo(*, tickets: int = 300, seed: int = 42, out: Callable[[str], None] 
             f"{' more; indexed beside the writer' if follower is not None else ''}).")
     summary.total_tickets = Ticket.objects.count()
     rate = summary.tickets / summary.ticket_seconds if summary.ticket_seconds else 0
-    say(f"Done: {summary.tickets:,} tickets, {summary.events:,} timeline events, {summary.breaches:,} SLA "
+    say(
+        f"Done: {summary.tickets:,} tickets, {summary.events:,} timeline events, {summary.breaches:,} SLA "
         f"breaches, {summary.escalations:,} escalations, {summary.pauses:,} pauses in "
-        f"{summary.ticket_seconds:.1f} s ({rate:,.0f} tickets/s); {summary.total_tickets:,} tickets in the database.")
+        f"{summary.ticket_seconds:.1f} s ({rate:,.0f} tickets/s); "
+        f"{summary.total_tickets:,} tickets in the database."
+    )
     if summary.created_users:
         say(f"Logins created (password: {DEMO_PASSWORD}): {', '.join(summary.created_users)}")
     else:
-        say(f"Demo logins (password: {DEMO_PASSWORD}): agent1, engineer1, supervisor1, director1, customer1 …")
+        say(
+            f"Demo logins (password: {DEMO_PASSWORD}): agent1, engineer1, supervisor1, director1, customer1 …"
+        )
     return summary
 
 

@@ -16,7 +16,12 @@ DAYS = 365
 TYPE_WEIGHTS = [(TicketType.PROBLEM, 55), (TicketType.SERVICE_REQUEST, 15), (TicketType.CONSULTATION, 15),
                 (TicketType.SUGGESTION, 6), (TicketType.COMPLAINT, 5), (TicketType.OTHER, 4)]
 URGENCY_WEIGHTS = {
-    TicketType.PROBLEM: [(Urgency.CRITICAL, 5), (Urgency.URGENT, 20), (Urgency.IMPORTANT, 35), (Urgency.NORMAL, 40)],
+    TicketType.PROBLEM: [
+        (Urgency.CRITICAL, 5),
+        (Urgency.URGENT, 20),
+        (Urgency.IMPORTANT, 35),
+        (Urgency.NORMAL, 40),
+    ],
     TicketType.COMPLAINT: [(Urgency.URGENT, 20), (Urgency.IMPORTANT, 50), (Urgency.NORMAL, 30)],
     TicketType.SERVICE_REQUEST: [(Urgency.IMPORTANT, 25), (Urgency.NORMAL, 75)],
 }
@@ -82,7 +87,25 @@ MISSED_SYNC = 0.03
 HOLIDAYS = {(10, d) for d in range(1, 8)} | {(5, d) for d in range(1, 6)}
 SPRING_FESTIVAL = {2025: (date(2025, 1, 28), date(2025, 2, 4)), 2026: (date(2026, 2, 15), date(2026, 2, 23)),
                    2027: (date(2027, 2, 5), date(2027, 2, 11)), 2028: (date(2028, 1, 25), date(2028, 2, 2))}
-HOUR_WEIGHTS = [0.05] * 7 + [0.3, 0.8, 1.6, 1.6, 1.6, 0.8, 1.0, 1.5, 1.5, 1.5, 1.5, 0.8, 0.4, 0.4, 0.4, 0.15, 0.15]
+HOUR_WEIGHTS = [0.05] * 7 + [
+    0.3,
+    0.8,
+    1.6,
+    1.6,
+    1.6,
+    0.8,
+    1.0,
+    1.5,
+    1.5,
+    1.5,
+    1.5,
+    0.8,
+    0.4,
+    0.4,
+    0.4,
+    0.15,
+    0.15,
+]
 
 
 def cumulative(weights: list[tuple[str, float]]) -> tuple[list[str], list[float]]:

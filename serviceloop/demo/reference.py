@@ -54,7 +54,12 @@ STAFF = [
     ("tech_lead3", Role.TECH_LEAD, "何明", NETWORK),
     ("director1", Role.DIRECTOR, "罗志明", None),
 ]
-SUPERVISORS = {HARDWARE: "supervisor1", SOFTWARE: "supervisor2", NETWORK: "supervisor3", SERVICE: "supervisor4"}
+SUPERVISORS = {
+    HARDWARE: "supervisor1",
+    SOFTWARE: "supervisor2",
+    NETWORK: "supervisor3",
+    SERVICE: "supervisor4",
+}
 # Who works a ticket of each area, and who takes it over when it is escalated.
 HANDLERS = {
     HARDWARE: ["engineer1", "engineer2", "engineer3"],
@@ -187,7 +192,16 @@ PRODUCT_MODELS = [
     ("MB-220", "主板", ProductKind.COMPONENT, 12, False, HARDWARE, "MB2", ["BIOS 2.13", "BIOS 2.20"]),
     ("LCD-15", "触控显示屏", ProductKind.COMPONENT, 12, False, HARDWARE, "LCD", ["TP 1.4", "TP 1.6"]),
     ("FAN-08", "散热风扇组件", ProductKind.COMPONENT, 6, False, HARDWARE, "FAN", ["R2"]),
-    ("SSD-960", "企业级固态硬盘", ProductKind.COMPONENT, 36, False, HARDWARE, "SSD", ["FW 3.1.7", "FW 3.2.0"]),
+    (
+        "SSD-960",
+        "企业级固态硬盘",
+        ProductKind.COMPONENT,
+        36,
+        False,
+        HARDWARE,
+        "SSD",
+        ["FW 3.1.7", "FW 3.2.0"],
+    ),
     ("GW-500", "工业网关", ProductKind.DEVICE, 24, True, NETWORK, "GW5", ["V2.6.1", "V2.7.0"]),
     ("SW-24G", "千兆交换机", ProductKind.DEVICE, 36, True, NETWORK, "S24", ["V7.1.3", "V7.2.0"]),
     ("AP-610", "无线接入点", ProductKind.DEVICE, 24, False, NETWORK, "AP6", ["V3.0.5", "V3.1.2"]),
@@ -278,8 +292,9 @@ def _ensure_product_models() -> None:
 def _ensure_categories() -> None:
     """The two-level category tree; a subtree tied to a ticket type ties its leaves too."""
     for root_order, (root_name, ticket_type, leaves) in enumerate(CATEGORY_TREE):
-        root, _ = Category.objects.get_or_create(parent=None, name=root_name,
-                                                 defaults={"ticket_type": ticket_type, "sort_order": root_order * 10})
+        root, _ = Category.objects.get_or_create(
+            parent=None, name=root_name, defaults={"ticket_type": ticket_type, "sort_order": root_order * 10}
+        )
         for leaf_order, leaf in enumerate(leaves):
             Category.objects.get_or_create(parent=root, name=leaf,
                                            defaults={"ticket_type": ticket_type, "sort_order": leaf_order})
@@ -306,7 +321,9 @@ def _ensure_organisations() -> None:
     already existed keeps exactly what it has. Each organisation draws from its own random
     stream, so it comes out the same whichever others already exist.
     """
-    existing = set(Organization.objects.filter(name__in=[o[0] for o in ORGANISATIONS]).values_list("name", flat=True))
+    existing = set(
+        Organization.objects.filter(name__in=[o[0] for o in ORGANISATIONS]).values_list("name", flat=True)
+    )
     models = {m.code: m for m in ProductModel.objects.filter(code__in=[p[0] for p in PRODUCT_MODELS])}
     today = timezone.localdate()
     for index, (name, industry, tier, level, city, domain) in enumerate(ORGANISATIONS):
@@ -371,7 +388,9 @@ def load_reference() -> Reference:
     teams_by_name = {t.name: t for t in Team.objects.filter(name__in=TEAM_NAMES.values())}
     teams = {area: teams_by_name[name].pk for area, name in TEAM_NAMES.items()}
     categories = {}
-    for cat in Category.objects.select_related("parent").filter(parent__isnull=False, parent__parent__isnull=True):
+    for cat in Category.objects.select_related("parent").filter(
+        parent__isnull=False, parent__parent__isnull=True
+    ):
         categories[f"{cat.parent.name}/{cat.name}"] = cat.pk
     area_of = {p[0]: p[5] for p in PRODUCT_MODELS}
     models = {m.code: (f"{m.name} {m.code}", area_of[m.code], m.is_core)
@@ -380,16 +399,22 @@ def load_reference() -> Reference:
                 .values_list("id", "tier", "contract_level"))
     vip = {pk: tier == Tier.VIP for pk, tier, _level in orgs}
     units: dict[str, list[tuple[int, int]]] = {code: [] for code in models}
-    for pk, org_id, code in (CustomerProduct.objects.filter(organization_id__in=vip, product_model__code__in=models)
-                             .order_by("id").values_list("id", "organization_id", "product_model__code")):
+    for pk, org_id, code in (
+        CustomerProduct.objects.filter(organization_id__in=vip, product_model__code__in=models)
+        .order_by("id")
+        .values_list("id", "organization_id", "product_model__code")
+    ):
         units[code].append((pk, org_id))
     contacts: dict[int, list[tuple[int, int | None]]] = {pk: [] for pk in vip}
     for pk, org_id, user_id in (Contact.objects.filter(organization_id__in=vip).order_by("id")
                                 .values_list("id", "organization_id", "user_id")):
         contacts[org_id].append((pk, user_id))
     logins = {}
-    for pk, org_id in (User.objects.filter(organization_id__in=vip, groups__name=Role.CUSTOMER, is_active=True)
-                       .order_by("id").values_list("id", "organization_id")):
+    for pk, org_id in (
+        User.objects.filter(organization_id__in=vip, groups__name=Role.CUSTOMER, is_active=True)
+        .order_by("id")
+        .values_list("id", "organization_id")
+    ):
         logins.setdefault(org_id, pk)
     login_ids = {u for cs in contacts.values() for _c, u in cs if u} | set(logins.values())
     people = {u.pk: u for u in User.objects.filter(pk__in=set(users.values()) | login_ids)}

@@ -104,7 +104,9 @@ class BatchWriter:
         self.ticket_table = Ticket._meta.db_table
         self.ticket_extra_columns, self.ticket_extras = _other_columns(Ticket, TICKET_FIELDS, now)
         self.ticket_columns = _columns(Ticket, TICKET_FIELDS) + self.ticket_extra_columns
-        self.events = InstanceRows(TicketEvent, with_pk=False, postgres=self.postgres, order=events.BULK_FIELDS)
+        self.events = InstanceRows(
+            TicketEvent, with_pk=False, postgres=self.postgres, order=events.BULK_FIELDS
+        )
         self.slas = InstanceRows(TicketSLA, with_pk=True, postgres=self.postgres)  # its key is the ticket's
         self.pauses = InstanceRows(PauseInterval, with_pk=False, postgres=self.postgres)
         self.breaches = InstanceRows(Breach, with_pk=False, postgres=self.postgres)
@@ -181,7 +183,9 @@ class BatchWriter:
             if row:
                 cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [top + count, table])
             else:
-                cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top + count])
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top + count]
+                )
         return list(range(top + 1, top + 1 + count))
 
     def _insert_instances(self, cursor, spec: InstanceRows, instances: list) -> None:

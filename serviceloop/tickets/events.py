@@ -99,8 +99,16 @@ def _write(ticket: Ticket, kind: str, actor, *, public: bool, body: str = "", da
            at: datetime | None = None, record: bool = True) -> TicketEvent | EventRow:
     if public and kind not in PUBLIC_EVENT_KINDS:
         raise ValueError(f"event kind {kind} is internal and cannot be written as public")
-    row = EventRow(None, ticket.pk, kind, actor.pk if actor is not None else None, at or timezone.now(), public,
-                   body, data or {})
+    row = EventRow(
+        None,
+        ticket.pk,
+        kind,
+        actor.pk if actor is not None else None,
+        at or timezone.now(),
+        public,
+        body,
+        data or {},
+    )
     if not record:
         return row
     event = TicketEvent(*row)
@@ -113,7 +121,9 @@ def _write(ticket: Ticket, kind: str, actor, *, public: bool, body: str = "", da
 
 
 # Every function below takes `at` (the event's time; default now) and `record` (False: return the row
-# unsaved, an EventRow, for bulk loaders). They are keyword-only so a call reads like the timeline entry it makes.
+# unsaved, an EventRow, for bulk loaders). They are keyword-only, so a call reads like the timeline entry
+# it makes.
+
 
 def created(ticket: Ticket, actor, *, record: bool = True) -> TicketEvent:
     return _write(ticket, EventKind.CREATED, actor, public=True, data={"channel": ticket.channel},
@@ -157,7 +167,9 @@ def priority_changed(ticket: Ticket, actor, *, old: str, new: str, reason: str, 
 def fields_changed(ticket: Ticket, actor, *, changes: dict[str, list], at: datetime | None = None,
                    record: bool = True) -> TicketEvent:
     """`changes` maps each field name to [old, new], both JSON-ready."""
-    return _write(ticket, EventKind.FIELDS, actor, public=False, data={"changes": changes}, at=at, record=record)
+    return _write(
+        ticket, EventKind.FIELDS, actor, public=False, data={"changes": changes}, at=at, record=record
+    )
 
 
 def sla_deadline_moved(ticket: Ticket, actor, *, moved: dict[str, list], reason: str,
@@ -181,8 +193,18 @@ def reply(ticket: Ticket, actor, *, body: str, from_customer: bool, first_respon
                   at=at, record=record)
 
 
-def customer_reply(ticket: Ticket, actor, *, body: str, channel: str, contact_id: int | None, sender: str = "",
-                   data: dict | None = None, at: datetime | None = None, record: bool = True) -> TicketEvent:
+def customer_reply(
+    ticket: Ticket,
+    actor,
+    *,
+    body: str,
+    channel: str,
+    contact_id: int | None,
+    sender: str = "",
+    data: dict | None = None,
+    at: datetime | None = None,
+    record: bool = True,
+) -> TicketEvent:
     """COM-2: the customer's answer that came by a channel (an email), not typed in after logging in.
 
     `actor` is the contact's login when they have one, else None; `contact` and `from` (the sender's
@@ -193,8 +215,15 @@ def customer_reply(ticket: Ticket, actor, *, body: str, channel: str, contact_id
                   at=at, record=record)
 
 
-def internal_note(ticket: Ticket, actor, *, body: str, note_type: str = "progress", at: datetime | None = None,
-                  record: bool = True) -> TicketEvent:
+def internal_note(
+    ticket: Ticket,
+    actor,
+    *,
+    body: str,
+    note_type: str = "progress",
+    at: datetime | None = None,
+    record: bool = True,
+) -> TicketEvent:
     return _write(ticket, EventKind.NOTE, actor, public=False, body=body, data={"note_type": note_type},
                   at=at, record=record)
 
@@ -214,12 +243,29 @@ def attachment_added(ticket: Ticket, actor, *, attachment_id: int, name: str, pu
                   data={"attachment": attachment_id, "name": name}, at=at, record=record)
 
 
-def escalated(ticket: Ticket, actor, *, escalation_id: int, kind: str, to_user_id: int | None, department: str,
-              reason: str, at: datetime | None = None, record: bool = True) -> TicketEvent:
+def escalated(
+    ticket: Ticket,
+    actor,
+    *,
+    escalation_id: int,
+    kind: str,
+    to_user_id: int | None,
+    department: str,
+    reason: str,
+    at: datetime | None = None,
+    record: bool = True,
+) -> TicketEvent:
     """ASN-6: an escalation, automatic (actor None) or manual, on the timeline. Internal."""
-    return _write(ticket, EventKind.ESCALATED, actor, public=False, body=reason,
-                  data={"escalation": escalation_id, "kind": kind, "to": to_user_id, "department": department},
-                  at=at, record=record)
+    return _write(
+        ticket,
+        EventKind.ESCALATED,
+        actor,
+        public=False,
+        body=reason,
+        data={"escalation": escalation_id, "kind": kind, "to": to_user_id, "department": department},
+        at=at,
+        record=record,
+    )
 
 
 # --- processing records and the closing of the loop (PRG-2, PRG-7, CSAT-3) ---------------------------
@@ -240,9 +286,16 @@ def escalated(ticket: Ticket, actor, *, escalation_id: int, kind: str, to_user_i
 def diagnosis(ticket: Ticket, actor, *, result: str, started_at: datetime, ended_at: datetime,
               at: datetime | None = None, record: bool = True) -> TicketEvent:
     minutes = max(0, round((ended_at - started_at).total_seconds() / 60))
-    return _write(ticket, EventKind.DIAGNOSIS, actor, public=False, body=result,
-                  data={"started_at": started_at.isoformat(), "ended_at": ended_at.isoformat(), "minutes": minutes},
-                  at=at, record=record)
+    return _write(
+        ticket,
+        EventKind.DIAGNOSIS,
+        actor,
+        public=False,
+        body=result,
+        data={"started_at": started_at.isoformat(), "ended_at": ended_at.isoformat(), "minutes": minutes},
+        at=at,
+        record=record,
+    )
 
 
 def solution(ticket: Ticket, actor, *, text: str, steps: list[str], at: datetime | None = None,
@@ -274,8 +327,17 @@ def resolution(ticket: Ticket, actor, *, root_cause, result: str, internal_note:
                   at=at, record=record)
 
 
-def confirmation(ticket: Ticket, actor, *, method: str, outcome: str, text: str = "", closing: dict | None = None,
-                 at: datetime | None = None, record: bool = True) -> TicketEvent:
+def confirmation(
+    ticket: Ticket,
+    actor,
+    *,
+    method: str,
+    outcome: str,
+    text: str = "",
+    closing: dict | None = None,
+    at: datetime | None = None,
+    record: bool = True,
+) -> TicketEvent:
     """`closing`: resolved_at, resolution_minutes and summary, when the answer closed the ticket."""
     return _write(ticket, EventKind.CONFIRMATION, actor, public=True, body=text,
                   data={"method": method, "outcome": outcome, **(closing or {})}, at=at, record=record)

@@ -58,7 +58,9 @@ def test_it_writes_tickets_in_every_type_and_status_and_in_progress_sub_status()
     assert summary.tickets == Ticket.objects.count() == TICKETS
     assert set(Ticket.objects.values_list("ticket_type", flat=True)) == set(TicketType.values)
     assert set(Ticket.objects.values_list("status", flat=True)) == set(Status.values)
-    in_progress_subs = set(Ticket.objects.filter(status=Status.IN_PROGRESS).values_list("sub_status", flat=True))
+    in_progress_subs = set(
+        Ticket.objects.filter(status=Status.IN_PROGRESS).values_list("sub_status", flat=True)
+    )
     assert set(SubStatus.values) <= in_progress_subs
 
 
@@ -94,10 +96,14 @@ def test_reference_data_is_realistic_chinese_data():
     load(tickets=0)
 
     assert Organization.objects.count() >= 45
-    assert {"华东精密制造有限公司", "招商银行深圳分行"} <= set(Organization.objects.values_list("name", flat=True))
+    assert {"华东精密制造有限公司", "招商银行深圳分行"} <= set(
+        Organization.objects.values_list("name", flat=True)
+    )
     assert set(Organization.objects.values_list("contract_level", flat=True)) == {"金牌", "银牌", "标准"}
     assert Organization.objects.values("industry").distinct().count() >= 8
-    assert all(re.fullmatch(r"1[3-9]\d{9}", phone) for phone in Contact.objects.values_list("phone", flat=True))
+    assert all(
+        re.fullmatch(r"1[3-9]\d{9}", phone) for phone in Contact.objects.values_list("phone", flat=True)
+    )
     assert Contact.objects.filter(phone_customer_provided=True).exists()
     assert ProductModel.objects.filter(code="X-3000", name="设备").exists()
     assert ProductModel.objects.filter(code="PWR-01", name="电源模块").exists()
@@ -144,7 +150,9 @@ def test_running_it_again_adds_tickets_and_continues_the_numbers_without_duplica
     counts = (Organization.objects.count(), User.objects.count(), CustomerProduct.objects.count(),
               Category.objects.count(), Team.objects.count(), Contact.objects.count())
     agent = User.objects.get(username="agent1")
-    ticket_create(actor=agent, organization=Organization.objects.first(), title="网络中断", description="无法访问")
+    ticket_create(
+        actor=agent, organization=Organization.objects.first(), title="网络中断", description="无法访问"
+    )
 
     summary = load(tickets=150, seed=7)
 
@@ -205,7 +213,10 @@ def test_tickets_tell_a_consistent_story():
         if t.product:
             assert t.environment
             assert t.product.organization_id == t.organization_id
-            assert t.product.product_model.name in t.title or t.product.product_model.code in t.objective_description
+            assert (
+                t.product.product_model.name in t.title
+                or t.product.product_model.code in t.objective_description
+            )
         if t.contact:
             assert t.contact.organization_id == t.organization_id
     assert Ticket.objects.filter(error_code__contains="提示错误代码").exists()
@@ -214,7 +225,9 @@ def test_tickets_tell_a_consistent_story():
 def test_priority_follows_the_rule_unless_overridden():
     load()
 
-    for t in Ticket.objects.select_related("product__product_model", "organization").filter(priority_overridden=False):
+    for t in Ticket.objects.select_related("product__product_model", "organization").filter(
+        priority_overridden=False
+    ):
         expected = compute_priority(
             urgency=t.urgency, impact_scope=t.impact_scope,
             core_module=t.product.product_model.is_core if t.product else True,

@@ -52,7 +52,9 @@ def test_tickets_average_at_least_four_events_and_every_kind_of_history_occurs(d
     assert kinds >= {EventKind.CREATED, EventKind.ASSIGNED, EventKind.ACCEPTED, EventKind.STATUS,
                      EventKind.REPLY, EventKind.CUSTOMER_REPLY, EventKind.NOTE, EventKind.COMMUNICATION,
                      EventKind.CO_HANDLERS, EventKind.ESCALATED}
-    subs = {data["sub_status"] for events in timelines.values() for kind, data, *_ in events if kind == "status"}
+    subs = {
+        data["sub_status"] for events in timelines.values() for kind, data, *_ in events if kind == "status"
+    }
     assert {"waiting_parts", "waiting_customer"} <= subs
 
 
@@ -80,7 +82,11 @@ def test_acknowledgement_and_first_response_stamps_match_their_events(demo, time
         if t.status == Status.NEW:
             assert t.accepted_at is None and t.owner_id is None
             continue
-        acks = [at for kind, d, at, _a in events if kind == "accepted" or (kind == "status" and d.get("acknowledged"))]
+        acks = [
+            at
+            for kind, d, at, _a in events
+            if kind == "accepted" or (kind == "status" and d.get("acknowledged"))
+        ]
         assert acks and t.accepted_at == acks[-1], t.number
         owners = [d["to"] for kind, d, _at, _a in events if kind == "assigned"]
         assert owners[-1] == t.owner_id
@@ -115,13 +121,17 @@ def test_deadlines_are_the_sla_apps_own_and_a_breach_is_recorded_wherever_one_wa
     checked = 0
     for sla in TicketSLA.objects.select_related("version", "ticket__organization"):
         t, org = sla.ticket, sla.ticket.organization
-        targets = targets_for(sla.version, priority=t.priority, tier=org.tier, contract_level=org.contract_level)
+        targets = targets_for(
+            sla.version, priority=t.priority, tier=org.tier, contract_level=org.contract_level
+        )
         cal = working_calendar(sla.version.calendar_id)
         closed = [p for p in pauses[t.pk] if p[1] is not None and p[1] > sla.started_at]
         resolution = deadline_after(sla.started_at, targets[Metric.RESOLUTION], cal, closed)
         assert sla.resolution_deadline == resolution, t.number
         done = t.resolved_at or (None if t.status in OPEN_STATUSES else t.closed_at)
-        late = resolution < (done or now) and not (done is None and sla.paused_since and sla.paused_since < resolution)
+        late = resolution < (done or now) and not (
+            done is None and sla.paused_since and sla.paused_since < resolution
+        )
         assert ((Metric.RESOLUTION, resolution) in breaches[t.pk]) == late, t.number
         if sla.started_at == t.created_at:  # not reopened: the acknowledgement clock is the first one
             ack = deadline_after(t.created_at, targets[Metric.ACKNOWLEDGE], cal, [])
