@@ -51,9 +51,19 @@ def _secret_key() -> str:
         return key
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Two processes may start at once on a fresh data directory (a server and its worker): each writes
+        # a whole key to a file of its own and links it into place, which succeeds for one of them only, so
+        # both read the same, complete key (never a half-written one, never two).
+        mine = DATA_DIR / f".secret_key.{os.getpid()}"
+        fd = os.open(mine, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(50))
+        try:
+            os.link(mine, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            mine.unlink()
     return key_file.read_text().strip()
 
 
