@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from serviceloop.core.errors import InvalidInput
+
 
 def _field_name(loc) -> str:
     """("body", "payload", "title") → "title"; ("file", "file") → "file": drop only the envelope."""
@@ -72,3 +74,11 @@ def _message(err: dict) -> str:
 def translate_errors(errors: list[dict]) -> list[dict]:
     return [{"field": _field_name(e.get("loc", ())), "message": _message(e), "type": e.get("type", "")}
             for e in errors]
+
+
+def require_single(request, *fields: str) -> None:
+    """Refuse a multipart request that repeats a single-valued field (`internal` twice, two `file`s):
+    Django would quietly keep the last value, so the client could not tell which one counted."""
+    for name in fields:
+        if len(request.POST.getlist(name)) + len(request.FILES.getlist(name)) > 1:
+            raise InvalidInput.field(name, _("Send this field only once."))

@@ -18,6 +18,7 @@ from serviceloop.assets.models import CustomerProduct
 from serviceloop.core.bounds import Bool, Cursor, Date, Datetime, FormBool, Id, text
 from serviceloop.core.errors import InvalidInput, known
 from serviceloop.core.schemas import ERRORS, Schema, Strict
+from serviceloop.core.validation import require_single
 from serviceloop.customers.models import Contact
 from serviceloop.customers.selectors import organization_get
 
@@ -545,6 +546,7 @@ _INTERNAL_DEFAULT = Form(False)
 @tickets_router.post("/{number}/attachments", response={201: AttachmentOut, **ERRORS},
                      summary="Upload an attachment (multipart field `file`)")
 def upload_attachment(request, number: str, file: File[UploadedFile], internal: FormBool = _INTERNAL_DEFAULT):
+    require_single(request, "file", "internal")
     user = request.auth
     ticket = selectors.ticket_get(user=user, number=number)
     attachment = services.attachment_add(ticket=ticket, actor=user, upload=file, internal=internal)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from serviceloop.accounts.models import APIToken, hash_token
 from serviceloop.tickets import services
-from serviceloop.tickets.models import Ticket
+from serviceloop.tickets.models import Attachment, Ticket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -200,6 +200,19 @@ def test_an_attachment_round_trips_and_internal_ones_stay_internal(world, api_as
     assert [a["name"] for a in carol.get(f"tickets/{ticket.number}/attachments").json()] == ["故障照片.png"]
     assert carol.get(internal.json()["download_url"]).status_code == 404
     assert api_as("bob").get(uploaded.json()["download_url"]).status_code == 404
+
+
+def test_an_upload_that_repeats_a_single_valued_field_is_refused_and_stores_nothing(world, api_as):
+    ticket = world.ticket(by="carol")
+    carol = api_as("carol", "zh-hans")
+    twice = carol.upload(f"tickets/{ticket.number}/attachments",
+                         SimpleUploadedFile("a.png", PNG, content_type="image/png"), internal=["true", "false"])
+    assert twice.status_code == 422
+    assert twice.json()["errors"] == [{"field": "internal", "message": "此项只能提交一次。"}]
+    two_files = carol.upload(f"tickets/{ticket.number}/attachments",
+                             [SimpleUploadedFile("a.png", PNG), SimpleUploadedFile("b.png", PNG)])
+    assert two_files.status_code == 422 and two_files.json()["errors"][0]["field"] == "file"
+    assert not Attachment.objects.filter(ticket=ticket).exists()
 
 
 def test_tokens_are_stored_hashed_and_revocable(world, api_as):
