@@ -35,6 +35,7 @@ PUBLIC_COLUMNS = COLUMNS[:4]
 # PostgreSQL has four weights: replies and internal notes share D; the substring check tells them apart.
 _WEIGHT = {"title": "A", "code": "B", "body": "C", "replies": "D", "internal": "D"}
 _POSITION = {column: i + 1 for i, column in enumerate(COLUMNS)}
+_MARK = {column: f"{_POSITION[column]}{_WEIGHT[column]}" for column in COLUMNS}
 REPLY_KINDS = (EventKind.REPLY, EventKind.CUSTOMER_REPLY)
 INTERNAL_KINDS = (EventKind.NOTE, EventKind.COMMUNICATION)
 BODY_FIELDS = ("description", "objective_description", "reproduction_steps", "environment", "business_impact",
@@ -248,15 +249,18 @@ class PostgresBackend(Backend):
 
     @staticmethod
     def tsvector(tokens: dict[str, set[str]]) -> str:
-        """A tsvector literal: each token at its column's position with its weight ('电源':1A,3C)."""
-        where: dict[str, list[str]] = {}
+        """A tsvector literal: each token at its column's position with its weight ('电源':1A,3C).
+
+        Tokens are letters and digits only (text.doc_tokens: no quote, no backslash, no space), so they
+        go between quotes as they are. Most tokens occur in one column: the marks are joined as text."""
+        where: dict[str, str] = {}
+        get = where.get
         for column in COLUMNS:
-            mark = f"{_POSITION[column]}{_WEIGHT[column]}"
+            mark = _MARK[column]
             for token in tokens[column]:
-                where.setdefault(token, []).append(mark)
-        # Tokens are letters and digits only (text.doc_tokens), so quoting cannot be broken out of.
-        return " ".join("'" + token.replace("'", "''").replace("\\", "\\\\") + "':" + ",".join(marks)
-                        for token, marks in where.items())
+                marks = get(token)
+                where[token] = mark if marks is None else f"{marks},{mark}"
+        return " ".join([f"'{token}':{marks}" for token, marks in where.items()])
 
     def write(self, documents, *, fresh=False):
         if not documents:
