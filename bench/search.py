@@ -17,6 +17,7 @@ Usage:
   .venv/bin/python bench/search.py --sizes 100000,1000000            # SQLite in /tmp/sl-bench-search
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/sl_search .venv/bin/python bench/search.py --sizes 100000
   options: --data-dir DIR  --queries 40  --recall 200  --create-rounds 4  --creates 200  --skip-reindex
+           --parts queries,recall,create,size
 Every loop is bounded; nothing but the local database is touched.
 """
 
@@ -60,6 +61,8 @@ def main() -> None:
     parser.add_argument("--create-rounds", type=int, default=4)
     parser.add_argument("--creates", type=int, default=200)
     parser.add_argument("--skip-reindex", action="store_true")
+    parser.add_argument("--parts", default="queries,recall,create,size",
+                        help="which measurements to make after the reindex, comma-separated")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if "DATABASE_URL" not in os.environ:
@@ -152,9 +155,10 @@ def measure(size: int, args) -> None:
     rng = random.Random(size)
     user = User.objects.filter(is_active=True, organization__isnull=True, is_superuser=False).filter(
         username="supervisor1").first() or User.objects.filter(is_superuser=True).first()
+    parts = set(args.parts.split(","))
     samples, rows = _samples(rng, args.queries)
     engine.query(user, "电源")  # warm the connection and the page cache a little
-    for kind, queries in samples.items():
+    for kind, queries in samples.items() if "queries" in parts else ():
         times, cpu, empty = [], [], 0
         for q in queries:
             started, started_cpu = time.perf_counter(), time.process_time()
@@ -185,9 +189,12 @@ def measure(size: int, args) -> None:
                 times.append((time.perf_counter() - started) * 1000)
             if times:
                 emit(size=size, phase="query", kind=kind, order=order, p95_ms=round(percentile(times, 95), 1))
-    recall(size, args, user, rows, rng)
-    create_cost(size, args)
-    index_size(size, connection)
+    if "recall" in parts:
+        recall(size, args, user, rows, rng)
+    if "create" in parts:
+        create_cost(size, args)
+    if "size" in parts:
+        index_size(size, connection)
 
 
 def _like(query: str, organization_id: int) -> set[int]:

@@ -34,6 +34,30 @@ class Urgency(models.TextChoices):
     NORMAL = "normal", _("Normal (consultation or minor)")
 
 
+class BusinessStop(models.TextChoices):
+    """The portal's first impact question (#16.7): 业务是否中断？"""
+
+    STOPPED = "stopped", _("Yes, work has stopped")
+    PARTLY = "partly", _("Partly: some work is held up")
+    RUNNING = "running", _("No, work goes on")
+
+
+class Reach(models.TextChoices):
+    """影响多少用户？"""
+
+    ONE = "one", _("One person")
+    SOME = "some", _("Several people or one department")
+    ALL = "all", _("The whole company or several sites")
+
+
+class CoreAnswer(models.TextChoices):
+    """是否为核心设备？ (a customer may not know)"""
+
+    YES = "yes", _("Yes, our work depends on it")
+    NO = "no", _("No")
+    UNSURE = "unsure", _("Not sure")
+
+
 class ImpactScope(models.TextChoices):
     """CLS-3: how far the problem reaches."""
 

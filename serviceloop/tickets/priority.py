@@ -1,10 +1,11 @@
-"""CLS-3: the default priority rule, f(urgency, impact scope, core module, customer tier, type).
+"""CLS-3: the default priority rule, f(urgency, impact scope, core module, customer tier, type); CLS-2:
+urgency from the portal's impact questions (urgency_from_answers).
 
 A score from each factor, summed, mapped to a priority. Supervisors can override the result
 (ticket_set_priority); the rule itself only proposes.
 """
 
-from .choices import ImpactScope, Priority, TicketType, Urgency
+from .choices import BusinessStop, CoreAnswer, ImpactScope, Priority, Reach, TicketType, Urgency
 
 _URGENCY_SCORE = {Urgency.CRITICAL: 6, Urgency.URGENT: 4, Urgency.IMPORTANT: 2, Urgency.NORMAL: 0}
 _IMPACT_SCORE = {ImpactScope.GLOBAL: 3, ImpactScope.MULTIPLE: 2, ImpactScope.SINGLE: 0}
@@ -29,3 +30,15 @@ def compute_priority(
     if ticket_type == TicketType.COMPLAINT and result in (Priority.MEDIUM, Priority.LOW):
         result = Priority.HIGH
     return result
+
+
+def urgency_from_answers(*, stop: str, reach: str, core: str) -> str:
+    """CLS-2 from the customer's own answers: 紧急 when business is interrupted or core equipment is down,
+    the whole system down (critical) when both, or when everyone is stopped; 重要 when some work or some
+    users are affected; 一般 only when work goes on. A stopped production line is never below urgent."""
+    core_down = core == CoreAnswer.YES
+    if stop == BusinessStop.STOPPED:
+        return Urgency.CRITICAL if core_down or reach == Reach.ALL else Urgency.URGENT
+    if stop == BusinessStop.PARTLY:
+        return Urgency.URGENT if core_down or reach == Reach.ALL else Urgency.IMPORTANT
+    return Urgency.IMPORTANT if reach == Reach.ALL else Urgency.NORMAL

@@ -128,9 +128,13 @@ def ticket_create(
     occurred_at: datetime | None = None,
     business_interrupted: bool = False,
     affected_users: int | None = None,
+    core_equipment: bool | None = None,
     details: dict | None = None,
 ) -> Ticket:
     """Register a new ticket (INT-1..4, NUM-1): number it, compute its priority, write `created`.
+
+    `core_equipment`: the customer's own answer to 是否为核心设备 (the portal's impact questions); a
+    "yes" counts as a core module even when the product's model is not one.
 
     A customer can only open tickets for their own organisation; `details` carries the other
     INT-4 texts (objective_description, error_code, reproduction_steps, environment,
@@ -161,7 +165,8 @@ def ticket_create(
         raise InvalidInput.field("affected_users", _("Must be zero or more."))
 
     now = timezone.now()
-    core = product.product_model.is_core if product is not None else True
+    core = product.product_model.is_core if product is not None else core_equipment is not False
+    core = core or bool(core_equipment)
     ticket = Ticket(
         number="",
         channel=channel,

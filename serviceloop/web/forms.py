@@ -7,8 +7,17 @@ from django.utils.translation import gettext_lazy as _
 from serviceloop.accounts.models import User
 from serviceloop.core import bounds
 from serviceloop.core.errors import ServiceError
-from serviceloop.tickets.choices import CommunicationChannel, NoteType, Status, SubStatus
+from serviceloop.tickets.choices import (
+    BusinessStop,
+    CommunicationChannel,
+    CoreAnswer,
+    NoteType,
+    Reach,
+    Status,
+    SubStatus,
+)
 from serviceloop.tickets.models import AFFECTED_USERS_MAX
+from serviceloop.tickets.priority import urgency_from_answers
 
 
 class LoginForm(forms.Form):
@@ -228,7 +237,8 @@ class AttachForm(forms.Form):
 
 
 class ProblemForm(forms.Form):
-    """The customer's 提交问题 form (seed 003): product, when it happened, what happened, files, expedite."""
+    """The customer's 提交问题 form (seed 003): product, when it happened, what happened, files, and the
+    three impact questions that set the urgency."""
 
     prefix = "problem"
     title = forms.CharField(label=_("Subject"), max_length=200)
@@ -251,8 +261,28 @@ class ProblemForm(forms.Form):
     tried_steps = forms.CharField(label=_("What you already tried"), max_length=5000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
     attachments = MultipleFileField(label=_("Photos, screenshots, logs, purchase proof"), required=False)
-    expedite = forms.BooleanField(label=_("Expedite"), required=False,
-                                  help_text=_("Tick if your business is interrupted; we handle it first."))
+    # The impact questions (#16.7): the urgency follows from the answers (tickets/priority.py
+    # urgency_from_answers), so a stopped line is never filed as low.
+    business_stop = forms.ChoiceField(label=_("Is your business interrupted?"), choices=BusinessStop.choices,
+                                      widget=forms.RadioSelect)
+    reach = forms.ChoiceField(label=_("How many users are affected?"), choices=Reach.choices,
+                              widget=forms.RadioSelect)
+    core = forms.ChoiceField(label=_("Is it core equipment for your work?"), choices=CoreAnswer.choices,
+                             widget=forms.RadioSelect)
+
+    def impact(self) -> dict:
+        """ticket_create's urgency, business_interrupted and core_equipment from the answers, and the
+        answers in words for the business-impact field the engineer reads."""
+        data = self.cleaned_data
+        answers = " · ".join(f"{self.fields[name].label} {dict(self.fields[name].choices)[data[name]]}"
+                             for name in ("business_stop", "reach", "core"))
+        urgency = urgency_from_answers(stop=data["business_stop"], reach=data["reach"], core=data["core"])
+        return {
+            "urgency": urgency,
+            "business_interrupted": data["business_stop"] == BusinessStop.STOPPED,
+            "core_equipment": {CoreAnswer.YES: True, CoreAnswer.NO: False}.get(data["core"]),
+            "business_impact": answers,
+        }
 
     def __init__(self, *args, organization=None, **kwargs):
         from serviceloop.assets.models import CustomerProduct

@@ -294,12 +294,17 @@ def test_a_customer_submits_a_problem_with_a_photo_and_gets_the_number(page, liv
     page.get_by_label(text("Product (model and serial number)")).select_option(index=1)
     page.get_by_label(text("What happened")).fill("按电源键无反应，指示灯不亮，提示错误代码500。")
     page.get_by_label(text("Photos, screenshots, logs, purchase proof")).set_input_files(str(photo))
-    page.get_by_label(text("Expedite")).check()
+    page.get_by_role("group", name=text("Is your business interrupted?")).get_by_label(
+        text("Yes, work has stopped")).check()
+    page.get_by_role("group", name=text("How many users are affected?")).get_by_label(
+        text("One person")).check()
+    page.get_by_role("group", name=text("Is it core equipment for your work?")).get_by_label(
+        text("Yes, our work depends on it")).check()
     page.get_by_role("button", name=text("Submit"), exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(text("We have received your request"))
     ticket = Ticket.objects.get(title="设备 X-3000 无法开机")
     expect(page.locator("main")).to_contain_text(ticket.number)
-    assert ticket.expedite and ticket.attachments.count() == 1
+    assert ticket.urgency == "critical" and ticket.priority == "urgent" and ticket.attachments.count() == 1
     page.get_by_role("link", name=text("Open the ticket")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("设备 X-3000 无法开机")
 

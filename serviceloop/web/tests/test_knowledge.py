@@ -141,7 +141,8 @@ def test_the_portal_suggests_public_articles_and_counts_a_deflection_unless_subm
     assert carol.post("/kb/solved/", {"article": article.pk, "q": "电源指示灯不亮"}).status_code == 200
     deflection = DeflectionEvent.objects.get()
     assert deflection.ticket is None and deflection.organization == world.org_a
-    carol.post("/submit/", {"problem-title": "电源指示灯不亮", "problem-description": "还是不亮"})
+    carol.post("/submit/", {"problem-title": "电源指示灯不亮", "problem-description": "还是不亮",
+                            "problem-business_stop": "running", "problem-reach": "one", "problem-core": "no"})
     deflection.refresh_from_db()
     assert deflection.ticket is not None  # submitted after all: not a submission avoided
     assert (

@@ -176,6 +176,49 @@ def test_actions_on_another_organisations_ticket_are_not_found(world):
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# The portal's three impact questions, answered for a problem that holds up some work.
+IMPACT = {"problem-business_stop": "partly", "problem-reach": "one", "problem-core": "no"}
+
+
+@pytest.mark.parametrize("stop,reach,core,urgency", [
+    ("stopped", "one", "yes", "critical"), ("stopped", "all", "no", "critical"),
+    ("stopped", "one", "no", "urgent"),
+    ("partly", "one", "yes", "urgent"), ("partly", "some", "unsure", "important"),
+    ("running", "all", "no", "important"), ("running", "one", "unsure", "normal"),
+])
+def test_the_urgency_follows_the_customers_answers_to_the_impact_questions(stop, reach, core, urgency):
+    from serviceloop.tickets.priority import urgency_from_answers
+
+    assert urgency_from_answers(stop=stop, reach=reach, core=core) == urgency
+
+
+def test_a_stopped_core_device_reported_in_the_portal_is_never_low(world):
+    from serviceloop.tickets.models import Ticket
+
+    client, _ = login("carol")  # in Chinese, the default
+    response = client.post("/submit/", {
+        "problem-title": "设备无法开机", "problem-description": "按电源键无反应，生产线停了",
+        "problem-business_stop": "stopped", "problem-reach": "some", "problem-core": "yes",
+    })
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert (ticket.urgency, ticket.business_interrupted) == ("critical", True)
+    assert ticket.priority == "urgent"
+    assert ticket.business_impact == ("业务是否中断？ 是，业务已中断 · 影响多少用户？ 多人或一个部门 · "
+                                      "是否为核心设备？ 是，业务依赖该设备")
+
+
+def test_the_impact_questions_must_be_answered_and_an_unknown_answer_is_refused(world):
+    from serviceloop.tickets.models import Ticket
+
+    client, _ = login("carol")
+    page = client.get("/submit/").content.decode()
+    assert page.count('<fieldset class="choices">') == 3 and "<legend>业务是否中断？" in page
+    response = client.post("/submit/", {"problem-title": "设备无法开机", "problem-description": "黑屏",
+                                        "problem-business_stop": "everything-burns", "problem-reach": "one"})
+    page = response.content.decode()
+    assert response.status_code == 422 and not Ticket.objects.exists()
+    assert "everything-burns" in page and page.count('class="field-error"') == 2  # not a choice; not answered
 
 
 def test_a_customer_submits_a_problem_with_a_photo_and_gets_the_number_and_times(world, settings):
@@ -187,13 +230,13 @@ def test_a_customer_submits_a_problem_with_a_photo_and_gets_the_number_and_times
     response = client.post("/submit/", {
         "problem-title": "设备无法开机", "problem-product": world.product_a.pk,
         "problem-occurred_at": "2026-11-24T14:00", "problem-description": "按电源键无反应，指示灯不亮",
-        "problem-error_code": "E500", "problem-expedite": "on",
+        "problem-error_code": "E500", **IMPACT,
         "problem-attachments": [SimpleUploadedFile("现场.png", PNG, content_type="image/png")],
     })
     ticket = Ticket.objects.get()
     assert response["Location"] == f"/submitted/{ticket.number}/"
-    assert (ticket.organization, ticket.contact, ticket.product, ticket.channel, ticket.expedite) == (
-        world.org_a, world.contact_a, world.product_a, "portal", True)
+    assert (ticket.organization, ticket.contact, ticket.product, ticket.channel) == (
+        world.org_a, world.contact_a, world.product_a, "portal")
     assert Attachment.objects.get(ticket=ticket).original_name == "现场.png"
     page = client.get(response["Location"]).content.decode()
     assert ticket.number in page and "2026" in page

@@ -46,6 +46,7 @@ def submit_problem(request):
     form = ProblemForm(request.POST or None, files, organization=user.organization)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        impact = form.impact()
         description = data["description"]
         if data["product_details"]:
             description = f"{description}\n\n{_('Product')}: {data['product_details']}"
@@ -54,8 +55,10 @@ def submit_problem(request):
                 ticket = services.ticket_create(
                     actor=user, organization=user.organization, title=data["title"], description=description,
                     channel="portal", product=data["product"], occurred_at=data["occurred_at"],
-                    expedite=data["expedite"],
-                    details={"error_code": data["error_code"], "tried_steps": data["tried_steps"]})
+                    urgency=impact["urgency"], business_interrupted=impact["business_interrupted"],
+                    core_equipment=impact["core_equipment"],
+                    details={"error_code": data["error_code"], "tried_steps": data["tried_steps"],
+                             "business_impact": impact["business_impact"]})
                 # A suggested article "solved it" earlier, yet the problem is submitted: nothing was avoided.
                 deflection_withdraw(
                     user=user, deflection_id=request.session.get("kb_deflection"), ticket=ticket
