@@ -290,7 +290,9 @@ def test_an_agent_registers_a_phone_call_and_sees_the_number_and_response_time(w
     assert response["Location"] == f"/submitted/{ticket.number}/"
     assert (ticket.channel, ticket.product, ticket.contact, ticket.affected_users) == (
         "phone", world.product_a, world.contact_a, 40)
-    assert ticket.number in client.get(response["Location"]).content.decode()
+    page = client.get(response["Location"]).content.decode()
+    assert f"工单 {ticket.number} 已登记" in page and "首次响应期限" in page  # written for the agent
+    assert "来电咨询时请提供" not in page and 'href="/intake/"' in page
 
 
 def test_phone_intake_refuses_a_serial_of_another_organisation_next_to_the_field(world):
