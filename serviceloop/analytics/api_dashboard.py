@@ -100,7 +100,8 @@ def dashboard_get(request, q: Query[PeriodQuery]):
     first, last = _dates(q)
     board = dashboard(user=request.auth, first=first, last=last)
     return {"start": first.isoformat(), "end": last.isoformat(),
-            "previous_start": board.previous_first.isoformat(), "previous_end": board.previous_last.isoformat(),
+            "previous_start": board.previous_first.isoformat(),
+            "previous_end": board.previous_last.isoformat(),
             "current": board.current.__dict__, "previous": board.previous.__dict__,
             "backlog_total": board.backlog_total, "backlog_by_status": _tallies(board.by_status),
             "backlog_by_priority": _tallies(board.by_priority), "backlog_by_group": _tallies(board.by_group),

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH = 640
-LABEL_WIDTH = 176  # labels end here, right-aligned; bars start just after
-BAR_AREA = 380
+# (width, label column, bar area, label length in half-width units) of a chart in a grid cell and of one
+# chart alone on its page. The SVG is drawn at its own width (CSS only shrinks it), so 13-unit text stays
+# 13 px wherever it fits; a label longer than its column is cut (the full one is its <title> and in the
+# table).
+SIZES = {False: (480, 150, 270, 22), True: (760, 240, 450, 36)}
 ROW = 28
 BAR = 18
-LABEL_CHARS = 11  # a label longer than this is cut (the full one is its <title> and in the table)
 
 
 @dataclass(frozen=True)
@@ -36,23 +37,39 @@ class Chart:
     slug: str
     bars: list[ChartBar]
     height: int
-    width: int = WIDTH
-    label_x: int = LABEL_WIDTH - 6
-    bar_x: int = LABEL_WIDTH
+    width: int
+    label_x: int
+    bar_x: int
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+def _units(char: str) -> int:
+    return 2 if ord(char) >= 0x2E80 else 1  # CJK (and full-width forms) take two half-width units
 
 
-def bar_chart(title: str, slug: str, rows: list[tuple[str, float, str, str, str]]) -> Chart:
-    """rows: (label, value, value as shown, share as shown, link or ""), in the order drawn."""
+def _short(label: str, limit: int) -> str:
+    if sum(_units(c) for c in label) <= limit:
+        return label
+    out, used = "", 0
+    for char in label:
+        if used + _units(char) > limit - 1:
+            break
+        out += char
+        used += _units(char)
+    return out + "…"
+
+
+def bar_chart(title: str, slug: str, rows: list[tuple[str, float, str, str, str]], *,
+              wide: bool = False) -> Chart:
+    """rows: (label, value, value as shown, share as shown, link or ""), in the order drawn; `wide` for a
+    chart alone on its page."""
+    width_all, label_width, bar_area, limit = SIZES[wide]
     top = max((r[1] for r in rows), default=0) or 1
     bars = []
     for i, (label, value, value_text, share_text, href) in enumerate(rows):
-        width = round(BAR_AREA * value / top, 1) if value > 0 else 0
+        width = round(bar_area * value / top, 1) if value > 0 else 0
         y = 6 + i * ROW
-        bars.append(ChartBar(label=label, short=_short(label), value_text=value_text, href=href, y=y,
+        bars.append(ChartBar(label=label, short=_short(label, limit), value_text=value_text, href=href, y=y,
                              text_y=y + BAR - 4, width=max(width, 1 if value > 0 else 0),
-                             value_x=LABEL_WIDTH + width + 6, share_text=share_text))
-    return Chart(title=title, slug=slug, bars=bars, height=12 + ROW * max(1, len(rows)))
+                             value_x=label_width + width + 6, share_text=share_text))
+    return Chart(title=title, slug=slug, bars=bars, height=12 + ROW * max(1, len(rows)), width=width_all,
+                 label_x=label_width - 6, bar_x=label_width)

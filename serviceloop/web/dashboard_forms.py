@@ -36,5 +36,6 @@ class DashboardForm(forms.Form):
 
 
 class DistributionForm(DashboardForm):
-    dimension = forms.ChoiceField(label=_("By"), required=False,
-                                  choices=[(d, DIMENSION_LABELS[d]) for d in DIMENSIONS])
+    # Chosen by the page's tabs; a hidden field, so "Show" keeps the dimension while the period changes.
+    dimension = forms.ChoiceField(label=_("By"), choices=[(d, DIMENSION_LABELS[d]) for d in DIMENSIONS],
+                                  widget=forms.HiddenInput)

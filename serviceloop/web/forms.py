@@ -361,9 +361,9 @@ class TicketFilterForm(forms.Form):
     )
 
     def __init__(self, *args, customer: bool = False, **kwargs):
+        from serviceloop.assets.models import ProductModel
         from serviceloop.customers.models import Organization
         from serviceloop.tickets.choices import Priority, TicketType
-        from serviceloop.assets.models import ProductModel
         from serviceloop.tickets.models import Category, RootCause
 
         super().__init__(*args, **kwargs)

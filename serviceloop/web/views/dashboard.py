@@ -42,7 +42,12 @@ def _percent(rate: float | None) -> str:
 
 
 def _hours(minutes: float | None) -> str:
-    return "—" if minutes is None else _("%(hours)s h") % {"hours": f"{minutes / 60:.1f}"}
+    """Under two hours in minutes (a first response of 20 minutes reads better than 0.3 h), then hours."""
+    if minutes is None:
+        return "—"
+    if minutes < 120:
+        return _("%(minutes)s min") % {"minutes": f"{minutes:.0f}"}
+    return _("%(hours)s h") % {"hours": f"{minutes / 60:.1f}"}
 
 
 def _score(value: float | None) -> str:
@@ -60,7 +65,8 @@ def _delta(kind: str, now, before) -> tuple[str, str]:
     if kind == "rate":
         return _("%(points)s pp") % {"points": f"{sign}{size * 100:.1f}"}, direction
     if kind == "hours":
-        return _("%(hours)s h") % {"hours": f"{sign}{size / 60:.1f}"}, direction
+        shown = _hours(size)
+        return ("±" + shown if sign == "±" else sign + shown), direction
     if kind == "score":
         return f"{sign}{size:.2f}", direction
     relative = f" ({sign}{size / before * 100:.0f}%)" if before else ""
@@ -147,9 +153,11 @@ def dashboard_page(request):
 def distributions_page(request):
     """One dimension's distribution of the period's tickets; every bar opens the list filtered alike."""
     _allowed(request.user)
-    form = DistributionForm(request.GET or None)
+    data = request.GET.copy()
+    data.setdefault("dimension", "category")  # the tabs choose it; the period form keeps it (hidden)
+    form = DistributionForm(data)
     first, last, error = _period_or_error(form)
-    dimension = (form.cleaned_data.get("dimension") if form.is_bound and form.is_valid() else "") or "category"
+    dimension = form.cleaned_data.get("dimension") if form.is_valid() else "category"
     context = {"form": form, "error": error, "dimension": dimension}
     if first is not None:
         dist = figures.distribution(user=request.user, first=first, last=last, dimension=dimension)
@@ -165,12 +173,14 @@ def distributions_page(request):
             table.extend(row(child, indent=True) for child in bar.children)
         chart = bar_chart(DIMENSION_LABELS[dimension], dimension,
                           [(b.label, b.count, _count(b.count), _percent(b.share),
-                            list_url(**created, **b.params) if b.params else "") for b in dist.bars])
+                            list_url(**created, **b.params) if b.params else "") for b in dist.bars],
+                          wide=True)
         query = {"start": first.isoformat(), "end": last.isoformat()}
         context.update(
             dist=dist, chart=chart, table=table, first=first, last=last,
             tabs=[{"code": code, "label": label, "current": code == dimension,
-                   "query": urlencode({**query, "dimension": code})} for code, label in DIMENSION_LABELS.items()],
+                   "query": urlencode({**query, "dimension": code})}
+                  for code, label in DIMENSION_LABELS.items()],
             dashboard_url=f"{reverse('web:dashboard')}?{urlencode(query)}",
         )
     status = 422 if error or (form.is_bound and not form.is_valid()) else 200
