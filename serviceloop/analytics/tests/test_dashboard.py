@@ -202,6 +202,14 @@ def test_every_bar_drills_down_to_as_many_tickets_as_it_counts(world, fixture, d
         assert _drill_count(world.sam, list_url(**created, **bar.params)) == bar.count, bar.label
 
 
+def test_the_list_keeps_a_drill_down_filter_when_other_filters_change(world, fixture):
+    client = Client()
+    client.force_login(world.sam)
+    html = client.get(list_url(channel="phone", root_cause=world.power_fault.pk)).content.decode()
+    assert '<input type="hidden" name="channel" value="phone">' in html
+    assert f'<input type="hidden" name="root_cause" value="{world.power_fault.pk}">' in html
+
+
 def test_the_backlog_bars_drill_down_to_as_many_tickets(world, fixture):
     from serviceloop.tickets.choices import OPEN_STATUSES
 
