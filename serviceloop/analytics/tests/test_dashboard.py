@@ -229,6 +229,30 @@ def test_the_receiver_keeps_the_same_counts_as_the_backfill(world, fixture):
     assert sorted(DimensionDay.objects.values_list("dimension", "day", "key", "count", "total")) == kept
 
 
+def test_a_corrected_ticket_moves_its_counts(world, fixture):
+    """ticket_update (type, category, product, channel) and a new owner move T4 from one bar to another;
+    the counts stay those the backfill computes."""
+    t4 = fixture["T4"]
+    tickets.ticket_update(ticket=t4, actor=world.sam, changes={
+        "ticket_type": "problem", "category": world.power, "product": world.product_a, "channel": "email"})
+    tickets.ticket_assign(ticket=t4, actor=world.sam, owner=world.alice, group=fixture["sw"])
+
+    def bars(dimension):
+        return _bars(distribution(user=world.sam, first=MARCH[0], last=MARCH[1], dimension=dimension))
+
+    assert bars("type") == {"Problem / fault": 4}
+    assert bars("category") == {"硬件类": 4}
+    assert bars("product_model") == {"设备 X-3000": 2, "电源模块 PWR-01": 1, "(no product)": 1}
+    assert bars("channel") == {"Phone": 1, "Email": 2, "Web portal": 1}
+    assert bars("engineer") == {"Eric": 2, "Alice": 2}
+    board = dashboard(user=world.sam, first=MARCH[0], last=MARCH[1])
+    assert {t.label: t.count for t in board.by_group} == {"硬件组": 2, "软件组": 2}
+    kept = sorted(DimensionDay.objects.exclude(count=0, total=0).values_list("dimension", "day", "key",
+                                                                             "count", "total"))
+    dims_backfill()
+    assert sorted(DimensionDay.objects.values_list("dimension", "day", "key", "count", "total")) == kept
+
+
 def test_the_dashboard_reads_seven_statements(world, fixture, django_assert_num_queries):
     with django_assert_num_queries(7):
         dashboard(user=world.sam, first=MARCH[0], last=MARCH[1])
