@@ -20,8 +20,9 @@ SPEC (ANA-1) nor the seeds define it further; an escalated ticket that was resol
 
 The current backlog (open tickets by status, priority and group) is the SUM over every day of the open_*
 dimensions (dims.py): a few thousand roll-up rows, whatever the number of tickets. At risk and breached are
-the list's own views (tickets/selectors.py), counted through the SLA row's partial indexes and capped, so
-the number on the dashboard is the number of rows its link shows.
+the list's own views (tickets/selectors.py), counted (capped at 10,000) and kept for
+LIST_COUNT_CACHE_SECONDS as the list's tab counts are, so the number is the number of rows its link shows
+(as of at most that many seconds ago).
 
 Distributions count the tickets created in the period by one dimension; `top_problems` writes the largest
 categories the way seed 000 does: "10月硬件类问题占比40%，其中电源模块问题占比60%".
@@ -32,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Q, Sum, When
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -194,6 +197,22 @@ def _view_count(user, code: str) -> int:
     return matching[:VIEW_COUNT_CAP].count()
 
 
+def _view_counts(user) -> dict[str, int]:
+    """At risk and breached, kept LIST_COUNT_CACHE_SECONDS in the worker as the list's tabs are
+    (web/views/lists.py): they are the open tickets whose clock has passed a point in time, so no receiver
+    can keep them, and counting them walks the open tickets (~50,000 at 1,000,000). For people who see every
+    ticket the two views are the same for all of them, so one count serves the whole team."""
+    ttl = settings.LIST_COUNT_CACHE_SECONDS
+    key = "dashboard-view-counts" if user.has_perm("tickets.view_all_tickets") else \
+        f"dashboard-view-counts:{user.pk}"
+    counts = cache.get(key) if ttl else None
+    if counts is None:
+        counts = {code: _view_count(user, code) for code in ("at_risk", "breached")}
+        if ttl:
+            cache.set(key, counts, ttl)
+    return counts
+
+
 def dashboard(*, user, first: date, last: date) -> Dashboard:
     """The period's figures against the previous period's, and the backlog now: seven statements (the
     roll-ups' two periods each in one), whatever the number of tickets."""
@@ -222,7 +241,7 @@ def dashboard(*, user, first: date, last: date) -> Dashboard:
     backlog_rows = list(DimensionDay.objects.filter(dimension__in=tuple(BACKLOG)).values("dimension", "key")
                         .order_by().annotate(n=Sum("count")).filter(n__gt=0))
     by_status, by_priority, by_group = _backlog(backlog_rows)
-    views = {code: _view_count(user, code) for code in ("at_risk", "breached")}
+    views = _view_counts(user)
     return Dashboard(first=first, last=last, previous_first=previous_first, previous_last=previous_last,
                      current=_figures(dims, kpi, escalations["cur"], "cur"),
                      previous=_figures(dims, kpi, escalations["prev"], "prev"),
