@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from serviceloop.core.bulk import collector_paused
 from serviceloop.sla.models import TicketSLA
 from serviceloop.surveys.models import Survey
 from serviceloop.tickets.choices import EventKind, Status
@@ -177,11 +178,13 @@ def facts_backfill(*, batch: int = 5000, since_id: int = 0) -> int:
     it after writing its tickets."""
     done, last = 0, since_id
     while True:
-        rows = list(Ticket.objects.filter(pk__gt=last, resolved_at__isnull=False).order_by("pk")
-                    .values(*TICKET_FIELDS)[:batch])
+        with collector_paused():
+            rows = list(Ticket.objects.filter(pk__gt=last, resolved_at__isnull=False).order_by("pk")
+                        .values(*TICKET_FIELDS)[:batch])
+            if rows:
+                _save(_build(rows))
         if not rows:
             rollup_rebuild()
             return done
-        _save(_build(rows))
         done += len(rows)
         last = rows[-1]["id"]

@@ -23,6 +23,7 @@ import os
 from django.db import connection, connections, transaction
 from django.db.models import Max
 
+from serviceloop.core.bulk import collector_paused
 from serviceloop.search import engine, schema
 from serviceloop.search.models import SearchDoc
 from serviceloop.search.reindex import CHUNK, READ, reindex
@@ -87,16 +88,17 @@ _TICKETS = Ticket.objects.order_by("pk").select_related("organization", "contact
 def _index(backend, last: int, high: int, reached=None) -> int:
     """Index the committed tickets with ids in (last, high], chunk by chunk; the last id indexed."""
     while True:  # bounded: each round moves `last` up, to at most `high`
-        batch = list(_TICKETS.filter(pk__gt=last, pk__lte=high).only(*READ)[:CHUNK])
-        if not batch:
-            return last
-        documents = engine.build_documents(batch)
-        for document in documents.values():
-            # Tokens worked out before the write transaction, as engine.prepare_new_ticket does: on SQLite
-            # the lock is then held only while the rows go in, and the writer's next batch waits less.
-            document["_tokens"] = engine.tokens_of(document)
-        with transaction.atomic():
-            backend.write(documents)
+        with collector_paused():
+            batch = list(_TICKETS.filter(pk__gt=last, pk__lte=high).only(*READ)[:CHUNK])
+            if not batch:
+                return last
+            documents = engine.build_documents(batch)
+            for document in documents.values():
+                # Tokens worked out before the write transaction, as engine.prepare_new_ticket does: on
+                # SQLite the lock is then held only while the rows go in, and the writer waits less.
+                document["_tokens"] = engine.tokens_of(document)
+            with transaction.atomic():
+                backend.write(documents)
         last = batch[-1].pk
         if reached is not None:
             reached.value = last
@@ -122,8 +124,7 @@ def _follow(done, limit, reached, parent_pid: int, fresh: bool) -> None:
     else:  # the parent died: leave the rest to `serviceloop reindex`
         os._exit(1)
     if fresh and postgres:
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '256MB'")
-            cursor.execute(schema.POSTGRES_GIN_CREATE)
+        with transaction.atomic(), connection.cursor() as cursor:
+            schema.postgres_gin_build(cursor)
     reindex(full=False)  # nothing left to index: it finishes the index (FTS5 optimize, ANALYZE)
     connections.close_all()

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from serviceloop.analytics.dims import dims_backfill
 from serviceloop.analytics.facts import facts_backfill
+from serviceloop.core.bulk import collector_paused
 from serviceloop.search.reindex import reindex
 from serviceloop.sla.services.clock import ticket_sla_backfill
 from serviceloop.sla.services.policies import default_version
@@ -137,8 +138,9 @@ def write_tickets(ref: Reference, *, count: int, seed: int, summary: DemoSummary
     started, cpu_started = time.perf_counter(), time.process_time()
     for low in range(0, count, BATCH_SIZE):
         high = min(count, low + BATCH_SIZE)
-        batch = writer.write(high - low, lambda ids, next_id, low=low, high=high: generator.batch(
-            low, high, ids, next_id), generator.pattern)
+        with collector_paused():
+            batch = writer.write(high - low, lambda ids, next_id, low=low, high=high: generator.batch(
+                low, high, ids, next_id), generator.pattern)
         before = summary.tickets
         summary.tickets += len(batch.rows)
         summary.events += len(batch.events)

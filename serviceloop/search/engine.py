@@ -32,8 +32,6 @@ from . import text
 
 COLUMNS = ("title", "code", "body", "replies", "internal")
 PUBLIC_COLUMNS = COLUMNS[:4]
-# PostgreSQL has four weights: replies and internal notes share D; the substring check tells them apart.
-_WEIGHT = {"title": "A", "code": "B", "body": "C", "replies": "D", "internal": "D"}
 _POSITION = {column: i + 1 for i, column in enumerate(COLUMNS)}
 REPLY_KINDS = (EventKind.REPLY, EventKind.CUSTOMER_REPLY)
 INTERNAL_KINDS = (EventKind.NOTE, EventKind.COMMUNICATION)
@@ -243,20 +241,23 @@ class SQLiteBackend(Backend):
 
 
 class PostgresBackend(Backend):
+    """Tokens in a `tsvector` with a GIN index, each stored once per column it occurs in, as the column's
+    number and the token ('1电源' in the title, '3电源' in the description, '5…' in an internal note).
+
+    The index then answers "this token within these columns" by itself: a query is exact lexemes
+    (and prefixes), never a weight, which GIN cannot check and which made PostgreSQL read and detoast
+    every candidate row's vector to recheck it (issue #14: 2-character words took seconds at 100,000)."""
+
     vendor = "postgresql"
     contains = "strpos(d.{column}, %s) > 0"
 
     @staticmethod
     def tsvector(tokens: dict[str, set[str]]) -> str:
-        """A tsvector literal: each token at its column's position with its weight ('电源':1A,3C)."""
-        where: dict[str, list[str]] = {}
-        for column in COLUMNS:
-            mark = f"{_POSITION[column]}{_WEIGHT[column]}"
-            for token in tokens[column]:
-                where.setdefault(token, []).append(mark)
-        # Tokens are letters and digits only (text.doc_tokens), so quoting cannot be broken out of.
-        return " ".join("'" + token.replace("'", "''").replace("\\", "\\\\") + "':" + ",".join(marks)
-                        for token, marks in where.items())
+        """A tsvector literal of the columns' tokens ('1电源' '3电源' '3e101'), without positions.
+
+        Tokens are letters and digits only (text.doc_tokens: no quote, no backslash, no space), so they
+        go between quotes as they are."""
+        return " ".join([f"'{_POSITION[column]}{token}'" for column in COLUMNS for token in tokens[column]])
 
     def write(self, documents, *, fresh=False):
         if not documents:
@@ -275,10 +276,14 @@ class PostgresBackend(Backend):
             cursor.execute("DELETE FROM search_searchdoc WHERE ticket_id = ANY(%s)", [list(ids)])
 
     def candidates(self, lookups, columns, focus=()):
+        def lexemes(cols, lookup):
+            # Letters and digits (text.term_tokens) need no escaping; the replace is a second fence.
+            token = lookup.token.replace("'", "''").replace("\\", "\\\\")
+            suffix = ":*" if lookup.prefix else ""
+            return "(" + " | ".join(f"'{_POSITION[c]}{token}'{suffix}" for c in cols) + ")"
+
         def terms_in(cols, term):
-            weights = "".join(sorted({_WEIGHT[c] for c in cols}))
-            return "(" + " & ".join("'" + lookup.token.replace("'", "''").replace("\\", "\\\\") + "':"
-                                    + ("*" if lookup.prefix else "") + weights for lookup in term) + ")"
+            return "(" + " & ".join(lexemes(cols, lookup) for lookup in term) + ")"
 
         query = " & ".join(terms_in(columns, term) for term in lookups)
         if focus:

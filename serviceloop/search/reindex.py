@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Max
 
+from serviceloop.core.bulk import collector_paused
 from serviceloop.tickets.models import Ticket
 
 from . import engine, schema
@@ -59,8 +60,7 @@ def _finish_index(full: bool) -> None:
             cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
         else:
             if full:
-                cursor.execute("SET maintenance_work_mem = '256MB'")
-                cursor.execute(schema.POSTGRES_GIN_CREATE)
+                schema.postgres_gin_build(cursor)
             cursor.execute("ANALYZE search_searchdoc")
 
 
@@ -81,13 +81,14 @@ def reindex(*, full: bool = True, chunk: int = CHUNK, say: Callable[[str], None]
     say(f"Indexing {progress.total:,} tickets in chunks of {chunk:,} ({connection.vendor}).")
     backend = engine.backend()
     while True:
-        batch = list(tickets.filter(pk__gt=last).select_related(
-            "organization", "contact", "product__product_model").only(*READ)[:chunk])
-        if not batch:
-            break
-        with transaction.atomic():
-            # Not fresh: a ticket created while this runs is indexed by its own transaction too.
-            backend.write(engine.build_documents(batch))
+        with collector_paused():
+            batch = list(tickets.filter(pk__gt=last).select_related(
+                "organization", "contact", "product__product_model").only(*READ)[:chunk])
+            if not batch:
+                break
+            with transaction.atomic():
+                # Not fresh: a ticket created while this runs is indexed by its own transaction too.
+                backend.write(engine.build_documents(batch))
         last = batch[-1].pk
         before, progress.done = progress.done, progress.done + len(batch)
         progress.seconds = time.perf_counter() - started

@@ -38,6 +38,9 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 _IS_CJK = re.compile(f"[{_CJK}]")
 _SURROGATE_OR_PRIVATE = re.compile("[\ud800-\udfff\ue000-\uf8ff\x00]")
 _MIXED_PARTS = re.compile(r"[^\W\d_]+|\d+")
+# A letter/digit word: [^\W_] is exactly str.isalnum; in _TOKEN_RUN it stops where a CJK run starts.
+_WORD = re.compile(r"[^\W_]+")
+_TOKEN_RUN = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
 _PHONE = re.compile(r"\d{7,}")
 
 
@@ -54,15 +57,7 @@ def normalise(value: str) -> str:
 
 def _words(segment: str):
     """The letter/digit runs of a non-CJK segment ("pwr-2310" → pwr, 2310)."""
-    word = []
-    for ch in segment:
-        if ch.isalnum():
-            word.append(ch)
-        elif word:
-            yield "".join(word)
-            word = []
-    if word:
-        yield "".join(word)
+    return _WORD.findall(segment)
 
 
 def _split(normalised: str):
@@ -78,15 +73,20 @@ def _split(normalised: str):
 
 
 def doc_tokens(value: str, *, phone: bool = False) -> set[str]:
-    """Every token stored for one normalised text (see the module docstring)."""
+    """Every token stored for one normalised text (see the module docstring).
+
+    One regular expression walks the text (the tokenizer is most of what indexing a ticket costs):
+    each match is a CJK run or a letter/digit word outside them."""
     tokens: set[str] = set()
-    for is_cjk, run in _split(value):
-        if is_cjk:
-            tokens.update(run)
-            tokens.update(run[i:i + 2] for i in range(len(run) - 1))
+    for cjk, word in _TOKEN_RUN.findall(value):
+        if cjk:
+            tokens.update(cjk)
+            if len(cjk) > 1:
+                tokens.update(map(str.__add__, cjk, cjk[1:]))  # the adjacent pairs
             continue
-        for word in _words(run):
-            tokens.add(word[:WORD_MAX])
+        tokens.add(word[:WORD_MAX])
+        # A word of letters only or digits only is its own one part.
+        if not word.isalpha() and not word.isdecimal():
             parts = _MIXED_PARTS.findall(word)
             if len(parts) > 1:
                 tokens.update(part[:WORD_MAX] for part in parts)
