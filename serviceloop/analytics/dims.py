@@ -26,6 +26,7 @@ from django.db.models import Case, CharField, Count, F, IntegerField, Sum, Value
 from django.db.models.functions import Cast
 
 from serviceloop.assets.models import CustomerProduct
+from serviceloop.core.bulk import collector_paused
 from serviceloop.tickets.choices import FINISHED_STATUSES, OPEN_STATUSES
 from serviceloop.tickets.models import Ticket
 
@@ -139,13 +140,14 @@ def dims_backfill(*, batch: int = 5000) -> int:
     (`dimension_rebuild`). Safe to run again; the demo loader calls it after writing its tickets."""
     done, last = 0, 0
     while True:
-        rows = list(Ticket.objects.filter(pk__gt=last).order_by("pk")
-                    .values(*_TICKET_FIELDS, model=F("product__product_model_id"))[:batch])
-        if not rows:
-            break
-        TicketDims.objects.bulk_create(
-            [TicketDims(ticket_id=t["id"], **_dims(t, t["model"])) for t in rows],
-            update_conflicts=True, unique_fields=["ticket"], update_fields=list(DIMS_FIELDS))
+        with collector_paused():  # one bounded batch of short-lived dicts (core/bulk.py)
+            rows = list(Ticket.objects.filter(pk__gt=last).order_by("pk")
+                        .values(*_TICKET_FIELDS, model=F("product__product_model_id"))[:batch])
+            if not rows:
+                break
+            TicketDims.objects.bulk_create(
+                [TicketDims(ticket_id=t["id"], **_dims(t, t["model"])) for t in rows],
+                update_conflicts=True, unique_fields=["ticket"], update_fields=list(DIMS_FIELDS))
         done += len(rows)
         last = rows[-1]["id"]
     dimension_rebuild()
