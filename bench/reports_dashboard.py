@@ -46,8 +46,14 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def manage(*args: str) -> str:
-    return subprocess.run([PY, str(ROOT / "manage.py"), *args], cwd=ROOT, check=True, capture_output=True,
-                          text=True, env=os.environ.copy()).stdout
+    return subprocess.run(
+        [PY, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    ).stdout
 
 
 class _Rollback(Exception):
@@ -63,8 +69,12 @@ def _timed_gets(client, url: str, reads: int) -> dict:
         response = client.get(url)
         times.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 200
-    return {"reads": reads, "p50_ms": round(percentile(times, 50), 1),
-            "p95_ms": round(percentile(times, 95), 1), "max_ms": round(max(times), 1)}
+    return {
+        "reads": reads,
+        "p50_ms": round(percentile(times, 50), 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "max_ms": round(max(times), 1),
+    }
 
 
 def main() -> None:
@@ -101,33 +111,69 @@ def main() -> None:
     if not args.no_backfill:
         started = time.perf_counter()
         out = manage("dashboard_backfill")
-        emit(bench="dashboard_backfill", **common, result=out.strip(), load_average=os.getloadavg()[0],
-             seconds=round(time.perf_counter() - started, 1))
-    busiest = (DimensionDay.objects.filter(dimension="finished").annotate(m=TruncMonth("day")).values("m")
-               .annotate(n=Sum("count")).order_by("-n").first())
+        emit(
+            bench="dashboard_backfill",
+            **common,
+            result=out.strip(),
+            load_average=os.getloadavg()[0],
+            seconds=round(time.perf_counter() - started, 1),
+        )
+    busiest = (
+        DimensionDay.objects.filter(dimension="finished")
+        .annotate(m=TruncMonth("day"))
+        .values("m")
+        .annotate(n=Sum("count"))
+        .order_by("-n")
+        .first()
+    )
     first, last = month_of(busiest["m"])
     longest = last - timedelta(days=730)
     supervisor = User.objects.filter(groups__name="supervisor", is_active=True).order_by("id").first()
     client = Client()
     client.force_login(supervisor)
-    cases = [("dashboard_page", f"/dashboard/?start={first}&end={last}", "month"),
-             ("dashboard_page", f"/dashboard/?start={longest}&end={last}", "731 days"),
-             ("dashboard_api", f"/api/v1/dashboard?start={first}&end={last}", "month")]
-    cases += [("distributions_page", f"/dashboard/distributions/?start={first}&end={last}&dimension={d}",
-               f"month by {d}") for d in ("category", "engineer", "organization")]
+    cases = [
+        ("dashboard_page", f"/dashboard/?start={first}&end={last}", "month"),
+        ("dashboard_page", f"/dashboard/?start={longest}&end={last}", "731 days"),
+        ("dashboard_api", f"/api/v1/dashboard?start={first}&end={last}", "month"),
+    ]
+    cases += [
+        (
+            "distributions_page",
+            f"/dashboard/distributions/?start={first}&end={last}&dimension={d}",
+            f"month by {d}",
+        )
+        for d in ("category", "engineer", "organization")
+    ]
     for bench, url, period in cases:
-        emit(bench=bench, **common, period=period, start=str(first), created_in_month=busiest["n"],
-             count_cache_seconds=settings.LIST_COUNT_CACHE_SECONDS,
-             **_timed_gets(client, url, args.reads), load_average=os.getloadavg()[0])
+        emit(
+            bench=bench,
+            **common,
+            period=period,
+            start=str(first),
+            created_in_month=busiest["n"],
+            count_cache_seconds=settings.LIST_COUNT_CACHE_SECONDS,
+            **_timed_gets(client, url, args.reads),
+            load_average=os.getloadavg()[0],
+        )
     # At risk and breached counted on every request (LIST_COUNT_CACHE_SECONDS=0), as after each expiry.
     kept, settings.LIST_COUNT_CACHE_SECONDS = settings.LIST_COUNT_CACHE_SECONDS, 0
-    emit(bench="dashboard_page", **common, period="month", start=str(first), count_cache_seconds=0,
-         **_timed_gets(client, cases[0][1], args.reads), load_average=os.getloadavg()[0])
+    emit(
+        bench="dashboard_page",
+        **common,
+        period="month",
+        start=str(first),
+        count_cache_seconds=0,
+        **_timed_gets(client, cases[0][1], args.reads),
+        load_average=os.getloadavg()[0],
+    )
     settings.LIST_COUNT_CACHE_SECONDS = kept
 
     # (d) the receiver's cost on a resolution, alternating on/off.
-    ids = list(Ticket.objects.filter(status="in_progress", owner__isnull=False)
-               .order_by("-id").values_list("pk", flat=True)[:args.changes])
+    ids = list(
+        Ticket.objects.filter(status="in_progress", owner__isnull=False)
+        .order_by("-id")
+        .values_list("pk", flat=True)[: args.changes]
+    )
     timings = {"with_receiver": [], "without_receiver": []}
     cause = RootCause.objects.filter(children__isnull=True, is_active=True).order_by("pk").first()
     for i, pk in enumerate(ids * 2):
@@ -139,10 +185,15 @@ def main() -> None:
             try:
                 with transaction.atomic():
                     t0 = time.perf_counter()
-                    ticket_resolve(ticket=ticket, actor=ticket.owner, root_cause=cause,
-                                   customer_result="已更换电源模块，设备恢复正常。")
+                    ticket_resolve(
+                        ticket=ticket,
+                        actor=ticket.owner,
+                        root_cause=cause,
+                        customer_result="已更换电源模块，设备恢复正常。",
+                    )
                     timings["with_receiver" if on else "without_receiver"].append(
-                        (time.perf_counter() - t0) * 1000)
+                        (time.perf_counter() - t0) * 1000
+                    )
                     raise _Rollback
             except _Rollback:
                 pass
@@ -150,13 +201,18 @@ def main() -> None:
             events.recorded.connect(analytics.ticket_dims_event)
     with_p95 = percentile(timings["with_receiver"], 95)
     without_p95 = percentile(timings["without_receiver"], 95)
-    emit(bench="status_change", **common, change="in_progress → resolved",
-         changes=len(timings["with_receiver"]),
-         load_average=os.getloadavg()[0],
-         with_receiver_p50_ms=round(percentile(timings["with_receiver"], 50), 2),
-         with_receiver_p95_ms=round(with_p95, 2),
-         without_receiver_p50_ms=round(percentile(timings["without_receiver"], 50), 2),
-         without_receiver_p95_ms=round(without_p95, 2), p95_delta_ms=round(with_p95 - without_p95, 2))
+    emit(
+        bench="status_change",
+        **common,
+        change="in_progress → resolved",
+        changes=len(timings["with_receiver"]),
+        load_average=os.getloadavg()[0],
+        with_receiver_p50_ms=round(percentile(timings["with_receiver"], 50), 2),
+        with_receiver_p95_ms=round(with_p95, 2),
+        without_receiver_p50_ms=round(percentile(timings["without_receiver"], 50), 2),
+        without_receiver_p95_ms=round(without_p95, 2),
+        p95_delta_ms=round(with_p95 - without_p95, 2),
+    )
 
 
 if __name__ == "__main__":

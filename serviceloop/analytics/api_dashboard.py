@@ -99,18 +99,30 @@ def dashboard_get(request, q: Query[PeriodQuery]):
     times are calendar minutes. Definitions: serviceloop/analytics/dashboard.py."""
     first, last = _dates(q)
     board = dashboard(user=request.auth, first=first, last=last)
-    return {"start": first.isoformat(), "end": last.isoformat(),
-            "previous_start": board.previous_first.isoformat(),
-            "previous_end": board.previous_last.isoformat(),
-            "current": board.current.__dict__, "previous": board.previous.__dict__,
-            "backlog_total": board.backlog_total, "backlog_by_status": _tallies(board.by_status),
-            "backlog_by_priority": _tallies(board.by_priority), "backlog_by_group": _tallies(board.by_group),
-            "at_risk": board.at_risk, "breached": board.breached}
+    return {
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "previous_start": board.previous_first.isoformat(),
+        "previous_end": board.previous_last.isoformat(),
+        "current": board.current.__dict__,
+        "previous": board.previous.__dict__,
+        "backlog_total": board.backlog_total,
+        "backlog_by_status": _tallies(board.by_status),
+        "backlog_by_priority": _tallies(board.by_priority),
+        "backlog_by_group": _tallies(board.by_group),
+        "at_risk": board.at_risk,
+        "breached": board.breached,
+    }
 
 
 def _bar(bar) -> dict:
-    return {"key": bar.key, "label": bar.label, "count": bar.count, "share": bar.share,
-            "children": [_bar(c) for c in bar.children]}
+    return {
+        "key": bar.key,
+        "label": bar.label,
+        "count": bar.count,
+        "share": bar.share,
+        "children": [_bar(c) for c in bar.children],
+    }
 
 
 @router.get("/distributions", response={200: DistributionOut, **ERRORS}, url_name="dashboard-distributions")
@@ -119,5 +131,11 @@ def distributions_get(request, q: Query[DistributionQuery]):
     with its sub-categories); `top_problems` in the request's language."""
     first, last = _dates(q)
     dist = distribution(user=request.auth, first=first, last=last, dimension=q.dimension)
-    return {"start": first.isoformat(), "end": last.isoformat(), "dimension": dist.dimension,
-            "total": dist.total, "bars": [_bar(b) for b in dist.bars], "top_problems": dist.top_problems}
+    return {
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "dimension": dist.dimension,
+        "total": dist.total,
+        "bars": [_bar(b) for b in dist.bars],
+        "top_problems": dist.top_problems,
+    }

@@ -60,9 +60,15 @@ MAX_DAYS = 731
 VIEW_COUNT_CAP = 10_000
 DIMENSIONS = tuple(DISTRIBUTIONS)
 # The list's query parameter that filters by each dimension (web/views/lists.py, web/forms.py).
-LIST_PARAMETER = {"type": "type", "category": "category", "product_model": "product_model",
-                  "root_cause": "root_cause", "organization": "organization", "engineer": "owner",
-                  "channel": "channel"}
+LIST_PARAMETER = {
+    "type": "type",
+    "category": "category",
+    "product_model": "product_model",
+    "root_cause": "root_cause",
+    "organization": "organization",
+    "engineer": "owner",
+    "channel": "channel",
+}
 
 
 @dataclass(frozen=True)
@@ -150,10 +156,16 @@ def _in(first: date, last: date) -> Q:
 
 
 def _two_sums(column: str, first: date, last: date, previous_first: date, previous_last: date) -> dict:
-    return {f"cur_{column}": Sum(Case(When(_in(first, last), then=column), default=0,
-                                      output_field=IntegerField())),
-            f"prev_{column}": Sum(Case(When(_in(previous_first, previous_last), then=column), default=0,
-                                       output_field=IntegerField()))}
+    return {
+        f"cur_{column}": Sum(
+            Case(When(_in(first, last), then=column), default=0, output_field=IntegerField())
+        ),
+        f"prev_{column}": Sum(
+            Case(
+                When(_in(previous_first, previous_last), then=column), default=0, output_field=IntegerField()
+            )
+        ),
+    }
 
 
 def _figures(dims: dict, kpi: dict, escalations: int, side: str) -> Figures:
@@ -178,14 +190,21 @@ def _backlog(rows: list[dict]) -> tuple[list[Tally], list[Tally], list[Tally]]:
     by: dict[str, dict[str, int]] = {name: {} for name in BACKLOG}
     for r in rows:
         by[r["dimension"]][r["key"]] = r["n"]
-    statuses = [Tally(s.value, str(s.label), by["open_status"].get(s.value, 0), {"status": s.value})
-                for s in Status if s.value in OPEN_STATUSES]
-    priorities = [Tally(p.value, str(p.label), by["open_priority"].get(p.value, 0), {"priority": p.value})
-                  for p in Priority]
+    statuses = [
+        Tally(s.value, str(s.label), by["open_status"].get(s.value, 0), {"status": s.value})
+        for s in Status
+        if s.value in OPEN_STATUSES
+    ]
+    priorities = [
+        Tally(p.value, str(p.label), by["open_priority"].get(p.value, 0), {"priority": p.value})
+        for p in Priority
+    ]
     groups = by["open_group"]
     names = {str(t.pk): t.name for t in Team.objects.filter(pk__in=[int(k) for k in groups if k])}
-    by_group = sorted((Tally(k, names.get(k, k) if k else _("(no group)"), n, {}) for k, n in groups.items()),
-                      key=lambda c: (-c.count, c.label))
+    by_group = sorted(
+        (Tally(k, names.get(k, k) if k else _("(no group)"), n, {}) for k, n in groups.items()),
+        key=lambda c: (-c.count, c.label),
+    )
     return statuses, priorities, by_group
 
 
@@ -203,8 +222,11 @@ def _view_counts(user) -> dict[str, int]:
     can keep them, and counting them walks the open tickets (~50,000 at 1,000,000). For people who see every
     ticket the two views are the same for all of them, so one count serves the whole team."""
     ttl = settings.LIST_COUNT_CACHE_SECONDS
-    key = "dashboard-view-counts" if user.has_perm("tickets.view_all_tickets") else \
-        f"dashboard-view-counts:{user.pk}"
+    key = (
+        "dashboard-view-counts"
+        if user.has_perm("tickets.view_all_tickets")
+        else f"dashboard-view-counts:{user.pk}"
+    )
     counts = cache.get(key) if ttl else None
     if counts is None:
         counts = {code: _view_count(user, code) for code in ("at_risk", "breached")}
@@ -220,34 +242,57 @@ def dashboard(*, user, first: date, last: date) -> Dashboard:
     previous_first, previous_last = previous_period(first, last)
     span = (previous_first, previous_last)
     dims = {}
-    both = DimensionDay.objects.filter(_in(previous_first, last),
-                                       dimension__in=("finished", "first_response"))
-    for r in (both.values("dimension", "key").order_by()
-              .annotate(**_two_sums("count", first, last, *span), **_two_sums("total", first, last, *span))):
+    both = DimensionDay.objects.filter(
+        _in(previous_first, last), dimension__in=("finished", "first_response")
+    )
+    for r in (
+        both.values("dimension", "key")
+        .order_by()
+        .annotate(**_two_sums("count", first, last, *span), **_two_sums("total", first, last, *span))
+    ):
         dims[("cur", r["dimension"], r["key"])] = (r["cur_count"] or 0, r["cur_total"] or 0)
         dims[("prev", r["dimension"], r["key"])] = (r["prev_count"] or 0, r["prev_total"] or 0)
     kpi_sums = {}
     for f in DAY_FIGURES:
         for side, (low, high) in (("cur", (first, last)), ("prev", span)):
-            kpi_sums[f"{side}_{f}"] = Sum(Case(When(_in(low, high), then=f), default=0,
-                                               output_field=IntegerField()))
+            kpi_sums[f"{side}_{f}"] = Sum(
+                Case(When(_in(low, high), then=f), default=0, output_field=IntegerField())
+            )
     kpi = KpiDay.objects.filter(_in(previous_first, last)).aggregate(**kpi_sums)
     tz = timezone.get_current_timezone()
-    bounds = {name: datetime.combine(d, time.min, tz)
-              for name, d in (("pf", previous_first), ("f", first), ("after", last + timedelta(days=1)))}
-    escalations = Escalation.objects.filter(created_at__gte=bounds["pf"], created_at__lt=bounds["after"]) \
-        .aggregate(cur=Count("pk", filter=Q(created_at__gte=bounds["f"])),
-                   prev=Count("pk", filter=Q(created_at__lt=bounds["f"])))
-    backlog_rows = list(DimensionDay.objects.filter(dimension__in=tuple(BACKLOG)).values("dimension", "key")
-                        .order_by().annotate(n=Sum("count")).filter(n__gt=0))
+    bounds = {
+        name: datetime.combine(d, time.min, tz)
+        for name, d in (("pf", previous_first), ("f", first), ("after", last + timedelta(days=1)))
+    }
+    escalations = Escalation.objects.filter(
+        created_at__gte=bounds["pf"], created_at__lt=bounds["after"]
+    ).aggregate(
+        cur=Count("pk", filter=Q(created_at__gte=bounds["f"])),
+        prev=Count("pk", filter=Q(created_at__lt=bounds["f"])),
+    )
+    backlog_rows = list(
+        DimensionDay.objects.filter(dimension__in=tuple(BACKLOG))
+        .values("dimension", "key")
+        .order_by()
+        .annotate(n=Sum("count"))
+        .filter(n__gt=0)
+    )
     by_status, by_priority, by_group = _backlog(backlog_rows)
     views = _view_counts(user)
-    return Dashboard(first=first, last=last, previous_first=previous_first, previous_last=previous_last,
-                     current=_figures(dims, kpi, escalations["cur"], "cur"),
-                     previous=_figures(dims, kpi, escalations["prev"], "prev"),
-                     backlog_total=sum(c.count for c in by_status), by_status=by_status,
-                     by_priority=by_priority, by_group=by_group, at_risk=views["at_risk"],
-                     breached=views["breached"])
+    return Dashboard(
+        first=first,
+        last=last,
+        previous_first=previous_first,
+        previous_last=previous_last,
+        current=_figures(dims, kpi, escalations["cur"], "cur"),
+        previous=_figures(dims, kpi, escalations["prev"], "prev"),
+        backlog_total=sum(c.count for c in by_status),
+        by_status=by_status,
+        by_priority=by_priority,
+        by_group=by_group,
+        at_risk=views["at_risk"],
+        breached=views["breached"],
+    )
 
 
 def _labels(dimension: str, keys: list[str]) -> dict[str, str]:
@@ -262,16 +307,22 @@ def _labels(dimension: str, keys: list[str]) -> dict[str, str]:
         return {str(m.pk): str(m) for m in ProductModel.objects.filter(pk__in=ids)}
     if dimension == "root_cause":
         language = get_language()
-        return {str(r.pk): r.path(language) for r in RootCause.objects.filter(pk__in=ids)
-                .select_related("parent__parent")}
+        return {
+            str(r.pk): r.path(language)
+            for r in RootCause.objects.filter(pk__in=ids).select_related("parent__parent")
+        }
     if dimension == "organization":
         return {str(o.pk): o.name for o in Organization.objects.filter(pk__in=ids)}
     return {str(u.pk): str(u) for u in User.objects.filter(pk__in=ids)}
 
 
 def _none_label(dimension: str) -> str:
-    return {"category": _("(no category)"), "product_model": _("(no product)"),
-            "root_cause": _("(no root cause yet)"), "engineer": _("(unassigned)")}.get(dimension, _("(none)"))
+    return {
+        "category": _("(no category)"),
+        "product_model": _("(no product)"),
+        "root_cause": _("(no root cause yet)"),
+        "engineer": _("(unassigned)"),
+    }.get(dimension, _("(none)"))
 
 
 def _category_tree(counts: dict[str, int], total: int) -> list[Bar]:
@@ -290,8 +341,10 @@ def _category_tree(counts: dict[str, int], total: int) -> list[Bar]:
     bars = []
     for pk, entry in roots.items():
         count = entry["own"] + sum(c.count for c in entry["children"])
-        children = sorted((Bar(c.key, c.label, c.count, c.count / count, c.params)
-                           for c in entry["children"]), key=lambda b: (-b.count, b.label))
+        children = sorted(
+            (Bar(c.key, c.label, c.count, c.count / count, c.params) for c in entry["children"]),
+            key=lambda b: (-b.count, b.label),
+        )
         bars.append(Bar(str(pk), entry["name"], count, count / total, {"category": pk}, children))
     if counts.get(""):
         bars.append(Bar("", _none_label("category"), counts[""], counts[""] / total, {}))
@@ -304,8 +357,7 @@ def _percent(share: float) -> int:
 
 def _period_label(first: date, last: date) -> str:
     month_first = first.replace(day=1)
-    whole_month = first == month_first and (last + timedelta(days=1)).day == 1 and \
-        (last - first).days < 31
+    whole_month = first == month_first and (last + timedelta(days=1)).day == 1 and (last - first).days < 31
     zh = (get_language() or "").lower().startswith("zh")
     if whole_month:
         if zh:
@@ -323,13 +375,24 @@ def top_problems(bars: list[Bar], first: date, last: date, *, limit: int = 3) ->
     for bar in [b for b in bars if b.key][:limit]:
         if bar.children:
             leaf = bar.children[0]
-            out.append(_("%(period)s: %(root)s made up %(share)s%% of tickets; of those, %(leaf)s made up "
-                          "%(leaf_share)s%%.") % {"period": period, "root": bar.label,
-                                                  "share": _percent(bar.share), "leaf": leaf.label,
-                                                  "leaf_share": _percent(leaf.share)})
+            out.append(
+                _(
+                    "%(period)s: %(root)s made up %(share)s%% of tickets; of those, %(leaf)s made up "
+                    "%(leaf_share)s%%."
+                )
+                % {
+                    "period": period,
+                    "root": bar.label,
+                    "share": _percent(bar.share),
+                    "leaf": leaf.label,
+                    "leaf_share": _percent(leaf.share),
+                }
+            )
         else:
-            out.append(_("%(period)s: %(root)s made up %(share)s%% of tickets.")
-                       % {"period": period, "root": bar.label, "share": _percent(bar.share)})
+            out.append(
+                _("%(period)s: %(root)s made up %(share)s%% of tickets.")
+                % {"period": period, "root": bar.label, "share": _percent(bar.share)}
+            )
     return out
 
 
@@ -339,17 +402,34 @@ def distribution(*, user, first: date, last: date, dimension: str) -> Distributi
     _check(user)
     if dimension not in DISTRIBUTIONS:
         raise InvalidInput.field("dimension", _("Unknown dimension: %(value)s") % {"value": dimension})
-    counts = {r["key"]: r["n"] for r in DimensionDay.objects.filter(_in(first, last), dimension=dimension)
-              .values("key").order_by().annotate(n=Sum("count")).filter(n__gt=0)}
+    counts = {
+        r["key"]: r["n"]
+        for r in DimensionDay.objects.filter(_in(first, last), dimension=dimension)
+        .values("key")
+        .order_by()
+        .annotate(n=Sum("count"))
+        .filter(n__gt=0)
+    }
     total = sum(counts.values())
     if dimension == "category":
         bars = _category_tree(counts, total) if total else []
     else:
         labels = _labels(dimension, list(counts))
         parameter = LIST_PARAMETER[dimension]
-        bars = sorted((Bar(k, labels.get(k, k) if k else _none_label(dimension), n, n / total,
-                           {parameter: k} if k else {}) for k, n in counts.items()),
-                      key=lambda b: (-b.count, b.label))
+        bars = sorted(
+            (
+                Bar(
+                    k,
+                    labels.get(k, k) if k else _none_label(dimension),
+                    n,
+                    n / total,
+                    {parameter: k} if k else {},
+                )
+                for k, n in counts.items()
+            ),
+            key=lambda b: (-b.count, b.label),
+        )
     problems = top_problems(bars, first, last) if dimension == "category" else []
-    return Distribution(dimension=dimension, first=first, last=last, total=total, bars=bars,
-                        top_problems=problems)
+    return Distribution(
+        dimension=dimension, first=first, last=last, total=total, bars=bars, top_problems=problems
+    )

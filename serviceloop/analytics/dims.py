@@ -44,12 +44,36 @@ DISTRIBUTIONS = {
     "channel": "channel",
 }
 BACKLOG = {"open_status": "status", "open_priority": "priority", "open_group": "group_id"}
-DIMS_FIELDS = ("created_day", "ticket_type", "channel", "status", "priority", "category_id", "product_id",
-               "product_model_id", "root_cause_id", "organization_id", "owner_id", "group_id",
-               "first_response_minutes")
-_TICKET_FIELDS = ("id", "created_at", "ticket_type", "channel", "status", "priority", "category_id",
-                  "product_id", "root_cause_id", "organization_id", "owner_id", "group_id",
-                  "first_response_at")
+DIMS_FIELDS = (
+    "created_day",
+    "ticket_type",
+    "channel",
+    "status",
+    "priority",
+    "category_id",
+    "product_id",
+    "product_model_id",
+    "root_cause_id",
+    "organization_id",
+    "owner_id",
+    "group_id",
+    "first_response_minutes",
+)
+_TICKET_FIELDS = (
+    "id",
+    "created_at",
+    "ticket_type",
+    "channel",
+    "status",
+    "priority",
+    "category_id",
+    "product_id",
+    "root_cause_id",
+    "organization_id",
+    "owner_id",
+    "group_id",
+    "first_response_at",
+)
 
 
 def _key(value) -> str:
@@ -84,8 +108,12 @@ def _move(old: dict | None, new: dict | None) -> None:
             rows.setdefault((dimension, day, key), [0, 0])[0 if column == "count" else 1] += n
     if rows:
         # Sorted by key, so two transactions touching the same rows lock them in the same order.
-        _upsert(DimensionDay, ("dimension", "day", "key"), ("count", "total"),
-                sorted((*k, *v) for k, v in rows.items()))
+        _upsert(
+            DimensionDay,
+            ("dimension", "day", "key"),
+            ("count", "total"),
+            sorted((*k, *v) for k, v in rows.items()),
+        )
 
 
 def _minutes(start, end) -> int | None:
@@ -141,13 +169,19 @@ def dims_backfill(*, batch: int = 5000) -> int:
     done, last = 0, 0
     while True:
         with collector_paused():  # one bounded batch of short-lived dicts (core/bulk.py)
-            rows = list(Ticket.objects.filter(pk__gt=last).order_by("pk")
-                        .values(*_TICKET_FIELDS, model=F("product__product_model_id"))[:batch])
+            rows = list(
+                Ticket.objects.filter(pk__gt=last)
+                .order_by("pk")
+                .values(*_TICKET_FIELDS, model=F("product__product_model_id"))[:batch]
+            )
             if not rows:
                 break
             TicketDims.objects.bulk_create(
                 [TicketDims(ticket_id=t["id"], **_dims(t, t["model"])) for t in rows],
-                update_conflicts=True, unique_fields=["ticket"], update_fields=list(DIMS_FIELDS))
+                update_conflicts=True,
+                unique_fields=["ticket"],
+                update_fields=list(DIMS_FIELDS),
+            )
         done += len(rows)
         last = rows[-1]["id"]
     dimension_rebuild()
@@ -162,8 +196,10 @@ def dimension_rebuild() -> int:
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(DimensionDay._meta.db_table)} "
-                           "IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(
+                f"LOCK TABLE {connection.ops.quote_name(DimensionDay._meta.db_table)} "
+                "IN SHARE ROW EXCLUSIVE MODE"
+            )
     DimensionDay.objects.all().delete()
     dims = TicketDims.objects.order_by()
     columns = ("dimension", "day", "key", "count", "total")
@@ -177,13 +213,28 @@ def dimension_rebuild() -> int:
     shapes = [(name, dims, column) for name, column in DISTRIBUTIONS.items()]
     shapes += [(name, dims.filter(status__in=OPEN_STATUSES), column) for name, column in BACKLOG.items()]
     for name, qs, column in shapes:
-        _insert_select(DimensionDay, columns, qs.values(n=Value(name), d=F("created_day"), k=key_of(column))
-                       .annotate(c=Count("pk"), s=Value(0, output_field=IntegerField())))
-    finished = Case(When(status__in=FINISHED_STATUSES, then=Value("1")), default=Value("0"),
-                    output_field=text)
-    _insert_select(DimensionDay, columns, dims.values(n=Value("finished"), d=F("created_day"), k=finished)
-                   .annotate(c=Count("pk"), s=Value(0, output_field=IntegerField())))
-    _insert_select(DimensionDay, columns, dims.filter(first_response_minutes__isnull=False)
-                   .values(n=Value("first_response"), d=F("created_day"), k=Value("", output_field=text))
-                   .annotate(c=Count("pk"), s=Sum("first_response_minutes")))
+        _insert_select(
+            DimensionDay,
+            columns,
+            qs.values(n=Value(name), d=F("created_day"), k=key_of(column)).annotate(
+                c=Count("pk"), s=Value(0, output_field=IntegerField())
+            ),
+        )
+    finished = Case(
+        When(status__in=FINISHED_STATUSES, then=Value("1")), default=Value("0"), output_field=text
+    )
+    _insert_select(
+        DimensionDay,
+        columns,
+        dims.values(n=Value("finished"), d=F("created_day"), k=finished).annotate(
+            c=Count("pk"), s=Value(0, output_field=IntegerField())
+        ),
+    )
+    _insert_select(
+        DimensionDay,
+        columns,
+        dims.filter(first_response_minutes__isnull=False)
+        .values(n=Value("first_response"), d=F("created_day"), k=Value("", output_field=text))
+        .annotate(c=Count("pk"), s=Sum("first_response_minutes")),
+    )
     return DimensionDay.objects.count()

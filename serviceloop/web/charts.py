@@ -58,8 +58,9 @@ def _short(label: str, limit: int) -> str:
     return out + "…"
 
 
-def bar_chart(title: str, slug: str, rows: list[tuple[str, float, str, str, str]], *,
-              wide: bool = False) -> Chart:
+def bar_chart(
+    title: str, slug: str, rows: list[tuple[str, float, str, str, str]], *, wide: bool = False
+) -> Chart:
     """rows: (label, value, value as shown, share as shown, link or ""), in the order drawn; `wide` for a
     chart alone on its page."""
     width_all, label_width, bar_area, limit = SIZES[wide]
@@ -68,8 +69,25 @@ def bar_chart(title: str, slug: str, rows: list[tuple[str, float, str, str, str]
     for i, (label, value, value_text, share_text, href) in enumerate(rows):
         width = round(bar_area * value / top, 1) if value > 0 else 0
         y = 6 + i * ROW
-        bars.append(ChartBar(label=label, short=_short(label, limit), value_text=value_text, href=href, y=y,
-                             text_y=y + BAR - 4, width=max(width, 1 if value > 0 else 0),
-                             value_x=label_width + width + 6, share_text=share_text))
-    return Chart(title=title, slug=slug, bars=bars, height=12 + ROW * max(1, len(rows)), width=width_all,
-                 label_x=label_width - 6, bar_x=label_width)
+        bars.append(
+            ChartBar(
+                label=label,
+                short=_short(label, limit),
+                value_text=value_text,
+                href=href,
+                y=y,
+                text_y=y + BAR - 4,
+                width=max(width, 1 if value > 0 else 0),
+                value_x=label_width + width + 6,
+                share_text=share_text,
+            )
+        )
+    return Chart(
+        title=title,
+        slug=slug,
+        bars=bars,
+        height=12 + ROW * max(1, len(rows)),
+        width=width_all,
+        label_x=label_width - 6,
+        bar_x=label_width,
+    )

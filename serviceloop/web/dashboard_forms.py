@@ -37,5 +37,6 @@ class DashboardForm(forms.Form):
 
 class DistributionForm(DashboardForm):
     # Chosen by the page's tabs; a hidden field, so "Show" keeps the dimension while the period changes.
-    dimension = forms.ChoiceField(label=_("By"), choices=[(d, DIMENSION_LABELS[d]) for d in DIMENSIONS],
-                                  widget=forms.HiddenInput)
+    dimension = forms.ChoiceField(
+        label=_("By"), choices=[(d, DIMENSION_LABELS[d]) for d in DIMENSIONS], widget=forms.HiddenInput
+    )

@@ -38,6 +38,8 @@ def english():
 
     with translation.override("en"):
         yield
+
+
 SH = ZoneInfo("Asia/Shanghai")
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 
@@ -82,10 +84,15 @@ def build_fixture(world) -> dict:
         resolve_ticket(t5, w.eric)
         mon = datetime(2026, 3, 2, 9, 0, tzinfo=SH)
         _at(clock, mon)
-        t1 = w.ticket(title="T1", category=w.power, product=w.product_a, channel="phone",
-                      contact=w.contact_a)
-        t2 = w.ticket(title="T2", org=w.org_b, category=w.power, product=w.product_b, channel="email",
-                      contact=w.contact_b)
+        t1 = w.ticket(title="T1", category=w.power, product=w.product_a, channel="phone", contact=w.contact_a)
+        t2 = w.ticket(
+            title="T2",
+            org=w.org_b,
+            category=w.power,
+            product=w.product_b,
+            channel="email",
+            contact=w.contact_b,
+        )
         for t in (t1, t2):
             tickets.ticket_assign(ticket=t, actor=w.sam, owner=w.eric, group=hw)
             tickets.ticket_transition(ticket=t, actor=w.eric, to_status="in_progress")
@@ -120,15 +127,15 @@ def test_the_period_figures_match_the_ones_worked_out_by_hand(world, fixture):
     board = dashboard(user=world.sam, first=MARCH[0], last=MARCH[1])
     assert (board.previous_first, board.previous_last) == (date(2026, 1, 29), date(2026, 2, 28))
     now = board.current
-    assert now.created == 4                                        # T1..T4
-    assert now.resolution_rate == pytest.approx(1 / 4)             # T1 finished; T2 was reopened
-    assert now.mean_first_response_minutes == pytest.approx(20)    # (10 + 30) / 2; T3, T4 no reply
-    assert now.resolved == 2                                       # T1, T2 (latest resolution in March)
-    assert now.mean_resolution_minutes == pytest.approx(90)        # (60 + 120) / 2
-    assert now.fcr_rate == pytest.approx(1 / 2)                    # T1 (T2 reopened)
-    assert now.sla_met_rate == 1.0                                 # both resolved well within the target
-    assert now.csat_average == pytest.approx(4)                    # T1's 4
-    assert now.escalations == 1                                    # T3
+    assert now.created == 4  # T1..T4
+    assert now.resolution_rate == pytest.approx(1 / 4)  # T1 finished; T2 was reopened
+    assert now.mean_first_response_minutes == pytest.approx(20)  # (10 + 30) / 2; T3, T4 no reply
+    assert now.resolved == 2  # T1, T2 (latest resolution in March)
+    assert now.mean_resolution_minutes == pytest.approx(90)  # (60 + 120) / 2
+    assert now.fcr_rate == pytest.approx(1 / 2)  # T1 (T2 reopened)
+    assert now.sla_met_rate == 1.0  # both resolved well within the target
+    assert now.csat_average == pytest.approx(4)  # T1's 4
+    assert now.escalations == 1  # T3
     before = board.previous
     assert (before.created, before.resolution_rate, before.mean_first_response_minutes) == (1, 1.0, 20)
     assert (before.resolved, before.mean_resolution_minutes, before.fcr_rate) == (1, 30, 1.0)
@@ -137,7 +144,7 @@ def test_the_period_figures_match_the_ones_worked_out_by_hand(world, fixture):
 
 def test_the_backlog_now_matches_the_one_worked_out_by_hand(world, fixture):
     board = dashboard(user=world.sam, first=MARCH[0], last=MARCH[1])
-    assert board.backlog_total == 4                                # T2, T3, T4, T6
+    assert board.backlog_total == 4  # T2, T3, T4, T6
     status = {t.key: t.count for t in board.by_status}
     assert status == {"new": 2, "accepted": 0, "in_progress": 0, "escalated": 1, "pending": 0, "reopened": 1}
     assert {t.key: t.count for t in board.by_priority} == {"urgent": 1, "high": 1, "medium": 0, "low": 2}
@@ -158,7 +165,7 @@ def test_the_distributions_match_the_ones_worked_out_by_hand(world, fixture):
 
     category = of("category")
     assert category.total == 4
-    assert _bars(category) == {"硬件类": 3, "(no category)": 1}   # T1, T2 under 电源模块, T3 on 硬件类
+    assert _bars(category) == {"硬件类": 3, "(no category)": 1}  # T1, T2 under 电源模块, T3 on 硬件类
     assert [(c.label, c.count) for c in category.bars[0].children] == [("电源模块", 2)]
     assert category.bars[0].share == pytest.approx(0.75)
     assert category.bars[0].children[0].share == pytest.approx(2 / 3)
@@ -191,8 +198,9 @@ def _drill_count(user, url: str) -> int:
     return selectors.ticket_count(user=user, filters=filters, cap=10**6)
 
 
-@pytest.mark.parametrize("dimension", ["type", "category", "product_model", "root_cause", "organization",
-                                       "engineer", "channel"])
+@pytest.mark.parametrize(
+    "dimension", ["type", "category", "product_model", "root_cause", "organization", "engineer", "channel"]
+)
 def test_every_bar_drills_down_to_as_many_tickets_as_it_counts(world, fixture, dimension):
     dist = distribution(user=world.sam, first=MARCH[0], last=MARCH[1], dimension=dimension)
     bars = [b for b in dist.bars if b.params] + [c for b in dist.bars for c in b.children]
@@ -221,8 +229,11 @@ def test_the_backlog_bars_drill_down_to_as_many_tickets(world, fixture):
 
 
 def test_the_receiver_keeps_the_same_counts_as_the_backfill(world, fixture):
-    kept = sorted(DimensionDay.objects.exclude(count=0, total=0).values_list("dimension", "day", "key",
-                                                                             "count", "total"))
+    kept = sorted(
+        DimensionDay.objects.exclude(count=0, total=0).values_list(
+            "dimension", "day", "key", "count", "total"
+        )
+    )
     dims = sorted(TicketDims.objects.values_list())
     assert dims_backfill() == 6
     assert sorted(TicketDims.objects.values_list()) == dims
@@ -233,8 +244,16 @@ def test_a_corrected_ticket_moves_its_counts(world, fixture):
     """ticket_update (type, category, product, channel) and a new owner move T4 from one bar to another;
     the counts stay those the backfill computes."""
     t4 = fixture["T4"]
-    tickets.ticket_update(ticket=t4, actor=world.sam, changes={
-        "ticket_type": "problem", "category": world.power, "product": world.product_a, "channel": "email"})
+    tickets.ticket_update(
+        ticket=t4,
+        actor=world.sam,
+        changes={
+            "ticket_type": "problem",
+            "category": world.power,
+            "product": world.product_a,
+            "channel": "email",
+        },
+    )
     tickets.ticket_assign(ticket=t4, actor=world.sam, owner=world.alice, group=fixture["sw"])
 
     def bars(dimension):
@@ -247,8 +266,11 @@ def test_a_corrected_ticket_moves_its_counts(world, fixture):
     assert bars("engineer") == {"Eric": 2, "Alice": 2}
     board = dashboard(user=world.sam, first=MARCH[0], last=MARCH[1])
     assert {t.label: t.count for t in board.by_group} == {"硬件组": 2, "软件组": 2}
-    kept = sorted(DimensionDay.objects.exclude(count=0, total=0).values_list("dimension", "day", "key",
-                                                                             "count", "total"))
+    kept = sorted(
+        DimensionDay.objects.exclude(count=0, total=0).values_list(
+            "dimension", "day", "key", "count", "total"
+        )
+    )
     dims_backfill()
     assert sorted(DimensionDay.objects.values_list("dimension", "day", "key", "count", "total")) == kept
 
@@ -282,19 +304,24 @@ def test_the_page_shows_the_figures_and_links_every_bar(world, fixture, django_a
     assert response.status_code == 200
     html = response.content.decode()
     assert "首次修复率" in html and "50.0%" in html and "<svg" in html and "<details" in html
-    response = client.get("/dashboard/distributions/?start=2026-03-01&end=2026-03-31&dimension=category",
-                          HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.get(
+        "/dashboard/distributions/?start=2026-03-01&end=2026-03-31&dimension=category",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     html = response.content.decode()
     assert "硬件类问题占比75%，其中电源模块问题占比67%" in html
     link = f"?view=all&amp;created_from=2026-03-01&amp;created_to=2026-03-31&amp;category={world.hardware.pk}"
     assert link in html
 
 
-@pytest.mark.parametrize("query, message", [
-    ("start=2026-03-31&end=2026-03-01", "结束日期早于开始日期。"),
-    ("start=2016-01-01&end=2025-12-31", "统计周期最长 731 天。"),
-    ("dimension=colour", "选择一个有效的选项"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("start=2026-03-31&end=2026-03-01", "结束日期早于开始日期。"),
+        ("start=2016-01-01&end=2025-12-31", "统计周期最长 731 天。"),
+        ("dimension=colour", "选择一个有效的选项"),
+    ],
+)
 def test_bad_input_is_refused_with_a_message_in_the_users_language(world, fixture, query, message):
     client = Client()
     client.force_login(world.sam)
@@ -310,8 +337,10 @@ def test_the_api(world, fixture):
     body = client.get("/api/v1/dashboard?start=2026-03-01&end=2026-03-31").json()
     assert body["current"]["created"] == 4 and body["previous"]["resolved"] == 1
     assert body["backlog_total"] == 4 and body["current"]["fcr_rate"] == 0.5
-    body = client.get("/api/v1/dashboard/distributions",
-                      {"start": "2026-03-01", "end": "2026-03-31", "dimension": "channel"}).json()
+    body = client.get(
+        "/api/v1/dashboard/distributions",
+        {"start": "2026-03-01", "end": "2026-03-31", "dimension": "channel"},
+    ).json()
     assert {b["key"]: b["count"] for b in body["bars"]} == {"phone": 2, "email": 1, "portal": 1}
     for query in ("start=2026-03-31&end=2026-03-01", "start=2016-01-01&end=2025-12-31"):
         response = client.get(f"/api/v1/dashboard?{query}", HTTP_ACCEPT_LANGUAGE="en")

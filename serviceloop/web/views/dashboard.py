@@ -93,17 +93,36 @@ def _cards(board: figures.Dashboard) -> list[dict]:
     for label, attr, kind, rise_good in rows:
         now, before = getattr(board.current, attr), getattr(board.previous, attr)
         delta, direction = _delta(kind, now, before)
-        verdict = "" if rise_good is None or direction in ("", "same") else \
-            ("good" if (direction == "up") == rise_good else "bad")
-        cards.append({"label": label, "value": _SHOW[kind](now), "previous": _SHOW[kind](before),
-                      "delta": delta, "direction": direction, "verdict": verdict, "key": attr})
+        verdict = (
+            ""
+            if rise_good is None or direction in ("", "same")
+            else ("good" if (direction == "up") == rise_good else "bad")
+        )
+        cards.append(
+            {
+                "label": label,
+                "value": _SHOW[kind](now),
+                "previous": _SHOW[kind](before),
+                "delta": delta,
+                "direction": direction,
+                "verdict": verdict,
+                "key": attr,
+            }
+        )
     return cards
 
 
 def _backlog_chart(title: str, slug: str, tallies, total: int, *, linked: bool = True, extra=None):
-    rows = [(t.label, t.count, _count(t.count), _percent(t.count / total if total else None),
-             list_url(**t.params, **(extra or {})) if linked and t.params and t.count else "")
-            for t in tallies]
+    rows = [
+        (
+            t.label,
+            t.count,
+            _count(t.count),
+            _percent(t.count / total if total else None),
+            list_url(**t.params, **(extra or {})) if linked and t.params and t.count else "",
+        )
+        for t in tallies
+    ]
     return bar_chart(title, slug, rows)
 
 
@@ -135,14 +154,19 @@ def dashboard_page(request):
             cards=_cards(board),
             charts=[
                 _backlog_chart(_("Open tickets by status"), "status", board.by_status, total),
-                _backlog_chart(_("Open tickets by priority"), "priority", board.by_priority, total,
-                               extra={"status": list(OPEN_STATUSES)}),
+                _backlog_chart(
+                    _("Open tickets by priority"),
+                    "priority",
+                    board.by_priority,
+                    total,
+                    extra={"status": list(OPEN_STATUSES)},
+                ),
                 _backlog_chart(_("Open tickets by group"), "group", board.by_group, total, linked=False),
             ],
             at_risk_url=f"{reverse('web:home')}?view=at_risk",
             breached_url=f"{reverse('web:home')}?view=breached",
             distributions_url=f"{reverse('web:distributions')}?"
-                              f"{urlencode({'start': first.isoformat(), 'end': last.isoformat()})}",
+            f"{urlencode({'start': first.isoformat(), 'end': last.isoformat()})}",
         )
     status = 422 if error or (form.is_bound and not form.is_valid()) else 200
     return render(request, "web/dashboard.html", context, status=status)
@@ -164,23 +188,49 @@ def distributions_page(request):
         created = {"created_from": first.isoformat(), "created_to": last.isoformat()}
 
         def row(bar, indent=False):
-            return {"label": bar.label, "count": _count(bar.count), "share": _percent(bar.share),
-                    "href": list_url(**created, **bar.params) if bar.params else "", "indent": indent}
+            return {
+                "label": bar.label,
+                "count": _count(bar.count),
+                "share": _percent(bar.share),
+                "href": list_url(**created, **bar.params) if bar.params else "",
+                "indent": indent,
+            }
 
         table = []
         for bar in dist.bars:
             table.append(row(bar))
             table.extend(row(child, indent=True) for child in bar.children)
-        chart = bar_chart(DIMENSION_LABELS[dimension], dimension,
-                          [(b.label, b.count, _count(b.count), _percent(b.share),
-                            list_url(**created, **b.params) if b.params else "") for b in dist.bars],
-                          wide=True)
+        chart = bar_chart(
+            DIMENSION_LABELS[dimension],
+            dimension,
+            [
+                (
+                    b.label,
+                    b.count,
+                    _count(b.count),
+                    _percent(b.share),
+                    list_url(**created, **b.params) if b.params else "",
+                )
+                for b in dist.bars
+            ],
+            wide=True,
+        )
         query = {"start": first.isoformat(), "end": last.isoformat()}
         context.update(
-            dist=dist, chart=chart, table=table, first=first, last=last,
-            tabs=[{"code": code, "label": label, "current": code == dimension,
-                   "query": urlencode({**query, "dimension": code})}
-                  for code, label in DIMENSION_LABELS.items()],
+            dist=dist,
+            chart=chart,
+            table=table,
+            first=first,
+            last=last,
+            tabs=[
+                {
+                    "code": code,
+                    "label": label,
+                    "current": code == dimension,
+                    "query": urlencode({**query, "dimension": code}),
+                }
+                for code, label in DIMENSION_LABELS.items()
+            ],
             dashboard_url=f"{reverse('web:dashboard')}?{urlencode(query)}",
         )
     status = 422 if error or (form.is_bound and not form.is_valid()) else 200
