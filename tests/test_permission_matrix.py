@@ -128,6 +128,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "ticket_surveys":               ALL_200,
     "complete_follow_up":           (403, 403, 200, 200, 200, 403, 200, 200, 404, 401, 401),
     "kpis":                         (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
+    "dashboard":                    (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
+    "dashboard_distributions":      (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
     # The knowledge base (KB-1..5): staff write, the technical lead (and the administrator) reviews;
     # customers read published public articles only, and never a draft, an internal one or the history.
     "list_articles":                ALL_200,
@@ -610,6 +612,13 @@ ACTIONS: dict[str, Action] = {
         "get",
         "/api/v1/kpis",
         lambda w: Request(query={"from": "2026-01-01", "to": "2026-12-31", "by": "group"}),
+    ),
+    "dashboard": Action("get", "/api/v1/dashboard",
+                        lambda w: Request(query={"start": "2026-01-01", "end": "2026-12-31"})),
+    "dashboard_distributions": Action(
+        "get",
+        "/api/v1/dashboard/distributions",
+        lambda w: Request(query={"start": "2026-01-01", "end": "2026-12-31", "dimension": "engineer"}),
     ),
     "list_articles": Action("get", "/api/v1/knowledge/articles", lambda w: Request()),
     "create_article": Action(

@@ -129,3 +129,56 @@ class KpiMinutes(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.owner_id}/{self.group_id} #{self.bucket}"
+
+
+class TicketDims(models.Model):
+    """One ticket's values of every dashboard dimension as last counted (ANA-1, ANA-2; analytics/dims.py).
+
+    The upkeep compares these with the ticket after each change and moves the difference in DimensionDay,
+    so it never has to reconstruct what a ticket was from its timeline. Keys are plain integers with 0 for
+    "none" (no foreign keys: a deleted row's counts stay until `dashboard_backfill`).
+    """
+
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, primary_key=True,
+                                  related_name="dims", verbose_name=_("ticket"))
+    created_day = models.DateField(_("created on"))
+    ticket_type = models.CharField(_("type"), max_length=32)
+    channel = models.CharField(_("channel"), max_length=16)
+    status = models.CharField(_("status"), max_length=16)
+    priority = models.CharField(_("priority"), max_length=16)
+    category_id = models.BigIntegerField(_("category"), default=0)
+    product_id = models.BigIntegerField(_("product"), default=0)
+    product_model_id = models.BigIntegerField(_("product model"), default=0)
+    root_cause_id = models.BigIntegerField(_("root cause"), default=0)
+    organization_id = models.BigIntegerField(_("organisation"), default=0)
+    owner_id = models.BigIntegerField(_("owner"), default=0)
+    group_id = models.BigIntegerField(_("group"), default=0)
+    first_response_minutes = models.PositiveIntegerField(_("first response, minutes"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket dimensions")
+        verbose_name_plural = _("ticket dimensions")
+
+    def __str__(self):
+        return f"dims {self.ticket_id}"
+
+
+class DimensionDay(models.Model):
+    """How many tickets created on one local day have one value of one dimension (analytics/dims.py has
+    the dimensions): a period's distribution is a SUM over its days; the open-backlog dimensions
+    (open_status, open_priority, open_group) count only tickets still open, so their SUM over every day
+    is the current backlog. `total` is a sum of minutes where a dimension has one (first_response)."""
+
+    day = models.DateField(_("day"))
+    dimension = models.CharField(_("dimension"), max_length=16)
+    key = models.CharField(_("value"), max_length=32)
+    count = models.IntegerField(_("count"), default=0)
+    total = models.BigIntegerField(_("sum"), default=0)
+
+    class Meta:
+        verbose_name = _("dimension day")
+        verbose_name_plural = _("dimension days")
+        constraints = [models.UniqueConstraint(fields=["dimension", "day", "key"], name="dimday_key")]
+
+    def __str__(self):
+        return f"{self.day} {self.dimension}={self.key}"

@@ -18,15 +18,17 @@ def month_of(day: date) -> tuple[date, date]:
     return first, next_first - timedelta(days=1)
 
 
-def period(start: date | None, end: date | None) -> tuple[datetime, datetime, date, date]:
-    """Both dates inclusive; missing ones default to the current month. Returns the instants and the dates."""
+def period(start: date | None, end: date | None, *, max_days: int = MAX_DAYS
+           ) -> tuple[datetime, datetime, date, date]:
+    """Both dates inclusive, at most `max_days` days; missing ones default to the current month. Returns the
+    instants and the dates."""
     today = timezone.localdate()
     first, last = month_of(today)
     start, end = start or first, end or last
     if end < start:
         raise InvalidInput.field("to", _("The end date is before the start date."))
-    if (end - start).days + 1 > MAX_DAYS:
-        raise InvalidInput.field("to", _("A period is at most %(days)d days.") % {"days": MAX_DAYS})
+    if (end - start).days + 1 > max_days:
+        raise InvalidInput.field("to", _("A period is at most %(days)d days.") % {"days": max_days})
     tz = timezone.get_current_timezone()
     return (datetime.combine(start, time.min, tz), datetime.combine(end + timedelta(days=1), time.min, tz),
             start, end)

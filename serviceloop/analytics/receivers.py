@@ -1,16 +1,26 @@
 """What analytics does when tickets or surveys announce a change (connected in apps.py ready()).
 
 Only the changes a KPI depends on cost anything: a status change to resolved, closed or reopened, a
-survey sent or answered. Everything else (replies, notes, sub-states) returns at once.
+survey sent or answered. The dashboard's counts (dims.py) move on the events that can change a ticket's
+dimensions: creation, status, owner or group, priority, fields, resolution, the first staff reply.
+Everything else (notes, sub-states, later replies) returns at once.
 """
 
 from __future__ import annotations
 
 from serviceloop.tickets.choices import EventKind, Status
 
+from .dims import dims_changed
 from .facts import fact_refresh, fact_reopened, fact_resolved
 
 _STATUSES = (Status.RESOLVED, Status.CLOSED, Status.REOPENED)
+_DIMS_KINDS = frozenset({EventKind.CREATED, EventKind.STATUS, EventKind.ASSIGNED, EventKind.PRIORITY,
+                         EventKind.FIELDS, EventKind.RESOLUTION})
+
+
+def ticket_dims_event(*, event, ticket) -> None:
+    if event.kind in _DIMS_KINDS or (event.kind == EventKind.REPLY and event.data.get("first_response")):
+        dims_changed(ticket=ticket)
 
 
 def ticket_event_recorded(*, event, ticket) -> None:

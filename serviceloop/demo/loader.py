@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from serviceloop.analytics.dims import dims_backfill
 from serviceloop.analytics.facts import facts_backfill
 from serviceloop.core.bulk import collector_paused
 from serviceloop.search.reindex import reindex
@@ -99,6 +100,7 @@ def load_demo(*, tickets: int = 300, seed: int = 42, out: Callable[[str], None] 
         # by the follower, meanwhile), and the KPI facts of its resolved tickets computed in bulk.
         started = time.perf_counter()
         facts = facts_backfill()
+        dims_backfill()  # the dashboard's counts (ANA-1, ANA-2)
         if follower is not None:
             follower.share()
             follower.finish()

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from serviceloop.accounts.api import router as users_router
 from serviceloop.accounts.auth import SessionAuth, TokenAuth
 from serviceloop.analytics.api import router as kpis_router
+from serviceloop.analytics.api_dashboard import router as dashboard_router
 from serviceloop.assets.api import models_router, products_router
 from serviceloop.canned.api import router as canned_router
 from serviceloop.canned.api import tickets_router as canned_tickets_router
@@ -63,6 +64,7 @@ api.add_router("/email", email_router)
 api.add_router("/tickets", surveys_tickets_router)  # a ticket's surveys and follow-ups (CSAT-1, CSAT-2)
 api.add_router("/follow-ups", follow_ups_router)
 api.add_router("/kpis", kpis_router)
+api.add_router("/dashboard", dashboard_router)
 api.add_router("/knowledge", knowledge_router)
 api.add_router("/search", search_router)
 api.add_router("/canned-replies", canned_router)

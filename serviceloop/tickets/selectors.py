@@ -21,7 +21,10 @@ class TicketFilters:
     status: list[str] = field(default_factory=list)
     priority: list[str] = field(default_factory=list)
     ticket_type: list[str] = field(default_factory=list)
+    channel: list[str] = field(default_factory=list)
     category_id: int | None = None
+    root_cause_id: int | None = None  # exactly this node of the root-cause tree
+    product_model_id: int | None = None  # the model of the ticket's customer product
     owner_id: int | None = None
     unassigned: bool = False
     group_id: int | None = None
@@ -49,6 +52,12 @@ def _filtered(user, filters: TicketFilters, related: tuple[str, ...]):
         qs = qs.filter(priority__in=filters.priority)
     if filters.ticket_type:
         qs = qs.filter(ticket_type__in=filters.ticket_type)
+    if filters.channel:
+        qs = qs.filter(channel__in=filters.channel)
+    if filters.root_cause_id is not None:
+        qs = qs.filter(root_cause_id=filters.root_cause_id)
+    if filters.product_model_id is not None:
+        qs = qs.filter(product__product_model_id=filters.product_model_id)
     if filters.owner_id is not None:
         qs = qs.filter(owner_id=filters.owner_id)
     if filters.unassigned:

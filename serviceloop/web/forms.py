@@ -9,6 +9,7 @@ from serviceloop.core import bounds
 from serviceloop.core.errors import ServiceError
 from serviceloop.tickets.choices import (
     BusinessStop,
+    Channel,
     CommunicationChannel,
     CoreAnswer,
     NoteType,
@@ -364,6 +365,10 @@ class TicketFilterForm(forms.Form):
     category = bounds.ModelChoiceField(label=_("Category"), queryset=None, required=False)
     organization = bounds.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
     owner = bounds.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    # The dashboard's drill-downs (ANA-2) filter by these too; the filter panel does not show them.
+    channel = forms.MultipleChoiceField(label=_("Channel"), required=False, choices=Channel.choices)
+    root_cause = bounds.ModelChoiceField(label=_("Root cause"), queryset=None, required=False)
+    product_model = bounds.ModelChoiceField(label=_("Product model"), queryset=None, required=False)
     # Filters, not stored values: any date a DateField takes is fine, the list clamps the extremes.
     created_from = forms.DateField(label=_("Created from"), required=False,
                                    widget=forms.DateInput(attrs={"type": "date"}))
@@ -381,21 +386,29 @@ class TicketFilterForm(forms.Form):
         "owner",
         "created_from",
         "created_to",
+        "channel",
+        "root_cause",
+        "product_model",
     )
 
     def __init__(self, *args, customer: bool = False, **kwargs):
+        from serviceloop.assets.models import ProductModel
         from serviceloop.customers.models import Organization
         from serviceloop.tickets.choices import Priority, TicketType
-        from serviceloop.tickets.models import Category
+        from serviceloop.tickets.models import Category, RootCause
 
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = Status.choices
         self.fields["priority"].choices = Priority.choices
         self.fields["type"].choices = TicketType.choices
         self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related("parent")
+        # Inactive ones too: a drill-down from last year's figures may name a cause or model retired since.
+        self.fields["root_cause"].queryset = RootCause.objects.all()
+        self.fields["product_model"].queryset = ProductModel.objects.all()
         if customer:
-            # A customer's list is their organisation's: who handles it internally is not theirs to filter.
-            for name in ("organization", "owner"):
+            # A customer's list is their organisation's: who handles it internally, and the root cause
+            # recorded internally, are not theirs to filter by.
+            for name in ("organization", "owner", "root_cause"):
                 del self.fields[name]
         else:
             self.fields["organization"].queryset = Organization.objects.order_by("name")

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import auth, canned, confirm, intake, lists, portal, search, surveys, ticket, track
+from .views import auth, canned, confirm, dashboard, intake, lists, portal, search, surveys, ticket, track
 
 app_name = "web"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("track/", track.track, name="track"),
     path("survey/<str:token>/", surveys.survey_by_link, name="survey"),
     path("kpis/", surveys.kpi_page, name="kpis"),
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
+    path("dashboard/distributions/", dashboard.distributions_page, name="distributions"),
     path("tickets/<str:number>/survey/", surveys.survey_in_portal, name="ticket-survey"),
     path(
         "tickets/<str:number>/follow-ups/<int:task_id>/",

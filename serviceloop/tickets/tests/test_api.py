@@ -205,8 +205,8 @@ def test_an_attachment_round_trips_and_internal_ones_stay_internal(world, api_as
 def test_an_upload_that_repeats_a_single_valued_field_is_refused_and_stores_nothing(world, api_as):
     ticket = world.ticket(by="carol")
     carol = api_as("carol", "zh-hans")
-    twice = carol.upload(f"tickets/{ticket.number}/attachments",
-                         SimpleUploadedFile("a.png", PNG, content_type="image/png"), internal=["true", "false"])
+    photo = SimpleUploadedFile("a.png", PNG, content_type="image/png")
+    twice = carol.upload(f"tickets/{ticket.number}/attachments", photo, internal=["true", "false"])
     assert twice.status_code == 422
     assert twice.json()["errors"] == [{"field": "internal", "message": "此项只能提交一次。"}]
     two_files = carol.upload(f"tickets/{ticket.number}/attachments",

@@ -124,6 +124,11 @@ def _apply_form(filters: TicketFilters, data: dict) -> TicketFilters | None:
         filters.category_id = data["category"].pk
     if data.get("organization"):
         filters.organization_id = data["organization"].pk
+    filters.channel = list(data.get("channel") or [])
+    if data.get("root_cause"):
+        filters.root_cause_id = data["root_cause"].pk
+    if data.get("product_model"):
+        filters.product_model_id = data["product_model"].pk
     if data.get("owner"):
         if filters.owner_id not in (None, data["owner"].pk):
             return None  # 我的工单 filtered by someone else's name
