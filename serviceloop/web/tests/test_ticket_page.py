@@ -465,3 +465,19 @@ def test_the_sla_timers_count_down_and_refresh_themselves(world):
     assert 'hx-trigger="every 60s"' in timers and 'hx-select="#sla-timers"' in timers
     late_timers = late[late.index('id="sla-timers"'):late.index("</dl>", late.index('id="sla-timers"'))]
     assert 'class="small overdue">20\xa0minutes overdue' in late_timers
+
+
+def test_a_customer_sees_only_the_timers_promised_to_them_and_a_reply_box_in_their_words(world):
+    ticket = world.ticket(by="carol")
+    staff = page_of(login("alice", language="en"), ticket)
+    customer = page_of(login("carol", language="en"), ticket)
+
+    def timers(page):
+        start = page.index('id="sla-timers"')
+        return page[start:page.index("</dl>", start)]
+
+    assert "Acknowledge by" in timers(staff) and "First response by" in timers(staff)
+    assert "Acknowledge by" not in timers(customer) and "First response by" in timers(customer)
+    assert "Resolve by" in timers(customer)
+    assert "<summary>Add information or reply</summary>" in customer and "Reply to the customer" not in customer
+    assert "<summary>Reply to the customer</summary>" in staff
