@@ -425,8 +425,9 @@ def for_report(*, report_key: str, users, detail: dict) -> list[Planned]:
         language = user.language or settings.LANGUAGE_CODE
         mine = {**detail, "recipient_name": str(user)}
         if user.email:
-            out.append(Planned(report_key, MessageKind.REPORT, Channel.EMAIL, user.email.strip().lower(), None,
-                               language, user_id=user.pk, context=mine))
+            email = user.email.strip().lower()
+            out.append(Planned(report_key, MessageKind.REPORT, Channel.EMAIL, email, None, language,
+                               user_id=user.pk, context=mine))
         out.append(Planned(report_key, MessageKind.REPORT, Channel.INAPP, f"user:{user.pk}", None, language,
                            user_id=user.pk, context=mine))
     return out

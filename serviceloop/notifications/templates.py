@@ -23,8 +23,8 @@ from pathlib import Path
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language, override
+from django.utils.translation import gettext as _
 
 from .models import MessageKind, MessageTemplate, TemplateFormat
 

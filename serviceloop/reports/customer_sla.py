@@ -85,34 +85,52 @@ def customer_sla(*, user, organization_id: int | None, start: date | None, end: 
     org = organization_for(user=user, organization_id=organization_id)
     since, until, first, last = period(start, end)
     tickets = Ticket.objects.filter(organization_id=org.pk)
-    facts = (TicketFact.objects.filter(ticket__in=tickets.values("pk"), resolved_at__gte=since,
-                                       resolved_at__lt=until)
-             .aggregate(resolved=Count("ticket_id"), measured=Count("ticket_id", filter=Q(sla_met__isnull=False)),
-                        met=Count("ticket_id", filter=Q(sla_met=True)), response=Avg("first_response_minutes"),
-                        resolution=Avg("resolution_minutes")))
+    facts = TicketFact.objects.filter(
+        ticket__in=tickets.values("pk"), resolved_at__gte=since, resolved_at__lt=until
+    ).aggregate(
+        resolved=Count("ticket_id"),
+        measured=Count("ticket_id", filter=Q(sla_met__isnull=False)),
+        met=Count("ticket_id", filter=Q(sla_met=True)),
+        response=Avg("first_response_minutes"),
+        resolution=Avg("resolution_minutes"),
+    )
     breaches = Breach.objects.filter(organization_id=org.pk, recorded_at__gte=since, recorded_at__lt=until)
-    by_metric = {row["metric"]: row["n"] for row in breaches.values("metric").annotate(n=Count("id")).order_by()}
-    owed = (Compensation.objects.filter(organization_id=org.pk, breach__recorded_at__gte=since,
-                                        breach__recorded_at__lt=until)
-            .aggregate(cash=Sum("cash"), vouchers=Sum("vouchers"), n=Count("breach", distinct=True)))
+    by_metric = {
+        row["metric"]: row["n"] for row in breaches.values("metric").annotate(n=Count("id")).order_by()
+    }
+    owed = Compensation.objects.filter(
+        organization_id=org.pk, breach__recorded_at__gte=since, breach__recorded_at__lt=until
+    ).aggregate(cash=Sum("cash"), vouchers=Sum("vouchers"), n=Count("breach", distinct=True))
     return CustomerSla(
-        organization=org, first=first, last=last,
+        organization=org,
+        first=first,
+        last=last,
         created=tickets.filter(created_at__gte=since, created_at__lt=until).count(),
-        resolved=facts["resolved"], sla_measured=facts["measured"], sla_met=facts["met"],
-        mean_response_minutes=facts["response"], mean_resolution_minutes=facts["resolution"],
+        resolved=facts["resolved"],
+        sla_measured=facts["measured"],
+        sla_met=facts["met"],
+        mean_response_minutes=facts["response"],
+        mean_resolution_minutes=facts["resolution"],
         breaches={m: by_metric.get(m, 0) for m in Metric.values},
-        compensation_cash=owed["cash"] or Decimal("0"), compensation_vouchers=owed["vouchers"] or 0,
+        compensation_cash=owed["cash"] or Decimal("0"),
+        compensation_vouchers=owed["vouchers"] or 0,
         compensated_breaches=owed["n"] or 0,
         open_count=tickets.filter(status__in=OPEN_STATUSES).count(),
     )
 
 
-def open_items(*, organization: Organization, page: int = 1, size: int = OPEN_PAGE) -> tuple[list[dict], bool]:
+def open_items(
+    *, organization: Organization, page: int = 1, size: int = OPEN_PAGE
+) -> tuple[list[dict], bool]:
     """One page of the organisation's open tickets, oldest first, and whether there is another page."""
     page = max(1, page)
-    rows = list(Ticket.objects.filter(organization_id=organization.pk, status__in=OPEN_STATUSES)
-                .order_by("id").values("number", "title", "status", "priority", "created_at", "sla__next_deadline",
-                                       "sla__breached")[(page - 1) * size:page * size + 1])
+    rows = list(
+        Ticket.objects.filter(organization_id=organization.pk, status__in=OPEN_STATUSES)
+        .order_by("id")
+        .values("number", "title", "status", "priority", "created_at", "sla__next_deadline", "sla__breached")[
+            (page - 1) * size : page * size + 1
+        ]
+    )
     labels, priorities = dict(Status.choices), dict(Priority.choices)
     for row in rows:
         row["status_label"] = labels.get(row["status"], row["status"])
@@ -120,22 +138,42 @@ def open_items(*, organization: Organization, page: int = 1, size: int = OPEN_PA
     return rows[:size], len(rows) > size
 
 
-EXPORT_FIELDS = ("id", "number", "title", "priority", "created_at", "first_response_at", "resolved_at",
-                 "fact__first_response_minutes", "fact__resolution_minutes", "fact__sla_met")
+EXPORT_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "priority",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "fact__first_response_minutes",
+    "fact__resolution_minutes",
+    "fact__sla_met",
+)
 
 
 def resolved_rows(report: CustomerSla, chunk: int = 1000):
     """The organisation's tickets resolved in the period, for the export: plain rows, read in chunks by id."""
     since, until, _first, _last = period(report.first, report.last)
-    matching = (Ticket.objects.filter(organization_id=report.organization.pk, fact__resolved_at__gte=since,
-                                      fact__resolved_at__lt=until).order_by("id"))
+    matching = Ticket.objects.filter(
+        organization_id=report.organization.pk, fact__resolved_at__gte=since, fact__resolved_at__lt=until
+    ).order_by("id")
     last = 0
     priorities = dict(Priority.choices)
     while True:
         rows = list(matching.filter(id__gt=last).values_list(*EXPORT_FIELDS)[:chunk])
         for pk, number, title, priority, created, responded, resolved, response, resolution, met in rows:
-            yield [number, title, priorities.get(priority, priority), created, responded, resolved, response,
-                   resolution, "" if met is None else (_("Met") if met else _("Missed"))]
+            yield [
+                number,
+                title,
+                priorities.get(priority, priority),
+                created,
+                responded,
+                resolved,
+                response,
+                resolution,
+                "" if met is None else (_("Met") if met else _("Missed")),
+            ]
             last = pk
         if len(rows) < chunk:
             return

@@ -4,8 +4,8 @@ Sources, per period of whole local days [first, last]:
 
 | figure | from |
 |---|---|
-| created, per day, per category (top level and its children) and per type | tickets created in the period (index ticket_created_at) |
-| resolved, first-contact, resolution minutes, SLA met / measured, CSAT, reopened; per group and engineer | the KPI roll-up (analytics KpiDay: one row per day, owner and group) |
+| created: per day, category (top and child), type | tickets created in the period (ticket_created_at) |
+| resolved, FCR, minutes, SLA, CSAT, reopened; per group / engineer | the roll-up (analytics KpiDay) |
 | root causes | tickets resolved in the period |
 | survey dimensions | surveys answered in the period |
 | escalations, SLA breaches | their rows created in the period |
@@ -74,9 +74,13 @@ def period_figures(first: date, last: date) -> dict:
     tops: dict[int, dict] = {}
     types: dict[str, int] = {}
     created = 0
-    rows = (Ticket.objects.filter(created_at__gte=since, created_at__lt=until)
-            .annotate(d=TruncDate("created_at", tzinfo=tz)).values("d", "category_id", "ticket_type")
-            .annotate(n=Count("id")).order_by())
+    rows = (
+        Ticket.objects.filter(created_at__gte=since, created_at__lt=until)
+        .annotate(d=TruncDate("created_at", tzinfo=tz))
+        .values("d", "category_id", "ticket_type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     for row in rows:
         n = row["n"]
         created += n
@@ -102,8 +106,12 @@ def period_figures(first: date, last: date) -> dict:
     team_names = {t.pk: t.name for t in Team.objects.filter(pk__in=[g["group_id"] for g in groups])}
     people = {u.pk: str(u) for u in User.objects.filter(pk__in=[e["owner_id"] for e in engineers])}
 
-    causes = (Ticket.objects.filter(resolved_at__gte=since, resolved_at__lt=until)
-              .values("root_cause_id").annotate(n=Count("id")).order_by("-n", "root_cause_id"))
+    causes = (
+        Ticket.objects.filter(resolved_at__gte=since, resolved_at__lt=until)
+        .values("root_cause_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "root_cause_id")
+    )
     causes = [c for c in causes if c["root_cause_id"]][:10]
     cause_rows = {c.pk: c for c in RootCause.objects.filter(pk__in=[c["root_cause_id"] for c in causes])}
 
@@ -122,22 +130,44 @@ def period_figures(first: date, last: date) -> dict:
         "created": created,
         "days": [[day, c, r] for day, (c, r) in days.items()],
         "categories": sorted(
-            ({"id": e["id"], "name": category_name(e["id"]), "count": e["count"],
-              "children": sorted(({"id": k, "name": category_name(k), "count": v}
-                                  for k, v in e["children"].items()), key=lambda c: (-c["count"], c["name"]))}
-             for e in tops.values()),
-            key=lambda c: (-c["count"], c["name"])),
+            (
+                {
+                    "id": e["id"],
+                    "name": category_name(e["id"]),
+                    "count": e["count"],
+                    "children": sorted(
+                        ({"id": k, "name": category_name(k), "count": v} for k, v in e["children"].items()),
+                        key=lambda c: (-c["count"], c["name"]),
+                    ),
+                }
+                for e in tops.values()
+            ),
+            key=lambda c: (-c["count"], c["name"]),
+        ),
         "types": dict(sorted(types.items(), key=lambda kv: -kv[1])),
         **{f: totals[f] or 0 for f in DAY_FIGURES},
-        "groups": [{"id": g["group_id"], "name": team_names.get(g["group_id"], ""),
-                    **{f: g[f] or 0 for f in sums}} for g in groups],
-        "engineers": [{"id": e["owner_id"], "name": people.get(e["owner_id"], ""),
-                       **{f: e[f] or 0 for f in sums}} for e in engineers],
-        "root_causes": [{"id": c["root_cause_id"], "name": cause_rows[c["root_cause_id"]].name,
-                         "name_en": cause_rows[c["root_cause_id"]].name_en, "count": c["n"]}
-                        for c in causes if c["root_cause_id"] in cause_rows],
-        "dimensions": {name: [dimension_figures[f"{name}_avg"], dimension_figures[f"{name}_n"]]
-                       for name, _label in DIMENSIONS},
+        "groups": [
+            {"id": g["group_id"], "name": team_names.get(g["group_id"], ""), **{f: g[f] or 0 for f in sums}}
+            for g in groups
+        ],
+        "engineers": [
+            {"id": e["owner_id"], "name": people.get(e["owner_id"], ""), **{f: e[f] or 0 for f in sums}}
+            for e in engineers
+        ],
+        "root_causes": [
+            {
+                "id": c["root_cause_id"],
+                "name": cause_rows[c["root_cause_id"]].name,
+                "name_en": cause_rows[c["root_cause_id"]].name_en,
+                "count": c["n"],
+            }
+            for c in causes
+            if c["root_cause_id"] in cause_rows
+        ],
+        "dimensions": {
+            name: [dimension_figures[f"{name}_avg"], dimension_figures[f"{name}_n"]]
+            for name, _label in DIMENSIONS
+        },
         "escalations": Escalation.objects.filter(created_at__gte=since, created_at__lt=until).count(),
         "breaches": Breach.objects.filter(recorded_at__gte=since, recorded_at__lt=until).count(),
     }
@@ -153,6 +183,7 @@ def report_figures(kind: str, first: date, last: date) -> dict:
 
 
 # --- words -------------------------------------------------------------------------------------------
+
 
 def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
@@ -190,50 +221,82 @@ def findings(document: dict, language: str) -> list[str]:
         label = period_label(kind, date.fromisoformat(cur["first"]))
         if cur["created"] and cur["categories"]:
             top = cur["categories"][0]
-            values = {"period": label, "category": label_name(top["name"]),
-                      "share": percent(top["count"] / cur["created"])}
+            values = {
+                "period": label,
+                "category": label_name(top["name"]),
+                "share": percent(top["count"] / cur["created"]),
+            }
             if top["children"]:
                 child = top["children"][0]
-                out.append(_("In %(period)s, %(category)s made up %(share)s of the tickets; %(sub)s made up "
-                             "%(sub_share)s of those.") % {**values, "sub": child["name"],
-                                                            "sub_share": percent(child["count"] / top["count"])})
+                out.append(
+                    _(
+                        "In %(period)s, %(category)s made up %(share)s of the tickets; %(sub)s made up "
+                        "%(sub_share)s of those."
+                    )
+                    % {**values, "sub": child["name"], "sub_share": percent(child["count"] / top["count"])}
+                )
             else:
                 out.append(_("In %(period)s, %(category)s made up %(share)s of the tickets.") % values)
         was = {c["id"]: c for c in before["categories"]}
-        changes = [(c["count"] - was.get(c["id"], {}).get("count", 0), c["name"], c["id"])
-                   for c in cur["categories"]]
-        changes += [(-c["count"], c["name"], c["id"]) for c in before["categories"]
-                    if c["id"] not in {x["id"] for x in cur["categories"]}]
+        changes = [
+            (c["count"] - was.get(c["id"], {}).get("count", 0), c["name"], c["id"]) for c in cur["categories"]
+        ]
+        changes += [
+            (-c["count"], c["name"], c["id"])
+            for c in before["categories"]
+            if c["id"] not in {x["id"] for x in cur["categories"]}
+        ]
         changes = [c for c in changes if c[0]]
         if changes and before["created"]:
             delta, name, pk = max(changes, key=lambda c: (abs(c[0]), c[0]))
             old = was.get(pk, {}).get("count", 0)
-            values = {"category": label_name(name), "delta": abs(delta),
-                      "change": f"{'+' if delta > 0 else '−'}{round(abs(delta) / old * 100)}%" if old
-                      else _("new")}
-            out.append((_("Against the previous period, %(category)s tickets rose by %(delta)d (%(change)s).")
-                        if delta > 0 else
-                        _("Against the previous period, %(category)s tickets fell by %(delta)d (%(change)s)."))
-                       % values)
+            values = {
+                "category": label_name(name),
+                "delta": abs(delta),
+                "change": f"{'+' if delta > 0 else '−'}{round(abs(delta) / old * 100)}%" if old else _("new"),
+            }
+            out.append(
+                (
+                    _("Against the previous period, %(category)s tickets rose by %(delta)d (%(change)s).")
+                    if delta > 0
+                    else _(
+                        "Against the previous period, %(category)s tickets fell by %(delta)d (%(change)s)."
+                    )
+                )
+                % values
+            )
         measured = [g for g in cur["groups"] if g["sla_measured"]]
         if measured:
-            worst = min(measured, key=lambda g: (g["sla_met"] / g["sla_measured"], -g["sla_measured"],
-                                                 g["name"]))
-            out.append(_("The lowest SLA compliance was in %(group)s: %(rate)s (%(met)d of %(measured)d).")
-                       % {"group": worst["name"] or _("(no group)"),
-                          "rate": percent(worst["sla_met"] / worst["sla_measured"]),
-                          "met": worst["sla_met"], "measured": worst["sla_measured"]})
+            worst = min(
+                measured, key=lambda g: (g["sla_met"] / g["sla_measured"], -g["sla_measured"], g["name"])
+            )
+            out.append(
+                _("The lowest SLA compliance was in %(group)s: %(rate)s (%(met)d of %(measured)d).")
+                % {
+                    "group": worst["name"] or _("(no group)"),
+                    "rate": percent(worst["sla_met"] / worst["sla_measured"]),
+                    "met": worst["sla_met"],
+                    "measured": worst["sla_measured"],
+                }
+            )
         rated = [(avg, n, name) for name, (avg, n) in cur["dimensions"].items() if n]
         if rated:
             avg, n, name = min(rated, key=lambda r: (r[0], r[2]))
-            out.append(_("The lowest-rated survey dimension was %(dimension)s: %(score).2f (%(count)d answers).")
-                       % {"dimension": dimension_label(name), "score": avg, "count": n})
+            out.append(
+                _("The lowest-rated survey dimension was %(dimension)s: %(score).2f (%(count)d answers).")
+                % {"dimension": dimension_label(name), "score": avg, "count": n}
+            )
         people = [e for e in cur["engineers"] if e["id"] and e["csat_answered"] >= MIN_ANSWERS]
         if people:
             low = min(people, key=lambda e: (e["csat_sum"] / e["csat_answered"], e["name"]))
-            out.append(_("The lowest-rated engineer was %(engineer)s: %(score).2f (%(count)d answers).")
-                       % {"engineer": low["name"], "score": low["csat_sum"] / low["csat_answered"],
-                          "count": low["csat_answered"]})
+            out.append(
+                _("The lowest-rated engineer was %(engineer)s: %(score).2f (%(count)d answers).")
+                % {
+                    "engineer": low["name"],
+                    "score": low["csat_sum"] / low["csat_answered"],
+                    "count": low["csat_answered"],
+                }
+            )
     return out
 
 

@@ -73,5 +73,7 @@ def chinese_font() -> FontFile:
     for path in _candidates():
         if path and Path(path).is_file():
             return FontFile(path=path, index=_simplified_face(path))
-    raise NoChineseFont("No Chinese font found: pip install noto-cjk-sans-otc, or set REPORT_FONT to a "
-                        ".ttf/.otf/.ttc file with Chinese glyphs.")
+    raise NoChineseFont(
+        "No Chinese font found: pip install noto-cjk-sans-otc, or set REPORT_FONT to a "
+        ".ttf/.otf/.ttc file with Chinese glyphs."
+    )

@@ -33,8 +33,9 @@ class Report(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=ReportKind.choices)
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
-    status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices,
-                              default=ReportStatus.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
     # What the files show, worked out once per generation (figures.report_figures): both periods' figures
     # and the findings in both languages. Plain JSON, so a page or a mail reads it without the ticket tables.
     figures = models.JSONField(_("figures"), default=dict, blank=True)
@@ -42,13 +43,25 @@ class Report(models.Model):
     # language → {"xlsx": path, "pdf": path}, relative to the data directory's reports/ folder.
     files = models.JSONField(_("files"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("requested by"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
     generation_seconds = models.FloatField(_("generation time (s)"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("published by"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -76,11 +89,18 @@ class ReportEventKind(models.TextChoices):
 class ReportEvent(models.Model):
     """One step in a report's life (its timeline), with who took it; `data` holds the step's detail."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events",
-                               verbose_name=_("report"))
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="events", verbose_name=_("report")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=ReportEventKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
     at = models.DateTimeField(_("at"))
     data = models.JSONField(_("detail"), default=dict, blank=True)
 
@@ -96,8 +116,9 @@ class ReportEvent(models.Model):
 class ReportSubscription(models.Model):
     """A person who gets one kind of report by mail when it is published."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
-                             verbose_name=_("user"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=ReportKind.choices)
 
     class Meta:

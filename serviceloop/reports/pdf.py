@@ -38,8 +38,11 @@ class _Pdf(FPDF):
 def title(report, language: str) -> str:
     with translation.override(language):
         first = report.period_start
-        name = {"weekly": _("Weekly service report"), "monthly": _("Monthly service report"),
-                "quarterly": _("Quarterly service report")}[report.kind]
+        name = {
+            "weekly": _("Weekly service report"),
+            "monthly": _("Monthly service report"),
+            "quarterly": _("Quarterly service report"),
+        }[report.kind]
         return f"{name} · {F.period_label(report.kind, first)}"
 
 
@@ -62,8 +65,13 @@ def _table(pdf: FPDF, header: list[str], rows: list[list], widths: tuple[int, ..
     pdf.set_draw_color(200, 205, 212)
     pdf.set_fill_color(255, 255, 255)  # the table fills its cells with the current colour (a chart's)
     pdf.set_text_color(*INK)
-    with pdf.table(col_widths=widths, text_align=["LEFT"] + ["RIGHT"] * (len(header) - 1),
-                   headings_style=FontFace(fill_color=HEAD), line_height=6, first_row_as_headings=True) as table:
+    with pdf.table(
+        col_widths=widths,
+        text_align=["LEFT"] + ["RIGHT"] * (len(header) - 1),
+        headings_style=FontFace(fill_color=HEAD),
+        line_height=6,
+        first_row_as_headings=True,
+    ) as table:
         for values in [header, *rows]:
             row = table.row()
             for value in values:
@@ -75,7 +83,12 @@ def _bars_per_day(pdf: FPDF, days: list[list], legend: tuple[str, str]) -> None:
     """Created and resolved per day as paired bars, with a scale and date marks."""
     if pdf.get_y() > pdf.h - 75:
         pdf.add_page()
-    left, top, width, height = pdf.l_margin + 10, pdf.get_y() + 4, pdf.w - pdf.l_margin - pdf.r_margin - 12, 45
+    left, top, width, height = (
+        pdf.l_margin + 10,
+        pdf.get_y() + 4,
+        pdf.w - pdf.l_margin - pdf.r_margin - 12,
+        45,
+    )
     peak = max([max(c, r) for _d, c, r in days] + [1])
     slot = width / max(len(days), 1)
     pdf.set_draw_color(*MUTED)
@@ -147,20 +160,37 @@ def render(report, language: str, out) -> None:
         pdf.set_font("cjk", size=18)
         pdf.set_text_color(*INK)
         draft = report.status != "published"
-        pdf.multi_cell(0, 10, _("%(title)s (draft)") % {"title": heading} if draft else heading,
-                       new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            10,
+            _("%(title)s (draft)") % {"title": heading} if draft else heading,
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.set_font("cjk", size=9)
         pdf.set_text_color(*MUTED)
         first, last = date.fromisoformat(cur["first"]), date.fromisoformat(cur["last"])
-        pdf.cell(0, 6, _("%(first)s to %(last)s · made %(at)s") % {
-            "first": first.isoformat(), "last": last.isoformat(),
-            "at": timezone.localtime(report.generated_at or timezone.now()).strftime("%Y-%m-%d %H:%M")},
-            new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            6,
+            _("%(first)s to %(last)s · made %(at)s")
+            % {
+                "first": first.isoformat(),
+                "last": last.isoformat(),
+                "at": timezone.localtime(report.generated_at or timezone.now()).strftime("%Y-%m-%d %H:%M"),
+            },
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.set_text_color(*INK)
 
         _heading(pdf, _("Summary"))
-        _table(pdf, [_("Figure"), _("This period"), _("Previous period"), _("Change")],
-               [list(r) for r in F.headline(doc)], (70, 38, 38, 34))
+        _table(
+            pdf,
+            [_("Figure"), _("This period"), _("Previous period"), _("Change")],
+            [list(r) for r in F.headline(doc)],
+            (70, 38, 38, 34),
+        )
 
         _heading(pdf, _("Findings"))
         for sentence in doc["findings"].get(language, []):
@@ -180,32 +210,68 @@ def render(report, language: str, out) -> None:
         for c in cur["categories"][:12]:
             rows.append([F.label_name(c["name"]), c["count"], F.percent(F.rate(c["count"], cur["created"]))])
             for child in c["children"][:3]:
-                rows.append([f"  › {child['name']}", child["count"], F.percent(F.rate(child["count"], c["count"]))])
+                rows.append(
+                    [f"  › {child['name']}", child["count"], F.percent(F.rate(child["count"], c["count"]))]
+                )
         if rows:
             _table(pdf, [_("Category"), _("Tickets"), _("Share")], rows, (110, 35, 35))
 
         if cur["groups"]:
             _heading(pdf, _("SLA per support group"))
-            _table(pdf, [_("Group"), _("Resolved"), _("SLA measured"), _("SLA met"), _("Compliance")],
-                   [[g["name"] or _("(no group)"), g["resolved"], g["sla_measured"], g["sla_met"],
-                     F.percent(F.rate(g["sla_met"], g["sla_measured"]))]
-                    for g in sorted(cur["groups"], key=lambda g: -g["resolved"])[:15]], (60, 30, 30, 30, 30))
+            _table(
+                pdf,
+                [_("Group"), _("Resolved"), _("SLA measured"), _("SLA met"), _("Compliance")],
+                [
+                    [
+                        g["name"] or _("(no group)"),
+                        g["resolved"],
+                        g["sla_measured"],
+                        g["sla_met"],
+                        F.percent(F.rate(g["sla_met"], g["sla_measured"])),
+                    ]
+                    for g in sorted(cur["groups"], key=lambda g: -g["resolved"])[:15]
+                ],
+                (60, 30, 30, 30, 30),
+            )
 
         if cur["engineers"]:
             _heading(pdf, _("Engineers"))
-            _table(pdf, [_("Engineer"), _("Resolved"), _("SLA met"), _("Satisfaction"), _("Answers")],
-                   [[e["name"] or _("(nobody)"), e["resolved"], F.percent(F.rate(e["sla_met"], e["sla_measured"])),
-                     F.show(F.rate(e["csat_sum"], e["csat_answered"]), "score"), e["csat_answered"]]
-                    for e in sorted(cur["engineers"], key=lambda e: -e["resolved"])[:20]], (60, 30, 30, 30, 30))
+            _table(
+                pdf,
+                [_("Engineer"), _("Resolved"), _("SLA met"), _("Satisfaction"), _("Answers")],
+                [
+                    [
+                        e["name"] or _("(nobody)"),
+                        e["resolved"],
+                        F.percent(F.rate(e["sla_met"], e["sla_measured"])),
+                        F.show(F.rate(e["csat_sum"], e["csat_answered"]), "score"),
+                        e["csat_answered"],
+                    ]
+                    for e in sorted(cur["engineers"], key=lambda e: -e["resolved"])[:20]
+                ],
+                (60, 30, 30, 30, 30),
+            )
 
         _heading(pdf, _("Survey dimensions"))
-        _table(pdf, [_("Dimension"), _("Average (1–5)"), _("Answers")],
-               [[F.dimension_label(name), F.show(avg, "score"), n] for name, (avg, n) in cur["dimensions"].items()],
-               (90, 45, 45))
+        _table(
+            pdf,
+            [_("Dimension"), _("Average (1–5)"), _("Answers")],
+            [
+                [F.dimension_label(name), F.show(avg, "score"), n]
+                for name, (avg, n) in cur["dimensions"].items()
+            ],
+            (90, 45, 45),
+        )
 
         if cur["root_causes"]:
             _heading(pdf, _("Root causes"))
-            _table(pdf, [_("Root cause"), _("Tickets")],
-                   [[(c["name_en"] or c["name"]) if language == "en" else c["name"], c["count"]]
-                    for c in cur["root_causes"]], (140, 40))
+            _table(
+                pdf,
+                [_("Root cause"), _("Tickets")],
+                [
+                    [(c["name_en"] or c["name"]) if language == "en" else c["name"], c["count"]]
+                    for c in cur["root_causes"]
+                ],
+                (140, 40),
+            )
     pdf.output(out)

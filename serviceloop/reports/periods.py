@@ -51,7 +51,9 @@ def checked_period(kind: str, start: date | None, end: date | None) -> tuple[dat
         raise InvalidInput.field("end", _("A period is at most %(days)d days.") % {"days": MAX_DAYS})
     first, last = period_of(kind, start)
     if first != start or (end is not None and end != last):
-        raise InvalidInput.field("start", _("A %(kind)s covers %(first)s to %(last)s, not the dates given.")
-                                 % {"kind": ReportKind(kind).label, "first": first.isoformat(),
-                                    "last": last.isoformat()})
+        raise InvalidInput.field(
+            "start",
+            _("A %(kind)s covers %(first)s to %(last)s, not the dates given.")
+            % {"kind": ReportKind(kind).label, "first": first.isoformat(), "last": last.isoformat()},
+        )
     return first, last

@@ -62,7 +62,8 @@ def report_request(*, kind: str, start: date | None, end: date | None = None, ac
     if first > timezone.localdate():
         raise InvalidInput.field("start", _("This period has not started yet."))
     report, _created = Report.objects.select_for_update().get_or_create(
-        kind=kind, period_start=first, defaults={"period_end": last, "requested_by": actor})
+        kind=kind, period_start=first, defaults={"period_end": last, "requested_by": actor}
+    )
     if report.status == ReportStatus.PUBLISHED:
         raise Conflict(_("This report is published already; it is final."))
     report.status, report.error, report.requested_by = ReportStatus.QUEUED, "", actor
@@ -101,15 +102,21 @@ def report_generate(*, report_id: int) -> Report:
     except Exception as exc:
         logger.exception("report %s could not be generated", report_id)
         with transaction.atomic():
-            Report.objects.filter(pk=report_id).update(status=ReportStatus.FAILED, error=f"{type(exc).__name__}: "
-                                                                                       f"{exc}"[:2000])
+            Report.objects.filter(pk=report_id).update(
+                status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
             _event(report, ReportEventKind.FAILED, None, error=f"{type(exc).__name__}: {exc}"[:500])
         raise
     seconds = round(time.monotonic() - started, 2)
     with transaction.atomic():
         Report.objects.filter(pk=report_id).update(
-            figures=report.figures, status=ReportStatus.DRAFT, generated_at=report.generated_at, files=files,
-            generation_seconds=seconds, error="")
+            figures=report.figures,
+            status=ReportStatus.DRAFT,
+            generated_at=report.generated_at,
+            files=files,
+            generation_seconds=seconds,
+            error="",
+        )
         _event(report, ReportEventKind.GENERATED, None, seconds=seconds)
     report.refresh_from_db()
     return report
@@ -124,7 +131,9 @@ def report_recommend(*, report: Report, actor: User, text: str) -> Report:
         raise Conflict(_("This report is published already; it is final."))
     text = (text or "").replace("\x00", "").strip()
     if len(text) > RECOMMENDATIONS_MAX:
-        raise InvalidInput.field("recommendations", _("At most %(n)d characters.") % {"n": RECOMMENDATIONS_MAX})
+        raise InvalidInput.field(
+            "recommendations", _("At most %(n)d characters.") % {"n": RECOMMENDATIONS_MAX}
+        )
     if text != report.recommendations:
         report.recommendations = text
         report.save(update_fields=["recommendations"])
@@ -143,12 +152,19 @@ def report_publish(*, report: Report, actor: User) -> Report:
     files = _write_files(report, final=True)
     with transaction.atomic():
         changed = Report.objects.filter(pk=report.pk, status=ReportStatus.DRAFT).update(
-            status=ReportStatus.PUBLISHED, published_at=report.published_at, published_by=actor, files=files,
-            recommendations=report.recommendations)
+            status=ReportStatus.PUBLISHED,
+            published_at=report.published_at,
+            published_by=actor,
+            files=files,
+            recommendations=report.recommendations,
+        )
         if not changed:
             raise Conflict(_("Only a generated draft can be published."))
-        subscribers = list(User.objects.filter(
-            pk__in=ReportSubscription.objects.filter(kind=report.kind).values("user_id"), is_active=True))
+        subscribers = list(
+            User.objects.filter(
+                pk__in=ReportSubscription.objects.filter(kind=report.kind).values("user_id"), is_active=True
+            )
+        )
         _event(report, ReportEventKind.PUBLISHED, actor, subscribers=len(subscribers))
         report_published(report_key=f"report:{report.pk}", users=subscribers, detail=_mail_detail(report))
     report.refresh_from_db()
@@ -159,8 +175,10 @@ def _mail_detail(report: Report) -> dict:
     return {
         "report_title": {language: pdf.title(report, language) for language in LANGUAGES},
         "report_link": f"{settings.PUBLIC_URL}/reports/{report.pk}/",
-        "findings": {language: "\n".join(f"• {s}" for s in report.figures.get("findings", {}).get(language, []))
-                     for language in LANGUAGES},
+        "findings": {
+            language: "\n".join(f"• {s}" for s in report.figures.get("findings", {}).get(language, []))
+            for language in LANGUAGES
+        },
     }
 
 

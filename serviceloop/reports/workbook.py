@@ -39,14 +39,23 @@ def _sheet(book: Workbook, name: str, header: list[str], rows: list[list], width
     return sheet
 
 
-def _bar(sheet, *, title_text: str, cols: tuple[int, int], rows: int, anchor: str, horizontal: bool = False,
-         y_title: str = "") -> BarChart:
+def _bar(
+    sheet,
+    *,
+    title_text: str,
+    cols: tuple[int, int],
+    rows: int,
+    anchor: str,
+    horizontal: bool = False,
+    y_title: str = "",
+) -> BarChart:
     chart = BarChart()
     chart.type = "bar" if horizontal else "col"
     chart.title = title_text
     chart.y_axis.title = y_title
-    chart.add_data(Reference(sheet, min_col=cols[0], max_col=cols[1], min_row=1, max_row=rows + 1),
-                   titles_from_data=True)
+    chart.add_data(
+        Reference(sheet, min_col=cols[0], max_col=cols[1], min_row=1, max_row=rows + 1), titles_from_data=True
+    )
     chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=rows + 1))
     chart.height, chart.width = 8, 16
     sheet.add_chart(chart, anchor)
@@ -62,7 +71,9 @@ def render(report, language: str, out) -> None:
         summary = book.active
         summary.title = _("Summary")[:31]
         heading = title(report, language)
-        summary["A1"] = heading if report.status == "published" else _("%(title)s (draft)") % {"title": heading}
+        summary["A1"] = (
+            heading if report.status == "published" else _("%(title)s (draft)") % {"title": heading}
+        )
         summary["A1"].font = Font(bold=True, size=14)
         summary["A2"] = _("%(first)s to %(last)s") % {"first": cur["first"], "last": cur["last"]}
         summary.append([])
@@ -84,29 +95,47 @@ def render(report, language: str, out) -> None:
         for column, width in zip("ABCD", (34, 16, 16, 12), strict=True):
             summary.column_dimensions[column].width = width
 
-        days = _sheet(book, _("Per day"), [_("Day"), _("Created"), _("Resolved")],
-                      [[date.fromisoformat(d), c, r] for d, c, r in cur["days"]], [12, 12, 12])
+        days = _sheet(
+            book,
+            _("Per day"),
+            [_("Day"), _("Created"), _("Resolved")],
+            [[date.fromisoformat(d), c, r] for d, c, r in cur["days"]],
+            [12, 12, 12],
+        )
         for (cell,) in days.iter_rows(min_row=2, max_col=1):
             cell.number_format = "yyyy-mm-dd"
         line = LineChart()
         line.title = _("Tickets per day")
-        line.add_data(Reference(days, min_col=2, max_col=3, min_row=1, max_row=len(cur["days"]) + 1),
-                      titles_from_data=True)
+        line.add_data(
+            Reference(days, min_col=2, max_col=3, min_row=1, max_row=len(cur["days"]) + 1),
+            titles_from_data=True,
+        )
         line.set_categories(Reference(days, min_col=1, min_row=2, max_row=len(cur["days"]) + 1))
         line.x_axis.number_format = "mm-dd"
         line.height, line.width = 8, 18
         days.add_chart(line, "E2")
 
-        rows = [[F.label_name(c["name"]), c["count"], F.rate(c["count"], cur["created"])]
-                for c in cur["categories"]]
+        rows = [
+            [F.label_name(c["name"]), c["count"], F.rate(c["count"], cur["created"])]
+            for c in cur["categories"]
+        ]
         cats = _sheet(book, _("Categories"), [_("Category"), _("Tickets"), _("Share")], rows, [24, 10, 10])
         for (cell,) in cats.iter_rows(min_row=2, min_col=3, max_col=3):
             cell.number_format = PERCENT
         if rows:
-            _bar(cats, title_text=_("Tickets per category"), cols=(2, 2), rows=min(len(rows), 12), anchor="E2",
-                 horizontal=True)
-        children = [[F.label_name(c["name"]), child["name"], child["count"], F.rate(child["count"], c["count"])]
-                    for c in cur["categories"] for child in c["children"]]
+            _bar(
+                cats,
+                title_text=_("Tickets per category"),
+                cols=(2, 2),
+                rows=min(len(rows), 12),
+                anchor="E2",
+                horizontal=True,
+            )
+        children = [
+            [F.label_name(c["name"]), child["name"], child["count"], F.rate(child["count"], c["count"])]
+            for c in cur["categories"]
+            for child in c["children"]
+        ]
         if children:
             start = len(rows) + 3
             cats.cell(start, 1, _("Category")).font = BOLD
@@ -119,36 +148,77 @@ def render(report, language: str, out) -> None:
                 cats.cell(i, 4).number_format = PERCENT
 
         groups = sorted(cur["groups"], key=lambda g: -g["resolved"])
-        sla = _sheet(book, _("SLA per group"),
-                     [_("Group"), _("Resolved"), _("SLA measured"), _("SLA met"), _("Compliance")],
-                     [[g["name"] or _("(no group)"), g["resolved"], g["sla_measured"], g["sla_met"],
-                       F.rate(g["sla_met"], g["sla_measured"])] for g in groups], [24, 10, 12, 10, 12])
+        sla = _sheet(
+            book,
+            _("SLA per group"),
+            [_("Group"), _("Resolved"), _("SLA measured"), _("SLA met"), _("Compliance")],
+            [
+                [
+                    g["name"] or _("(no group)"),
+                    g["resolved"],
+                    g["sla_measured"],
+                    g["sla_met"],
+                    F.rate(g["sla_met"], g["sla_measured"]),
+                ]
+                for g in groups
+            ],
+            [24, 10, 12, 10, 12],
+        )
         for (cell,) in sla.iter_rows(min_row=2, min_col=5, max_col=5):
             cell.number_format = PERCENT
         if groups:
-            chart = _bar(sla, title_text=_("SLA compliance per group"), cols=(5, 5), rows=min(len(groups), 15),
-                         anchor="G2")
+            chart = _bar(
+                sla,
+                title_text=_("SLA compliance per group"),
+                cols=(5, 5),
+                rows=min(len(groups), 15),
+                anchor="G2",
+            )
             chart.y_axis.number_format = PERCENT
             chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
 
         people = sorted(cur["engineers"], key=lambda e: -e["resolved"])
-        eng = _sheet(book, _("Engineers"), [_("Engineer"), _("Resolved"), _("SLA met"), _("Satisfaction"),
-                                            _("Answers")],
-                     [[e["name"] or _("(nobody)"), e["resolved"], F.rate(e["sla_met"], e["sla_measured"]),
-                       F.rate(e["csat_sum"], e["csat_answered"]), e["csat_answered"]] for e in people],
-                     [20, 10, 10, 12, 10])
-        for (rate_cell, score_cell) in eng.iter_rows(min_row=2, min_col=3, max_col=4):
+        eng = _sheet(
+            book,
+            _("Engineers"),
+            [_("Engineer"), _("Resolved"), _("SLA met"), _("Satisfaction"), _("Answers")],
+            [
+                [
+                    e["name"] or _("(nobody)"),
+                    e["resolved"],
+                    F.rate(e["sla_met"], e["sla_measured"]),
+                    F.rate(e["csat_sum"], e["csat_answered"]),
+                    e["csat_answered"],
+                ]
+                for e in people
+            ],
+            [20, 10, 10, 12, 10],
+        )
+        for rate_cell, score_cell in eng.iter_rows(min_row=2, min_col=3, max_col=4):
             rate_cell.number_format, score_cell.number_format = PERCENT, "0.00"
 
-        dims = _sheet(book, _("Survey dimensions"), [_("Dimension"), _("Average (1–5)"), _("Answers")],
-                      [[F.dimension_label(name), avg, n] for name, (avg, n) in cur["dimensions"].items()],
-                      [24, 14, 10])
+        dims = _sheet(
+            book,
+            _("Survey dimensions"),
+            [_("Dimension"), _("Average (1–5)"), _("Answers")],
+            [[F.dimension_label(name), avg, n] for name, (avg, n) in cur["dimensions"].items()],
+            [24, 14, 10],
+        )
         for (cell,) in dims.iter_rows(min_row=2, min_col=2, max_col=2):
             cell.number_format = "0.00"
-        chart = _bar(dims, title_text=_("Survey dimensions"), cols=(2, 2), rows=len(cur["dimensions"]), anchor="E2")
+        chart = _bar(
+            dims, title_text=_("Survey dimensions"), cols=(2, 2), rows=len(cur["dimensions"]), anchor="E2"
+        )
         chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 5
 
-        _sheet(book, _("Root causes"), [_("Root cause"), _("Tickets")],
-               [[(c["name_en"] or c["name"]) if language == "en" else c["name"], c["count"]]
-                for c in cur["root_causes"]], [30, 10])
+        _sheet(
+            book,
+            _("Root causes"),
+            [_("Root cause"), _("Tickets")],
+            [
+                [(c["name_en"] or c["name"]) if language == "en" else c["name"], c["count"]]
+                for c in cur["root_causes"]
+            ],
+            [30, 10],
+        )
     book.save(out)

@@ -12,15 +12,23 @@ from serviceloop.reports.services import RECOMMENDATIONS_MAX
 
 class ReportRequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ReportKind.choices)
-    start = DateField(label=_("Period starting"), widget=forms.DateInput(attrs={"type": "date"}),
-                      help_text=_("A Monday, the 1st of a month, or the 1st of a quarter."))
-    end = DateField(label=_("Period ending (optional)"), required=False,
-                    widget=forms.DateInput(attrs={"type": "date"}))
+    start = DateField(
+        label=_("Period starting"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("A Monday, the 1st of a month, or the 1st of a quarter."),
+    )
+    end = DateField(
+        label=_("Period ending (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class RecommendationsForm(forms.Form):
-    recommendations = forms.CharField(label=_("Recommendations"), required=False, max_length=RECOMMENDATIONS_MAX,
-                                      widget=forms.Textarea(attrs={"rows": 6}))
+    recommendations = forms.CharField(
+        label=_("Recommendations"),
+        required=False,
+        max_length=RECOMMENDATIONS_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
 
 
 class CustomerSlaForm(forms.Form):

@@ -58,35 +58,115 @@ def month(world):
     for m, d, category, org in plan:
         with time_machine.travel(at(m, d), tick=False):
             tickets.append(world.ticket(org=org, category=category, title=f"工单 {m}-{d}"))
-    day = dict.fromkeys(("first_contact", "minutes_sum", "sla_measured", "sla_met", "csat_sum",
-                         "csat_answered", "surveyed", "reopened"), 0)
-    KpiDay.objects.create(day=date(2026, 11, 3), owner_id=world.eric.pk, group_id=hw_team.pk,
-                          **{**day, "resolved": 4, "sla_measured": 4, "sla_met": 3, "csat_sum": 12,
-                             "csat_answered": 4, "surveyed": 4, "first_contact": 2, "minutes_sum": 480,
-                             "reopened": 1})
-    KpiDay.objects.create(day=date(2026, 11, 10), owner_id=world.alice.pk, group_id=sw_team.pk,
-                          **{**day, "resolved": 2, "sla_measured": 2, "sla_met": 2, "csat_sum": 10,
-                             "csat_answered": 2, "surveyed": 2, "first_contact": 2, "minutes_sum": 240})
-    KpiDay.objects.create(day=date(2026, 10, 15), owner_id=world.eric.pk, group_id=hw_team.pk,
-                          **{**day, "resolved": 2, "sla_measured": 2, "sla_met": 2, "csat_sum": 8,
-                             "csat_answered": 2, "surveyed": 2, "minutes_sum": 240})
+    day = dict.fromkeys(
+        (
+            "first_contact",
+            "minutes_sum",
+            "sla_measured",
+            "sla_met",
+            "csat_sum",
+            "csat_answered",
+            "surveyed",
+            "reopened",
+        ),
+        0,
+    )
+    KpiDay.objects.create(
+        day=date(2026, 11, 3),
+        owner_id=world.eric.pk,
+        group_id=hw_team.pk,
+        **{
+            **day,
+            "resolved": 4,
+            "sla_measured": 4,
+            "sla_met": 3,
+            "csat_sum": 12,
+            "csat_answered": 4,
+            "surveyed": 4,
+            "first_contact": 2,
+            "minutes_sum": 480,
+            "reopened": 1,
+        },
+    )
+    KpiDay.objects.create(
+        day=date(2026, 11, 10),
+        owner_id=world.alice.pk,
+        group_id=sw_team.pk,
+        **{
+            **day,
+            "resolved": 2,
+            "sla_measured": 2,
+            "sla_met": 2,
+            "csat_sum": 10,
+            "csat_answered": 2,
+            "surveyed": 2,
+            "first_contact": 2,
+            "minutes_sum": 240,
+        },
+    )
+    KpiDay.objects.create(
+        day=date(2026, 10, 15),
+        owner_id=world.eric.pk,
+        group_id=hw_team.pk,
+        **{
+            **day,
+            "resolved": 2,
+            "sla_measured": 2,
+            "sla_met": 2,
+            "csat_sum": 8,
+            "csat_answered": 2,
+            "surveyed": 2,
+            "minutes_sum": 240,
+        },
+    )
     for ticket, values in zip(tickets[:2], ((2, 4, 5, 4), (3, 5, 4, None)), strict=True):
         speed, quality, attitude, communication = values
-        Survey.objects.create(ticket=ticket, cycle=1, created_at=at(11, 12), send_after=at(11, 12),
-                              sent_at=at(11, 12), answered_at=at(11, 13), overall=4, response_speed=speed,
-                              solution_quality=quality, attitude=attitude, communication=communication)
+        Survey.objects.create(
+            ticket=ticket,
+            cycle=1,
+            created_at=at(11, 12),
+            send_after=at(11, 12),
+            sent_at=at(11, 12),
+            answered_at=at(11, 13),
+            overall=4,
+            response_speed=speed,
+            solution_quality=quality,
+            attitude=attitude,
+            communication=communication,
+        )
     a1, a2, a3 = tickets[0], tickets[1], tickets[2]
     b1 = tickets[8]
-    for ticket, response, resolution, met in ((a1, 30, 120, True), (a2, 90, 600, False), (a3, None, 300, None),
-                                              (b1, 10, 20, True)):
-        TicketFact.objects.create(ticket=ticket, organization_id=ticket.organization_id, ticket_type="problem",
-                                  created_at=ticket.created_at, resolved_at=at(11, 25),
-                                  first_response_minutes=response, resolution_minutes=resolution, sla_met=met,
-                                  resolved_day=date(2026, 11, 25), resolution_bucket=1)
+    for ticket, response, resolution, met in (
+        (a1, 30, 120, True),
+        (a2, 90, 600, False),
+        (a3, None, 300, None),
+        (b1, 10, 20, True),
+    ):
+        TicketFact.objects.create(
+            ticket=ticket,
+            organization_id=ticket.organization_id,
+            ticket_type="problem",
+            created_at=ticket.created_at,
+            resolved_at=at(11, 25),
+            first_response_minutes=response,
+            resolution_minutes=resolution,
+            sla_met=met,
+            resolved_day=date(2026, 11, 25),
+            resolution_bucket=1,
+        )
     for ticket, cash in ((a2, "300"), (b1, "500")):
-        rule = CompensationRule.objects.create(organization=ticket.organization, kind=CompensationKind.CASH_PER_HOUR,
-                                               amount=Decimal("100"))
-        breach = Breach.objects.create(ticket=ticket, organization=ticket.organization, metric="resolution",
-                                       due_at=at(11, 24), recorded_at=at(11, 24, 12), minutes_late=150)
-        Compensation.objects.create(breach=breach, rule=rule, organization=ticket.organization, cash=Decimal(cash))
+        rule = CompensationRule.objects.create(
+            organization=ticket.organization, kind=CompensationKind.CASH_PER_HOUR, amount=Decimal("100")
+        )
+        breach = Breach.objects.create(
+            ticket=ticket,
+            organization=ticket.organization,
+            metric="resolution",
+            due_at=at(11, 24),
+            recorded_at=at(11, 24, 12),
+            minutes_late=150,
+        )
+        Compensation.objects.create(
+            breach=breach, rule=rule, organization=ticket.organization, cash=Decimal(cash)
+        )
     return {"tickets": tickets, "hw_team": hw_team, "sw_team": sw_team, "software": software}

@@ -59,8 +59,12 @@ def test_it_works_out_the_figures_of_the_period_and_the_one_before(world, month)
     assert sum(c for _d, c, _r in cur["days"]) == 10 and sum(r for _d, _c, r in cur["days"]) == 6
     assert (cur["resolved"], cur["sla_met"], cur["sla_measured"], cur["first_contact"]) == (6, 5, 6, 4)
     assert (cur["minutes_sum"], cur["csat_sum"], cur["csat_answered"], cur["reopened"]) == (720, 22, 6, 1)
-    assert cur["dimensions"] == {"response_speed": [2.5, 2], "solution_quality": [4.5, 2],
-                                 "attitude": [4.5, 2], "communication": [4.0, 1]}
+    assert cur["dimensions"] == {
+        "response_speed": [2.5, 2],
+        "solution_quality": [4.5, 2],
+        "attitude": [4.5, 2],
+        "communication": [4.0, 1],
+    }
     assert cur["breaches"] == 2
     rows = {label: rest for label, *rest in _headline(doc, "en")}
     assert rows["Tickets created"] == ["10", "5", "+5"]
@@ -103,8 +107,9 @@ def test_a_period_without_tickets_has_no_findings(world):
 def _pdf_text(path) -> str:
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is not installed (apt-get install poppler-utils; .ci/run does it)")
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_it_generates_a_draft_with_files_in_both_languages(world, month, commits):
@@ -115,8 +120,12 @@ def test_it_generates_a_draft_with_files_in_both_languages(world, month, commits
     assert "服务月报 · 2026年11月（草稿）" in text
     assert "2026年11月硬件类工单占比50%，其中电源模块问题占比60%。" in text.replace("\n", "")
     assert "SLA 达成率" in text and "硬件组" in text and "电源模块" in text
-    fonts = subprocess.run(["pdffonts", str(report_path(report.files["zh-hans"]["pdf"]))], capture_output=True,
-                           text=True, check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(report_path(report.files["zh-hans"]["pdf"]))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "NotoSansCJK" in fonts and " yes yes " in fonts  # embedded, as a subset
     english = _pdf_text(report_path(report.files["en"]["pdf"]))
     assert "Monthly service report · November 2026 (draft)" in english
@@ -128,7 +137,11 @@ def test_it_generates_a_draft_with_files_in_both_languages(world, month, commits
     assert summary["A5"].value == "新建工单" and summary["B5"].value == "10" and summary["C5"].value == "5"
     cats = book["分类"]
     assert [[c.value for c in row] for row in cats.iter_rows(min_row=1, max_row=4, max_col=3)] == [
-        ["分类", "工单", "占比"], ["硬件类", 5, 0.5], ["软件类", 3, 0.3], ["（未分类）", 2, 0.2]]
+        ["分类", "工单", "占比"],
+        ["硬件类", 5, 0.5],
+        ["软件类", 3, 0.3],
+        ["（未分类）", 2, 0.2],
+    ]
     assert cats["C2"].number_format == "0%"
     (chart,) = cats._charts
     assert chart.tagname == "barChart" and chart.type == "bar"
@@ -141,7 +154,9 @@ def test_it_generates_a_draft_with_files_in_both_languages(world, month, commits
     assert book["满意度维度"]["B2"].value == 2.5
 
 
-def test_the_supervisor_adds_recommendations_and_publishes_to_the_subscribers(world, month, mailoutbox, commits):
+def test_the_supervisor_adds_recommendations_and_publishes_to_the_subscribers(
+    world, month, mailoutbox, commits
+):
     world.dora.email = "dora@example.cn"
     world.dora.language = "en"
     world.dora.save()
@@ -155,10 +170,16 @@ def test_the_supervisor_adds_recommendations_and_publishes_to_the_subscribers(wo
     text = _pdf_text(report_path(report.files["zh-hans"]["pdf"]))
     assert "加强电源模块来料检验。" in text and "草稿" not in text
     assert [e.kind for e in ReportEvent.objects.filter(report=report)] == [
-        "requested", "generated", "recommendations", "published"]
+        "requested",
+        "generated",
+        "recommendations",
+        "published",
+    ]
     mails = Delivery.objects.filter(event_key=f"report:{report.pk}")
     assert sorted((d.channel, d.recipient) for d in mails) == [
-        ("email", "dora@example.cn"), ("inapp", f"user:{world.dora.pk}")]
+        ("email", "dora@example.cn"),
+        ("inapp", f"user:{world.dora.pk}"),
+    ]
     (mail,) = mailoutbox
     assert mail.subject == "Monthly service report · November 2026"
     assert f"/reports/{report.pk}/" in mail.body and "硬件类 made up 50%" in mail.body
@@ -177,18 +198,35 @@ def test_only_supervisors_directors_and_admins_make_reports(world, month, commit
     assert Report.objects.count() == 1
 
 
-@pytest.mark.parametrize(("kind", "start", "end", "message"), [
-    ("monthly", date(2026, 11, 1), date(2026, 10, 31), "The end date is before the start date."),
-    ("monthly", date(2016, 11, 1), date(2026, 10, 31), "A period is at most 366 days."),
-    ("monthly", date(2026, 11, 2), None, "A Monthly report covers 2026-11-01 to 2026-11-30, not the dates given."),
-    ("weekly", date(2026, 11, 3), None, "A Weekly report covers 2026-11-02 to 2026-11-08, not the dates given."),
-    ("yearly", date(2026, 1, 1), None, "Unknown report kind: yearly"),
-    ("monthly", date(2027, 1, 1), None, "This period has not started yet."),
-])
+@pytest.mark.parametrize(
+    ("kind", "start", "end", "message"),
+    [
+        ("monthly", date(2026, 11, 1), date(2026, 10, 31), "The end date is before the start date."),
+        ("monthly", date(2016, 11, 1), date(2026, 10, 31), "A period is at most 366 days."),
+        (
+            "monthly",
+            date(2026, 11, 2),
+            None,
+            "A Monthly report covers 2026-11-01 to 2026-11-30, not the dates given.",
+        ),
+        (
+            "weekly",
+            date(2026, 11, 3),
+            None,
+            "A Weekly report covers 2026-11-02 to 2026-11-08, not the dates given.",
+        ),
+        ("yearly", date(2026, 1, 1), None, "Unknown report kind: yearly"),
+        ("monthly", date(2027, 1, 1), None, "This period has not started yet."),
+    ],
+)
 def test_bad_periods_are_refused_and_nothing_is_generated(world, kind, start, end, message):
     from django.utils import translation
 
-    with translation.override("en"), time_machine.travel(at(12, 2), tick=False), pytest.raises(InvalidInput) as e:
+    with (
+        translation.override("en"),
+        time_machine.travel(at(12, 2), tick=False),
+        pytest.raises(InvalidInput) as e,
+    ):
         report_request(kind=kind, start=start, end=end, actor=world.sam)
     assert e.value.message == message
     assert Report.objects.count() == 0 and ReportEvent.objects.count() == 0
@@ -206,7 +244,10 @@ def test_the_schedule_makes_each_kind_once_after_its_period(world, month, commit
     with time_machine.travel(at(12, 2), tick=False), commits():
         made = reports_schedule()
         assert sorted((r.kind, r.period_start) for r in made) == [
-            ("monthly", date(2026, 11, 1)), ("quarterly", date(2026, 7, 1)), ("weekly", date(2026, 11, 23))]
+            ("monthly", date(2026, 11, 1)),
+            ("quarterly", date(2026, 7, 1)),
+            ("weekly", date(2026, 11, 23)),
+        ]
         assert reports_schedule() == []
     assert set(Report.objects.values_list("status", flat=True)) == {"draft"}
     assert all(r.requested_by is None for r in Report.objects.all())

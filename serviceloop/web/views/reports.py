@@ -59,11 +59,17 @@ def _report_or_404(user, report_id: int) -> Report:
 
 def _list_context(request, form=None, error=None) -> dict:
     user = request.user
-    page = Paginator(_visible(user).select_related("published_by"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_visible(user).select_related("published_by"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     mine = set(ReportSubscription.objects.filter(user=user).values_list("kind", flat=True))
-    return {"page": page, "form": form or ReportRequestForm(), "error": error,
-            "kinds": [(k, label, k in mine) for k, label in ReportKind.choices],
-            "may_generate": user.has_perm("reports.generate_report")}
+    return {
+        "page": page,
+        "form": form or ReportRequestForm(),
+        "error": error,
+        "kinds": [(k, label, k in mine) for k, label in ReportKind.choices],
+        "may_generate": user.has_perm("reports.generate_report"),
+    }
 
 
 @login_required
@@ -84,8 +90,12 @@ def report_request_view(request):
     form = ReportRequestForm(request.POST)
     if form.is_valid():
         try:
-            report = report_request(kind=form.cleaned_data["kind"], start=form.cleaned_data["start"],
-                                    end=form.cleaned_data["end"], actor=request.user)
+            report = report_request(
+                kind=form.cleaned_data["kind"],
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                actor=request.user,
+            )
         except ServiceError as exc:
             field = exc.errors[0]["field"] if exc.errors else None
             form.add_error(field if field in form.fields else None, exc.message)
@@ -130,8 +140,12 @@ def _detail(request, report: Report, form=None, error=None, status=200):
         "error": error,
         "may_generate": request.user.has_perm("reports.generate_report"),
         "may_publish": request.user.has_perm("reports.publish_report"),
-        "files": [(lang, name, fmt) for lang, name in (("zh-hans", "简体中文"), ("en", "English"))
-                  for fmt in ("pdf", "xlsx") if report.files.get(lang, {}).get(fmt)],
+        "files": [
+            (lang, name, fmt)
+            for lang, name in (("zh-hans", "简体中文"), ("en", "English"))
+            for fmt in ("pdf", "xlsx")
+            if report.files.get(lang, {}).get(fmt)
+        ],
         # A report the worker is still making: the page looks again in a few seconds (no script needed).
         "refresh": report.status == ReportStatus.QUEUED,
     }
@@ -183,11 +197,16 @@ def report_download(request, report_id: int, language: str, fmt: str):
         raise Http404 from None
     if not path.is_file():
         raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name,
-                        content_type=XLSX_TYPE if fmt == "xlsx" else "application/pdf")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=path.name,
+        content_type=XLSX_TYPE if fmt == "xlsx" else "application/pdf",
+    )
 
 
 # --- the per-customer SLA report (ANA-4) ---------------------------------------------------------------
+
 
 def _sla_report(request):
     """(form, report or None, error message or None, status)."""
@@ -196,8 +215,12 @@ def _sla_report(request):
         return form, None, None, 422
     data = form.cleaned_data if form.is_bound else {}
     try:
-        report = sla_report.customer_sla(user=request.user, organization_id=data.get("organization"),
-                                         start=data.get("start"), end=data.get("end"))
+        report = sla_report.customer_sla(
+            user=request.user,
+            organization_id=data.get("organization"),
+            start=data.get("start"),
+            end=data.get("end"),
+        )
     except NotFound:
         raise Http404 from None
     except ServiceError as exc:
@@ -219,9 +242,21 @@ def customer_sla_page(request):
         items, more = sla_report.open_items(organization=report.organization, page=min(page_no, 10_000))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "web/customer_sla.html", {
-        "form": form, "report": report, "error": error, "items": items, "more": more, "page_no": page_no,
-        "query": query.urlencode(), "now": timezone.now()}, status=status)
+    return render(
+        request,
+        "web/customer_sla.html",
+        {
+            "form": form,
+            "report": report,
+            "error": error,
+            "items": items,
+            "more": more,
+            "page_no": page_no,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+        },
+        status=status,
+    )
 
 
 def _summary_rows(report) -> list[list]:
@@ -230,9 +265,12 @@ def _summary_rows(report) -> list[list]:
 
     return [
         [_("Organisation"), report.organization.name],
-        [_("From"), report.first.isoformat()], [_("To"), report.last.isoformat()],
-        [_("Tickets created"), report.created], [_("Tickets resolved"), report.resolved],
-        [_("SLA measured"), report.sla_measured], [_("SLA met"), report.sla_met],
+        [_("From"), report.first.isoformat()],
+        [_("To"), report.last.isoformat()],
+        [_("Tickets created"), report.created],
+        [_("Tickets resolved"), report.resolved],
+        [_("SLA measured"), report.sla_measured],
+        [_("SLA met"), report.sla_met],
         [_("SLA compliance"), figures.percent(report.sla_rate)],
         [_("Mean first response (h)"), minutes(report.mean_response_minutes)],
         [_("Mean resolution time (h)"), minutes(report.mean_resolution_minutes)],
@@ -244,8 +282,17 @@ def _summary_rows(report) -> list[list]:
 
 
 def _ticket_header() -> list[str]:
-    return [_("Number"), _("Title"), _("Priority"), _("Created at"), _("First response at"), _("Resolved at"),
-            _("First response (min)"), _("Resolution (min)"), _("SLA")]
+    return [
+        _("Number"),
+        _("Title"),
+        _("Priority"),
+        _("Created at"),
+        _("First response at"),
+        _("Resolved at"),
+        _("First response (min)"),
+        _("Resolution (min)"),
+        _("SLA"),
+    ]
 
 
 @login_required
