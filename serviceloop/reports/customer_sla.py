@@ -62,6 +62,14 @@ class CustomerSla:
     def sla_rate(self) -> float | None:
         return self.sla_met / self.sla_measured if self.sla_measured else None
 
+    @property
+    def mean_response_hours(self) -> float | None:
+        return None if self.mean_response_minutes is None else self.mean_response_minutes / 60
+
+    @property
+    def mean_resolution_hours(self) -> float | None:
+        return None if self.mean_resolution_minutes is None else self.mean_resolution_minutes / 60
+
 
 def organization_for(*, user, organization_id: int | None) -> Organization:
     """The organisation whose report `user` asks for: a contact's own (another one is a 404), or, for staff
@@ -166,7 +174,7 @@ def resolved_rows(report: CustomerSla, chunk: int = 1000):
             yield [
                 number,
                 title,
-                priorities.get(priority, priority),
+                str(priorities.get(priority, priority)),
                 created,
                 responded,
                 resolved,

@@ -46,8 +46,9 @@ def title(report, language: str) -> str:
         return f"{name} · {F.period_label(report.kind, first)}"
 
 
-def _heading(pdf: FPDF, text: str) -> None:
-    if pdf.get_y() > pdf.h - 50:
+def _heading(pdf: FPDF, text: str, need: float = 35) -> None:
+    """A section's heading, on a new page unless `need` mm of what follows fit below it (no orphan)."""
+    if pdf.get_y() + 14 + need > pdf.h - pdf.b_margin:
         pdf.add_page()
     pdf.ln(3)
     pdf.set_font("cjk", size=13)
@@ -201,10 +202,10 @@ def render(report, language: str, out) -> None:
         _heading(pdf, _("Recommendations"))
         pdf.multi_cell(0, 6, report.recommendations.strip() or _("(none yet)"), new_x="LMARGIN", new_y="NEXT")
 
-        _heading(pdf, _("Tickets per day"))
+        _heading(pdf, _("Tickets per day"), need=62)
         _bars_per_day(pdf, cur["days"], (_("Created"), _("Resolved")))
 
-        _heading(pdf, _("Categories"))
+        _heading(pdf, _("Categories"), need=7 * min(len(cur["categories"]), 8) + 2)
         _category_bars(pdf, cur["categories"], cur["created"])
         rows = []
         for c in cur["categories"][:12]:

@@ -43,6 +43,11 @@ def at(month: int, day: int, hour: int = 10) -> datetime:
 
 @pytest.fixture
 def month(world):
+    return build_month(world)
+
+
+def build_month(world) -> dict:
+    """The rows of the module's table (also used by the browser tests, tests/browser/test_reports.py)."""
     software = Category.objects.create(name="软件类")
     hw_team, sw_team = Team.objects.create(name="硬件组"), Team.objects.create(name="软件组")
     plan = [  # (month, day, category, organisation)

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _reports_in_tmp(settings, tmp_path):
+    """The files of each test in its own folder; KEEP_REPORTS=DIR keeps them there instead, to look at
+    (pdftoppm -png FILE.pdf page)."""
     import os
 
     settings.REPORTS_DIR = os.environ.get("KEEP_REPORTS") or tmp_path / "reports"

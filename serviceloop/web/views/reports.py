@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -318,14 +318,18 @@ def customer_sla_export(request, fmt: str):
 
         writer = csv.writer(Line())
 
+        language = translation.get_language()
+
         def lines():
-            yield "\ufeff"
-            for row in _summary_rows(report):
-                yield writer.writerow([_text(v) for v in row])
-            yield writer.writerow([])
-            yield writer.writerow(_ticket_header())
-            for row in sla_report.resolved_rows(report):
-                yield writer.writerow([_text(local(v)) for v in row])
+            # Read after the view has returned, when the request's language may no longer be active.
+            with translation.override(language):
+                yield "\ufeff"
+                for row in _summary_rows(report):
+                    yield writer.writerow([_text(v) for v in row])
+                yield writer.writerow([])
+                yield writer.writerow(_ticket_header())
+                for row in sla_report.resolved_rows(report):
+                    yield writer.writerow([_text(local(v)) for v in row])
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     else:
