@@ -146,7 +146,7 @@ def test_a_customer_reads_and_exports_her_organisations_sla_report(
         _shot(page, f"sla-report-{language}-{width}")
         with page.expect_download() as download:
             page.get_by_role("link", name="XLSX", exact=True).click()
-        assert download.value.suggested_filename == "sla-%d-20261101-20261130.xlsx" % live_world.org_a.pk
+        assert download.value.suggested_filename == f"sla-{live_world.org_a.pk}-20261101-20261130.xlsx"
 
         # Another organisation's report is not there for her.
         browser_problems.allow(r"sla-report/\?organization=.*404|status of 404")

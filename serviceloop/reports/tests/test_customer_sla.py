@@ -50,7 +50,7 @@ def test_the_portal_page_shows_the_figures_in_chinese(world, month):
     assert page.status_code == 200
     text = page.content.decode()
     assert "华东精密制造有限公司" in text and "南方电网" not in text
-    assert "50%" in text and "2 张中 1 张达标" in text and "300" in text
+    assert "50%" in text and "2 张中 1 张达标" in text and "300.00" in text
     assert "应付赔偿（元）" in text and "未结工单" in text
 
 
@@ -85,7 +85,7 @@ def test_it_exports_csv_and_xlsx(world, month):
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     summary = {r[0]: r[1] for r in rows if len(r) == 2}
-    assert summary["SLA compliance"] == "50%" and summary["Compensation owed (¥)"] == "300"
+    assert summary["SLA compliance"] == "50%" and summary["Compensation owed (¥)"] == "300.00"
     assert summary["Mean first response (h)"] == "1.0" and summary["Mean resolution time (h)"] == "5.7"
     tickets = rows[
         rows.index(

@@ -275,7 +275,7 @@ def _summary_rows(report) -> list[list]:
         [_("Mean first response (h)"), minutes(report.mean_response_minutes)],
         [_("Mean resolution time (h)"), minutes(report.mean_resolution_minutes)],
         [_("SLA breaches"), sum(report.breaches.values())],
-        [_("Compensation owed (¥)"), str(report.compensation_cash)],
+        [_("Compensation owed (¥)"), f"{report.compensation_cash:.2f}"],
         [_("Service vouchers owed"), report.compensation_vouchers],
         [_("Open items"), report.open_count],
     ]
