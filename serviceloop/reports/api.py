@@ -42,11 +42,17 @@ class ReportOut(Schema):
 
 def _out(report: Report) -> dict:
     return {
-        "id": report.pk, "kind": report.kind, "period_start": report.period_start.isoformat(),
-        "period_end": report.period_end.isoformat(), "status": report.status,
-        "findings": (report.figures or {}).get("findings", {}), "recommendations": report.recommendations,
-        "files": {lang: {fmt: f"{settings.PUBLIC_URL}/reports/{report.pk}/{lang}.{fmt}" for fmt in files}
-                  for lang, files in report.files.items()},
+        "id": report.pk,
+        "kind": report.kind,
+        "period_start": report.period_start.isoformat(),
+        "period_end": report.period_end.isoformat(),
+        "status": report.status,
+        "findings": (report.figures or {}).get("findings", {}),
+        "recommendations": report.recommendations,
+        "files": {
+            lang: {fmt: f"{settings.PUBLIC_URL}/reports/{report.pk}/{lang}.{fmt}" for fmt in files}
+            for lang, files in report.files.items()
+        },
     }
 
 
