@@ -127,3 +127,21 @@ def test_the_reports_pages_are_for_those_who_may_read_them(world, month):
     from serviceloop.reports.models import Report
 
     assert Report.objects.count() == 0
+
+
+def test_the_pages_read_a_fixed_number_of_queries(world, month, django_assert_max_num_queries):
+    from datetime import date, timedelta
+
+    from serviceloop.reports.models import Report
+
+    for i in range(30):  # more than a page of reports
+        monday = date(2026, 1, 5) + timedelta(weeks=i)
+        Report.objects.create(
+            kind="weekly", period_start=monday, period_end=monday + timedelta(days=6), status="published"
+        )
+    carol, sam = _client("carol"), _client("sam")
+    with django_assert_max_num_queries(14):
+        assert carol.get("/sla-report/", {"start": "2026-11-01", "end": "2026-11-30"}).status_code == 200
+    with django_assert_max_num_queries(12):
+        page = sam.get("/reports/")
+    assert page.status_code == 200 and page.content.decode().count("/reports/") >= 20
