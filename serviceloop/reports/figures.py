@@ -341,7 +341,7 @@ def show(value, fmt: str) -> str:
         return percent(value)
     if fmt in ("hours", "score"):
         return f"{value:.1f}" if fmt == "hours" else f"{value:.2f}"
-    return str(value)
+    return f"{value:,}"  # 96,158: thousands grouped, as both languages write them
 
 
 def change(now, was, fmt: str) -> str:
@@ -350,5 +350,5 @@ def change(now, was, fmt: str) -> str:
     if fmt == "rate":
         return f"{(now - was) * 100:+.0f} pp"
     if fmt == "count":
-        return f"{now - was:+d}"
+        return f"{now - was:+,d}"
     return f"{now - was:+.2f}" if fmt == "score" else f"{now - was:+.1f}"
