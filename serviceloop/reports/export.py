@@ -80,46 +80,17 @@ def ticket_rows(*, user, filters: TicketFilters, max_rows: int | None = None) ->
 
 # The columns read for each row, in one query per chunk: plain values, no model instances (an export
 # of a million rows spends its time here, so nothing is built that is not written).
-_FIELDS = (
-    "id",
-    "number",
-    "title",
-    "status",
-    "sub_status",
-    "priority",
-    "ticket_type",
-    "organization__name",
-    "contact__name",
-    "contact__phone",
-    "owner__display_name",
-    "owner__username",
-    "group__name",
-    "category_id",
-    "channel",
-    "error_code",
-    "created_at",
-    "first_response_at",
-    "sla__resolution_due",
-    "sla__paused_since",
-    "sla__next_deadline",
-    "sla__breached",
-    "sla__at_risk_at",
-    "resolved_at",
-    "closed_at",
-)
+_FIELDS = ("id", "number", "title", "status", "sub_status", "priority", "ticket_type", "organization__name",
+           "contact__name", "contact__phone", "owner__display_name", "owner__username", "group__name",
+           "category_id", "channel", "error_code", "created_at", "first_response_at", "sla__resolution_due",
+           "sla__paused_since", "sla__next_deadline", "sla__breached", "sla__at_risk_at", "resolved_at",
+           "closed_at")
 
 
 def _ticket_rows(user, filters: TicketFilters, max_rows: int | None) -> Iterator[list[list]]:
-    labels = {
-        name: dict(choices)
-        for name, choices in (
-            ("status", Status.choices),
-            ("sub_status", SubStatus.choices),
-            ("priority", Priority.choices),
-            ("ticket_type", TicketType.choices),
-            ("channel", Channel.choices),
-        )
-    }
+    labels = {name: dict(choices) for name, choices in (
+        ("status", Status.choices), ("sub_status", SubStatus.choices), ("priority", Priority.choices),
+        ("ticket_type", TicketType.choices), ("channel", Channel.choices))}
     categories = {c.pk: str(c) for c in selectors.category_list()}
     states = {"breached": _("Breached"), "at_risk": _("At risk"), "paused": _("Paused"), "ok": _("On time")}
     matching = selectors.ticket_matching(user=user, filters=filters).order_by("-id")

@@ -31,15 +31,13 @@ _CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
     '<Override PartName="/xl/styles.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-    "</Types>"
-)
+    "</Types>")
 _ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" '
     'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-    'Target="xl/workbook.xml"/></Relationships>'
-)
+    'Target="xl/workbook.xml"/></Relationships>')
 _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -48,8 +46,7 @@ _WORKBOOK_RELS = (
     'Target="worksheets/sheet1.xml"/>'
     '<Relationship Id="rId2" '
     'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-    "</Relationships>"
-)
+    "</Relationships>")
 # Style 0: plain; 1: the header (bold, shaded, bordered); 2: a date and time.
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -91,9 +88,8 @@ def _cell(value) -> str:
     return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 
-def write_table(
-    out: IO[bytes], *, sheet_name: str, header: list[str], widths: list[int], rows: Iterable[list]
-) -> int:
+def write_table(out: IO[bytes], *, sheet_name: str, header: list[str], widths: list[int],
+                rows: Iterable[list]) -> int:
     """Write the workbook into `out` (a file opened for binary writing); returns the rows written."""
     last_col = _column_name(len(header) - 1)
     cols = "".join(
@@ -132,15 +128,11 @@ def write_table(
                     batch.clear()
             sheet.write("".join(batch).encode())
             sheet.write(f'</sheetData><autoFilter ref="A1:{last_col}{count + 1}"/></worksheet>'.encode())
-        book.writestr(
-            "xl/workbook.xml",
-            (
-                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-                f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets>'
-                '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
-                f"'{reference}'!$A$1:${last_col}${count + 1}</definedName></definedNames></workbook>"
-            ),
-        )
+        book.writestr("xl/workbook.xml", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets>'
+            '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+            f"'{reference}'!$A$1:${last_col}${count + 1}</definedName></definedNames></workbook>"))
     return count
