@@ -252,6 +252,10 @@ LIST_COUNT_CACHE_SECONDS = env_int("LIST_COUNT_CACHE_SECONDS", 30)
 COMPOSED_ROWS = env_bool("COMPOSED_ROWS", True)
 # The most rows one export of a ticket list writes (reports/export.py); a longer list is cut there.
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 1_000_000)
+# Periodic reports (reports/): their files under the data directory; a Chinese font to embed in the PDF
+# (empty: the noto-cjk-sans-otc package's, else the system's, reports/fonts.py).
+REPORTS_DIR = DATA_DIR / "reports"
+REPORT_FONT = env("REPORT_FONT", "")
 TRACK_MAX_PER_IP = env_int("TRACK_MAX_PER_IP", 10)
 TRACK_WINDOW_MINUTES = env_int("TRACK_WINDOW_MINUTES", 10)
 TRACK_MAX_FAILURES_PER_NUMBER = env_int("TRACK_MAX_FAILURES_PER_NUMBER", 5)

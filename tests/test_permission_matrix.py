@@ -130,6 +130,9 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "kpis":                         (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
     "dashboard":                    (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
     "dashboard_distributions":      (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
+    # Periodic reports (ANA-3): made and read by supervisors, directors, technical leads, administrators.
+    "request_report":               (403, 403, 202, 202, 202, 403, 403, 202, 403, 401, 401),
+    "get_report":                   (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
     # The knowledge base (KB-1..5): staff write, the technical lead (and the administrator) reviews;
     # customers read published public articles only, and never a draft, an internal one or the history.
     "list_articles":                ALL_200,
@@ -184,6 +187,15 @@ class Action:
     @property
     def names_ticket(self) -> bool:
         return "{number}" in self.path
+
+
+def _published_report(world) -> Request:
+    from serviceloop.reports.models import Report
+
+    report = Report.objects.create(
+        kind="monthly", period_start=date(2026, 10, 1), period_end=date(2026, 10, 31), status="published"
+    )
+    return Request(params={"report_id": report.pk})
 
 
 def _ticket(world) -> Ticket:
@@ -620,6 +632,10 @@ ACTIONS: dict[str, Action] = {
         "/api/v1/dashboard/distributions",
         lambda w: Request(query={"start": "2026-01-01", "end": "2026-12-31", "dimension": "engineer"}),
     ),
+    "request_report": Action(
+        "post", "/api/v1/reports", lambda w: Request(body={"kind": "monthly", "start": "2026-11-01"})
+    ),
+    "get_report": Action("get", "/api/v1/reports/{report_id}", _published_report),
     "list_articles": Action("get", "/api/v1/knowledge/articles", lambda w: Request()),
     "create_article": Action(
         "post",

@@ -61,7 +61,9 @@ _REFERENCE_WRITE = [
 ]
 _SUPERVISE = ["tickets.override_priority", "sla.view_compensation",
               # Second processing (CSAT-2) and the KPIs it feeds (CSAT-4, ANA-5).
-              "surveys.complete_followuptask", "analytics.view_kpis"]
+              "surveys.complete_followuptask", "analytics.view_kpis",
+              # Periodic reports (ANA-3): read, make and publish them.
+              "reports.view_report", "reports.generate_report", "reports.publish_report"]
 _CONFIGURE = [
     "tickets.add_category",
     "tickets.change_category",

@@ -52,6 +52,7 @@ class MessageKind(models.TextChoices):
     RESOLVED = "resolved", _("Ticket resolved")
     SURVEY = "survey", _("Satisfaction survey")
     BREACH_WARNING = "breach_warning", _("SLA breach warning")
+    REPORT = "report", _("Periodic report published")
 
 
 class TemplateFormat(models.TextChoices):
@@ -92,6 +93,7 @@ class NotificationKind(models.TextChoices):
     RESOLVED = "resolved", _("Ticket resolved")
     SURVEY = "survey", _("Satisfaction survey")
     BREACH_WARNING = "breach_warning", _("SLA breach warning")
+    REPORT = "report", _("Periodic report published")
 
 
 class DeliveryStatus(models.TextChoices):

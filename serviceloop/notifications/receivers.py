@@ -54,3 +54,8 @@ def sla_alert(kind: str, ticket, *, recipients=(), escalation=None, breach=None,
 def survey_invitation(*, survey_key: str, ticket, link: str) -> int:
     """The satisfaction survey's invitation or its reminder (surveys/services.py `invitation`)."""
     return outbox.enqueue(_plan(rules.for_survey, survey_key=survey_key, ticket=ticket, link=link))
+
+
+def report_published(*, report_key: str, users, detail: dict) -> int:
+    """A periodic report was published (reports/services.py): mail and notify its subscribers."""
+    return outbox.enqueue(_plan(rules.for_report, report_key=report_key, users=users, detail=detail))

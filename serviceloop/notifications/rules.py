@@ -412,3 +412,22 @@ def for_survey(*, survey_key: str, ticket, link: str) -> list[Planned]:
     """The satisfaction survey's invitation (surveys are another issue; this is the message)."""
     return to_contact(ticket, MessageKind.SURVEY, f"survey:{survey_key}", {"survey_link": link},
                       channels=(Channel.EMAIL, Channel.SMS, Channel.INAPP))
+
+
+def for_report(*, report_key: str, users, detail: dict) -> list[Planned]:
+    """A published periodic report (ANA-3) to its subscribers: by email and in-app, in each one's language.
+    They asked for it by subscribing, so no per-kind preference is consulted; the mail links to the report's
+    page, where the files are downloaded with a permission check (never attached)."""
+    out = []
+    for user in users:
+        if not user.is_active:
+            continue
+        language = user.language or settings.LANGUAGE_CODE
+        mine = {**detail, "recipient_name": str(user)}
+        if user.email:
+            email = user.email.strip().lower()
+            out.append(Planned(report_key, MessageKind.REPORT, Channel.EMAIL, email, None, language,
+                               user_id=user.pk, context=mine))
+        out.append(Planned(report_key, MessageKind.REPORT, Channel.INAPP, f"user:{user.pk}", None, language,
+                           user_id=user.pk, context=mine))
+    return out

@@ -23,8 +23,8 @@ from pathlib import Path
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from .models import MessageKind, MessageTemplate, TemplateFormat
 
@@ -239,7 +239,11 @@ def ticket_context(ticket, language: str, detail: dict | None = None) -> dict:
     from serviceloop.tickets.choices import Priority, Status, SubStatus
 
     detail = detail or {}
-    sla = getattr(ticket, "sla", None) if ticket is not None else None
+    if ticket is None:
+        # A message about no ticket (a published report, reports/services.py): only the event's part.
+        with override(language):
+            return _detail_context(detail)
+    sla = getattr(ticket, "sla", None)
     with override(language):
         ctx = {
             "number": ticket.number,
@@ -303,6 +307,13 @@ def _detail_context(detail: dict) -> dict:
         "auto_close_at": _when(datetime.fromisoformat(detail["auto_close_at"]))
         if detail.get("auto_close_at")
         else "",
+        # A published periodic report (reports/services.py report_publish): its title in the recipient's
+        # language, the page to download it from, and its findings as lines of text.
+        "report_title": detail.get("report_title", {}).get(get_language(), "")
+        if isinstance(detail.get("report_title"), dict) else detail.get("report_title", ""),
+        "report_link": detail.get("report_link", ""),
+        "findings": detail.get("findings", {}).get(get_language(), "")
+        if isinstance(detail.get("findings"), dict) else detail.get("findings", ""),
     }
     return out
 
@@ -347,4 +358,8 @@ def sample_context(language: str, kind: str = "") -> dict:
             "confirm_link": f"{settings.PUBLIC_URL}/confirm/sample/",
             "reminder": False,
             "auto_close_at": "2026-12-04 18:00",
+            "report_title": _("Monthly service report") + " · 2026-11",
+            "report_link": f"{settings.PUBLIC_URL}/reports/1/",
+            "findings": _("In %(period)s, %(category)s made up %(share)s of the tickets.")
+            % {"period": "2026-11", "category": "硬件类", "share": "40%"},
         }

@@ -22,6 +22,7 @@ from serviceloop.core.schemas import LocalTimeRenderer
 from serviceloop.customers.api import contacts_router, organizations_router
 from serviceloop.knowledge.api import router as knowledge_router
 from serviceloop.notifications.api import router as notifications_router
+from serviceloop.reports.api import router as reports_router
 from serviceloop.search.api import router as search_router
 from serviceloop.sla.api import router as sla_router
 from serviceloop.sla.api import tickets_router as sla_tickets_router
@@ -65,6 +66,7 @@ api.add_router("/tickets", surveys_tickets_router)  # a ticket's surveys and fol
 api.add_router("/follow-ups", follow_ups_router)
 api.add_router("/kpis", kpis_router)
 api.add_router("/dashboard", dashboard_router)
+api.add_router("/reports", reports_router)  # periodic reports (ANA-3)
 api.add_router("/knowledge", knowledge_router)
 api.add_router("/search", search_router)
 api.add_router("/canned-replies", canned_router)

@@ -1,6 +1,19 @@
 from django.urls import include, path
 
-from .views import auth, canned, confirm, dashboard, intake, lists, portal, search, surveys, ticket, track
+from .views import (
+    auth,
+    canned,
+    confirm,
+    dashboard,
+    intake,
+    lists,
+    portal,
+    reports,
+    search,
+    surveys,
+    ticket,
+    track,
+)
 
 app_name = "web"
 
@@ -22,6 +35,16 @@ urlpatterns = [
     path("kpis/", surveys.kpi_page, name="kpis"),
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("dashboard/distributions/", dashboard.distributions_page, name="distributions"),
+    path("reports/", reports.reports_page, name="reports"),
+    path("reports/request/", reports.report_request_view, name="report-request"),
+    path("reports/subscriptions/", reports.report_subscriptions, name="report-subscriptions"),
+    path("reports/<int:report_id>/", reports.report_detail, name="report"),
+    path("reports/<int:report_id>/recommendations/", reports.report_recommendations, name="report-recommend"),
+    path("reports/<int:report_id>/publish/", reports.report_publish_view, name="report-publish"),
+    path("reports/<int:report_id>/<str:language>.<str:fmt>", reports.report_download, name="report-file"),
+    path("sla-report/", reports.customer_sla_page, name="sla-report"),
+    path("sla-report/export.csv", reports.customer_sla_export, {"fmt": "csv"}, name="sla-report-csv"),
+    path("sla-report/export.xlsx", reports.customer_sla_export, {"fmt": "xlsx"}, name="sla-report-xlsx"),
     path("tickets/<str:number>/survey/", surveys.survey_in_portal, name="ticket-survey"),
     path(
         "tickets/<str:number>/follow-ups/<int:task_id>/",

@@ -17,6 +17,7 @@ FORMATS_SENT = {  # what rules.py sends each kind by (besides email, which every
     MessageKind.CUSTOMER_REPLIED: {"robot", "inapp"}, MessageKind.REPLIED: {"inapp"},
     MessageKind.MILESTONE: {"inapp"}, MessageKind.PROGRESS: {"inapp"}, MessageKind.RESOLVED: {"inapp"},
     MessageKind.SURVEY: {"sms", "inapp"}, MessageKind.BREACH_WARNING: {"sms", "robot", "inapp"},
+    MessageKind.REPORT: {"inapp"},
 }
 
 
@@ -40,6 +41,8 @@ def test_every_kind_has_wording_in_both_languages_that_renders_on_the_sample(kin
         rendered = templates.render_source(source, fmt, templates.sample_context(language, kind))
         if fmt == "sms":
             assert rendered.sms_params and all(len(v) <= 35 for v in rendered.sms_params.values())
+        elif kind == MessageKind.REPORT:  # about no ticket: the report's title and page
+            assert "2026-11" in rendered.subject and "/reports/1/" in rendered.text, (kind, fmt, language)
         else:
             assert "202612-0042" in rendered.subject + rendered.text, (kind, fmt, language)
 
