@@ -51,7 +51,8 @@ def login(username: str, *, language: str = "zh-hans") -> Client:
 
 
 ROW = re.compile(
-    r'<tr class="row-sla-(?P<state>[\w-]+)">\s*<td class="mono"><a href="/tickets/(?P<number>[^/"]+)/">'
+    r'<tr class="row-sla-(?P<state>[\w-]+)"[^>]*>\s*(?:<td class="col-select">.*?</td>\s*)?'
+    r'<td class="mono"><a href="/tickets/(?P<number>[^/"]+)/">'
 )
 TAB = re.compile(r'<a href="\?(?P<query>[^"]*)"[^>]*>[^<]*<span class="count"[^>]*>(?P<count>[^<]*)</span>')
 

@@ -27,6 +27,7 @@ from serviceloop.tickets import selectors, services
 from serviceloop.tickets.choices import OPEN_STATUSES
 from serviceloop.tickets.selectors import Order, TicketFilters
 from serviceloop.web.forms import SavedFilterForm, TicketFilterForm
+from serviceloop.web.views.bulk import bar_context
 
 PAGE_SIZE = 25
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -274,6 +275,8 @@ def home(request):
         "saved_filters": selectors.saved_filter_list(user=user),
         "save_form": SavedFilterForm(initial={"query": current_query}),
         "count_cap": COUNT_CAP - 1,
+        "bulk": bar_context(user),
+        "can_take": code == "unassigned" and user.has_perm("tickets.assign_ticket"),
     }
     return render(request, "web/home.html", context, status=200 if valid else 422)
 
