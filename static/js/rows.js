@@ -33,7 +33,7 @@
     }
     if (count) {
       count.textContent = ticked.length
-        ? count.dataset.some.replace("%(count)s", ticked.length) : count.dataset.none;
+        ? count.dataset.some.replace("COUNT", ticked.length) : count.dataset.none;
     }
     var apply = document.querySelector(".bulk-apply");
     if (apply) apply.disabled = ticked.length === 0;

@@ -68,7 +68,8 @@ def test_a_request_refused_as_a_whole_writes_nothing(world):
 
 def test_unknown_and_invisible_tickets_are_refused_alike(world):
     mine = world.ticket()
-    result = bulk.ticket_bulk_apply(actor=world.sam, numbers=[mine.number, "209901-9999"], action="take")
+    with translation.override("zh-hans"):
+        result = bulk.ticket_bulk_apply(actor=world.sam, numbers=[mine.number, "209901-9999"], action="take")
     assert result.done == [mine.number]
     assert result.refused == [("209901-9999", "工单不存在")]
     mine.refresh_from_db()

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from serviceloop.accounts.models import Team
 from serviceloop.core.errors import ServiceError
 from serviceloop.tickets import bulk
 from serviceloop.web.bulk_forms import BulkActionForm
@@ -29,8 +30,11 @@ def _back(request) -> str:
     return reverse("web:home")
 
 
-def bar_context(user) -> dict | None:
-    """The list's bulk bar: which actions this person may take, with the form's choices; None for none."""
+def bar_context(user, *, owners: list) -> dict | None:
+    """The list's bulk bar: which actions this person may take, with the form's choices; None for none.
+
+    `owners` are the filter form's (value, label, chosen) options, the same people: one query, not two,
+    and written by the template rather than by Django's widget templates (see lists._controls)."""
     if user.is_customer:
         return None
     can = {
@@ -40,7 +44,9 @@ def bar_context(user) -> dict | None:
     }
     if not any(can.values()):
         return None
-    return {"form": BulkActionForm(), "can": can, "max": bulk.BULK_MAX}
+    teams = list(Team.objects.order_by("name").values_list("pk", "name")) if can["assign"] else []
+    return {"form": BulkActionForm(), "can": can, "max": bulk.BULK_MAX,
+            "owners": [(value, label) for value, label, _chosen in owners], "teams": teams}
 
 
 @login_required

@@ -259,13 +259,15 @@ def home(request):
              "capped": counts.get(v.code, 0) >= COUNT_CAP,
              "query": _query_string(request, view=v.code), "current": v.code == code} for v in views]
     current_query = _query_string(request)
+    controls = _controls(form)
+    owners = next((c["options"] for c in controls["selects"] if c["name"] == "owner"), [])
     context = {
         # A customer's page is their company's tickets, whichever tab; an agent's is the view they chose.
         "heading": _("Our tickets") if user.is_customer else next(v.label for v in views if v.code == code),
         "tabs": tabs,
         "view": code,
         "form": form,
-        "controls": _controls(form),
+        "controls": controls,
         "filtered": bool(data) and form.narrowing(),
         "order": order,
         "rows": rows,
@@ -275,7 +277,7 @@ def home(request):
         "saved_filters": selectors.saved_filter_list(user=user),
         "save_form": SavedFilterForm(initial={"query": current_query}),
         "count_cap": COUNT_CAP - 1,
-        "bulk": bar_context(user),
+        "bulk": bar_context(user, owners=owners),
         "can_take": code == "unassigned" and user.has_perm("tickets.assign_ticket"),
     }
     return render(request, "web/home.html", context, status=200 if valid else 422)
