@@ -185,11 +185,14 @@ def summary(result: BulkResult, *, owner: User | None = None, shown: int = 10) -
     if not result.refused:
         return done
     # The separators are the language's own: "；" and "（…）" in Chinese.
-    reasons = _("; ").join(_("%(number)s (%(reason)s)") % {"number": number, "reason": why}
-                           for number, why in result.refused[:shown])
+    reasons = _("; ").join(
+        _("%(number)s (%(reason)s)") % {"number": number, "reason": why}
+        for number, why in result.refused[:shown]
+    )
     if len(result.refused) > shown:
         reasons += " " + _("and %(count)s more") % {"count": len(result.refused) - shown}
     refused = len(result.refused)
-    refusals = ngettext("%(count)s not changed: %(reasons)s", "%(count)s not changed: %(reasons)s",
-                        refused) % {"count": refused, "reasons": reasons}
+    refusals = ngettext(
+        "%(count)s not changed: %(reasons)s", "%(count)s not changed: %(reasons)s", refused
+    ) % {"count": refused, "reasons": reasons}
     return _("%(done)s %(refused)s") % {"done": done, "refused": refusals}

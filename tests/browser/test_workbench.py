@@ -63,8 +63,9 @@ def row(page, number: str):
 
 
 @pytest.mark.parametrize("size,lang", CASES)
-def test_a_supervisor_assigns_several_tickets_at_once_and_reads_what_was_refused(new_page, live_world,
-                                                                                   size, lang):
+def test_a_supervisor_assigns_several_tickets_at_once_and_reads_what_was_refused(
+    new_page, live_world, size, lang
+):
     from serviceloop.tickets import services
     from serviceloop.tickets.models import Ticket
 
@@ -92,14 +93,16 @@ def test_a_supervisor_assigns_several_tickets_at_once_and_reads_what_was_refused
         page.locator(".bulk-apply").click()
     message = page.locator(".messages")
     with translation.override(lang):
-        done = translation.ngettext("Assigned %(count)s ticket to %(name)s.",
-                                    "Assigned %(count)s tickets to %(name)s.", 2) % {
-            "count": 2, "name": live_world.eric}
+        done = translation.ngettext(
+            "Assigned %(count)s ticket to %(name)s.", "Assigned %(count)s tickets to %(name)s.", 2
+        ) % {"count": 2, "name": live_world.eric}
     expect(message).to_contain_text(done)
     expect(message).to_contain_text(t["consult"].number)  # closed: named with the reason
     expect(message).to_contain_text(tr(lang, "A closed ticket cannot be reassigned; reopen it first."))
     assert set(Ticket.objects.filter(owner=live_world.eric).values_list("number", flat=True)) == {
-        t["power"].number, t["unassigned"].number}
+        t["power"].number,
+        t["unassigned"].number,
+    }
     assert page.url.endswith("/?view=all")
     shot(page, f"workbench-bulk-done-{size}-{lang}")
 
@@ -123,7 +126,8 @@ def test_the_whole_row_opens_the_ticket_and_take_assigns_it_to_me(new_page, live
     with page.expect_navigation():
         take.click()
     expect(page.locator(".messages")).to_contain_text(
-        tr(lang, "%(number)s is now yours.") % {"number": t["unassigned"].number})
+        tr(lang, "%(number)s is now yours.") % {"number": t["unassigned"].number}
+    )
     expect(take).to_have_count(0)
     t["unassigned"].refresh_from_db()
     assert t["unassigned"].owner == live_world.alice

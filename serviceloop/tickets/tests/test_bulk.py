@@ -31,8 +31,9 @@ def test_it_assigns_each_ticket_and_reports_the_closed_one_by_number(world):
     closed = tickets[2]
     services.ticket_transition(ticket=closed, actor=world.sam, to_status="closed")
     with translation.override("en"):
-        result = bulk.ticket_bulk_apply(actor=world.sam, numbers=[t.number for t in tickets],
-                                        action="assign", owner=world.alice)
+        result = bulk.ticket_bulk_apply(
+            actor=world.sam, numbers=[t.number for t in tickets], action="assign", owner=world.alice
+        )
     assert result.done == [tickets[0].number, tickets[1].number]
     assert [n for n, _why in result.refused] == [closed.number]
     assert set(Ticket.objects.filter(owner=world.alice).values_list("number", flat=True)) == set(result.done)
@@ -43,7 +44,8 @@ def test_it_assigns_each_ticket_and_reports_the_closed_one_by_number(world):
     with translation.override("zh-hans"):
         assert bulk.summary(result, owner=world.alice) == (
             f"已指派 2 张给 Alice。1 张未处理：{closed.number}"
-            "（A closed ticket cannot be reassigned; reopen it first.）")  # reasons keep their language
+            "（A closed ticket cannot be reassigned; reopen it first.）"
+        )  # reasons keep their language
 
 
 def test_a_request_refused_as_a_whole_writes_nothing(world):
@@ -61,8 +63,9 @@ def test_a_request_refused_as_a_whole_writes_nothing(world):
         with pytest.raises(bulk.InvalidInput):
             bulk.ticket_bulk_apply(actor=world.sam, **case)
     with pytest.raises(bulk.ServiceError):  # an agent may not override the priority (CLS-3)
-        bulk.ticket_bulk_apply(actor=world.alice, numbers=[t.number], action="priority", priority="high",
-                               reason="客户要求")
+        bulk.ticket_bulk_apply(
+            actor=world.alice, numbers=[t.number], action="priority", priority="high", reason="客户要求"
+        )
     assert TicketEvent.objects.count() == before
 
 
@@ -80,8 +83,16 @@ def test_the_web_form_changes_the_status_and_says_what_was_not_changed(world):
     a, b = world.ticket(title="甲"), world.ticket(title="乙")
     services.ticket_transition(ticket=b, actor=world.sam, to_status="closed")
     client = login("sam")
-    response = client.post("/bulk/", {"numbers": [a.number, b.number], "bulk-action": "status",
-                                      "bulk-status": "in_progress", "next": "/?view=all"}, follow=True)
+    response = client.post(
+        "/bulk/",
+        {
+            "numbers": [a.number, b.number],
+            "bulk-action": "status",
+            "bulk-status": "in_progress",
+            "next": "/?view=all",
+        },
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == "/?view=all"
     [text] = messages_of(response)
     assert text.startswith("已修改 1 张的状态。1 张未处理：" + b.number)
@@ -96,8 +107,9 @@ def test_the_web_form_with_nothing_ticked_says_so(world):
 
 def test_the_web_form_never_goes_back_to_another_site(world):
     t = world.ticket()
-    response = login("sam").post("/bulk/", {"numbers": [t.number], "bulk-action": "take",
-                                            "next": "https://evil.example/"})
+    response = login("sam").post(
+        "/bulk/", {"numbers": [t.number], "bulk-action": "take", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
 
 
@@ -124,8 +136,9 @@ def test_the_query_count_of_a_bulk_assign_grows_by_a_fixed_number_per_ticket(wor
     numbers = [world.ticket(title=f"查询 {i}").number for i in range(count)]
     client = login("sam")
     with CaptureQueriesContext(connection) as queries:
-        response = client.post("/bulk/", {"numbers": numbers, "bulk-action": "assign",
-                                          "bulk-owner": world.alice.pk, "next": "/"})
+        response = client.post(
+            "/bulk/", {"numbers": numbers, "bulk-action": "assign", "bulk-owner": world.alice.pk, "next": "/"}
+        )
     assert response.status_code == 302
     assert Ticket.objects.filter(owner=world.alice).count() == count
     # Pinned: the session and the form's checks, then each ticket's own assign (lock, save, event, SLA
@@ -138,8 +151,10 @@ def test_the_api_applies_the_action_and_refuses_beyond_the_limit(world, api_as):
     a, b = world.ticket(), world.ticket()
     services.ticket_transition(ticket=b, actor=world.sam, to_status="closed")
     api = api_as("sam")
-    response = api.post("tickets/bulk", {"numbers": [a.number, b.number, "nope"], "action": "assign",
-                                         "owner_id": world.alice.pk})
+    response = api.post(
+        "tickets/bulk",
+        {"numbers": [a.number, b.number, "nope"], "action": "assign", "owner_id": world.alice.pk},
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["done"] == [a.number]
@@ -153,6 +168,12 @@ def test_the_api_applies_the_action_and_refuses_beyond_the_limit(world, api_as):
     assert api.post("tickets/bulk", {"numbers": [], "action": "take"}).status_code == 422
     unknown_owner = api.post("tickets/bulk", {"numbers": [a.number], "action": "assign", "owner_id": 999999})
     assert unknown_owner.status_code == 422
-    assert api_as("alice").post("tickets/bulk", {"numbers": [a.number], "action": "priority",
-                                                 "priority": "high", "reason": "x"}).status_code == 403
+    assert (
+        api_as("alice")
+        .post(
+            "tickets/bulk", {"numbers": [a.number], "action": "priority", "priority": "high", "reason": "x"}
+        )
+        .status_code
+        == 403
+    )
     assert api_as("carol").post("tickets/bulk", {"numbers": [a.number], "action": "take"}).status_code == 403

@@ -45,8 +45,13 @@ def bar_context(user, *, owners: list) -> dict | None:
     if not any(can.values()):
         return None
     teams = list(Team.objects.order_by("name").values_list("pk", "name")) if can["assign"] else []
-    return {"form": BulkActionForm(), "can": can, "max": bulk.BULK_MAX,
-            "owners": [(value, label) for value, label, _chosen in owners], "teams": teams}
+    return {
+        "form": BulkActionForm(),
+        "can": can,
+        "max": bulk.BULK_MAX,
+        "owners": [(value, label) for value, label, _chosen in owners],
+        "teams": teams,
+    }
 
 
 @login_required
