@@ -123,6 +123,7 @@ def test_the_whole_row_opens_the_ticket_and_take_assigns_it_to_me(new_page, live
     assert page.url.endswith(f"/tickets/{t['unassigned'].number}/")
     take = page.get_by_role("button", name=tr(lang, "Take (assign to me)"), exact=True)
     assert_accessible(page, f"the ticket page with 领取 ({size}, {lang})")
+    shot(page, f"workbench-ticket-{size}-{lang}")
     with page.expect_navigation():
         take.click()
     expect(page.locator(".messages")).to_contain_text(
