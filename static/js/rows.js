@@ -9,6 +9,11 @@
   document.addEventListener("click", function (event) {
     var row = event.target.closest("table.list tr[data-href]");
     if (!row || event.target.closest(OWN_CLICK)) return;
+    var tick = event.target.closest("td.col-select");
+    if (tick) {  // a near miss of the check box ticks it rather than leaving the list
+      tick.querySelector("input").click();
+      return;
+    }
     if (window.getSelection && String(window.getSelection())) return;  // selecting text to copy it
     if (event.ctrlKey || event.metaKey || event.shiftKey || event.button === 1) {
       window.open(row.dataset.href, "_blank", "noopener");
