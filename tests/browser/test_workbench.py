@@ -135,6 +135,7 @@ def test_the_whole_row_opens_the_ticket_and_take_assigns_it_to_me(new_page, live
 
     # 领取 from the list, one row.
     page.goto("/?view=unassigned")
+    assert_accessible(page, f"未分配 with its 领取 buttons ({size}, {lang})")
     number = t["unassigned_high"].number
     with page.expect_navigation():
         page.get_by_role("button", name=tr(lang, "Take %(number)s") % {"number": number}).click()
