@@ -539,7 +539,8 @@ def test_status_narrows_the_open_views_to_the_chosen_open_statuses(world, clock)
 
 def _error_containers(page: str) -> list[str]:
     return re.findall(
-        r'<(?:div class="field compact has-error[^"]*"|fieldset class="checks has-error")>.*?</(?:div|fieldset)>',
+        r'<(?:div class="field compact has-error[^"]*"|fieldset class="checks has-error")>'
+        r".*?</(?:div|fieldset)>",
         page,
         flags=re.S,
     )
