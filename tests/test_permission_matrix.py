@@ -59,6 +59,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "accept":                       (200, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401),
     "assign":                       (200, 403, 200, 200, 200, 403, 200, 200, 403, 401, 401),
     "set_priority":                 (403, 403, 200, 200, 200, 403, 403, 200, 403, 401, 401),
+    "bulk_assign":                  (200, 403, 200, 200, 200, 403, 200, 200, 403, 401, 401),  # as assign
     "reply":                        ALL_201,
     "add_note":                     (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
     "log_communication":            (201, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401),
@@ -393,6 +394,11 @@ ACTIONS: dict[str, Action] = {
         lambda w: Request(params={"number": _ticket(w).number}, body={"owner_id": w.eric.pk}),
     ),
     "set_priority": Action("post", T + "/priority", _priority),
+    "bulk_assign": Action(
+        "post",
+        "/api/v1/tickets/bulk",
+        lambda w: Request(body={"numbers": [_ticket(w).number], "action": "assign", "owner_id": w.eric.pk}),
+    ),
     "reply": Action(
         "post",
         T + "/replies",

@@ -312,7 +312,9 @@ def for_ticket_event(event, ticket) -> list[Planned]:
     elif kind in (EventKind.RESOLUTION, EventKind.CONFIRMATION_REMINDER):
         planned += to_contact(ticket, MessageKind.RESOLVED, key, _resolution_detail(ticket, event))
     elif kind == EventKind.ASSIGNED:
-        owner = _user(data.get("to")) if data.get("to") and data.get("to") != data.get("from") else None
+        to = data.get("to") if data.get("to") != data.get("from") else None
+        # The ticket as ticket_assign left it holds the new owner already (no query for the person).
+        owner = (ticket.owner if to and ticket.owner_id == to else _user(to)) if to else None
         if owner is not None:
             planned += to_staff(ticket, [owner], MessageKind.ASSIGNED, key, {})
             planned += to_robots(ticket, MessageKind.ASSIGNED, key, {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -22,7 +23,7 @@ from serviceloop.core.validation import require_single
 from serviceloop.customers.models import Contact
 from serviceloop.customers.selectors import organization_get
 
-from . import events, processing, selectors, services
+from . import bulk, events, processing, selectors, services
 from .choices import (
     Channel,
     CommunicationChannel,
@@ -329,6 +330,29 @@ class CommunicationIn(Strict):
     summary: text(5000) = ""
 
 
+class BulkIn(Strict):
+    numbers: list[text(40)] = Field(default_factory=list, max_length=1000, description=(
+        f"the tickets, by number: 1 to {bulk.BULK_MAX} (422 beyond)"))
+    action: Literal["assign", "take", "status", "priority"]
+    owner_id: Id | None = Field(None, description="assign: the new owner")
+    group_id: Id | None = Field(None, description="assign: the new group")
+    status: Status | None = Field(None, description="status: the new status (not resolved or pending)")
+    priority: Priority | None = Field(None, description="priority: the new priority")
+    reason: text(2000) = Field("", description="priority: the reason, required")
+    note: text(5000) = ""
+
+
+class BulkRefusal(Schema):
+    number: str
+    message: str
+
+
+class BulkOut(Schema):
+    done: list[str]
+    refused: list[BulkRefusal]
+    summary: str
+
+
 class TicketListQuery(Schema):
     status: list[Status] = Field(default_factory=list)
     priority: list[Priority] = Field(default_factory=list)
@@ -397,6 +421,23 @@ def list_tickets(request, q: Query[TicketListQuery]):
     filters = selectors.TicketFilters(**q.dict(exclude={"cursor", "limit"}))
     page = selectors.ticket_list(user=request.auth, filters=filters, cursor=q.cursor, limit=q.limit)
     return {"items": [_list_item(t) for t in page.items], "next_cursor": page.next_cursor}
+
+
+# Before "/{number}": that path would take "bulk" for a ticket number and answer 405.
+@tickets_router.post("/bulk", response={200: BulkOut, **ERRORS},
+                     summary=f"Assign, take, change status or priority of up to {bulk.BULK_MAX} tickets")
+def bulk_tickets(request, payload: BulkIn):
+    """One service call per ticket, each its own transaction: `refused` names each ticket that was not
+    changed and why; a request refused as a whole (no tickets, too many, a bad value) changes nothing."""
+    user = request.auth
+    owner = _staff(payload.owner_id, "owner_id")
+    group = known(Team.objects.all(), payload.group_id, "group_id", _("group"))
+    result = bulk.ticket_bulk_apply(
+        actor=user, numbers=payload.numbers, action=payload.action, owner=owner, group=group,
+        to_status=payload.status or "", priority=payload.priority or "", reason=payload.reason,
+        note=payload.note)
+    return {"done": result.done, "refused": [{"number": n, "message": m} for n, m in result.refused],
+            "summary": bulk.summary(result, owner=user if payload.action == "take" else owner)}
 
 
 @tickets_router.get("/{number}", response={200: TicketOut, **ERRORS}, summary="Get a ticket by number")

@@ -327,7 +327,9 @@ def ticket_assign(*, ticket: Ticket, actor: User, owner: User | None, group: Tea
     if old_owner == new_owner and new_group == ticket.group_id:
         return ticket
     fields = ["owner", "group"]
-    ticket.owner_id = new_owner
+    # The object, not only its id: the notification of this event reads it from the ticket, and a bulk
+    # assign (tickets/bulk.py) passes the same owner, whose roles are then read once, not per ticket.
+    ticket.owner = owner
     ticket.group_id = new_group
     if old_owner != new_owner:
         ticket.accepted_at = None  # ASN-3: the new owner has to confirm receipt themselves

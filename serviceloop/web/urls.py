@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from .views import (
     auth,
+    bulk,
     canned,
     confirm,
     dashboard,
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", lists.home, name="home"),
     path("export.csv", lists.export, {"fmt": "csv"}, name="export-csv"),
     path("export.xlsx", lists.export, {"fmt": "xlsx"}, name="export-xlsx"),
+    path("bulk/", bulk.bulk_action, name="bulk"),
     path("filters/", lists.saved_filter_save, name="saved-filter-save"),
     path("filters/<int:filter_id>/delete/", lists.saved_filter_delete, name="saved-filter-delete"),
     path("login/", auth.login_view, name="login"),
@@ -61,6 +63,7 @@ urlpatterns = [
     path("tickets/<str:number>/accept/", ticket.ticket_accept, name="ticket-accept"),
     path("tickets/<str:number>/transition/", ticket.ticket_transition, name="ticket-transition"),
     path("tickets/<str:number>/assign/", ticket.ticket_assign, name="ticket-assign"),
+    path("tickets/<str:number>/take/", bulk.take, name="ticket-take"),
     path("tickets/<str:number>/reply/", ticket.ticket_reply, name="ticket-reply"),
     path("tickets/<str:number>/note/", ticket.ticket_note, name="ticket-note"),
     path("tickets/<str:number>/communication/", ticket.ticket_communication, name="ticket-communication"),

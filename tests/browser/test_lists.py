@@ -128,7 +128,8 @@ def test_an_agent_switches_views_filters_saves_reopens_and_deletes_a_filter(page
     expect(page.get_by_role("heading", level=1)).to_have_text(zh("All"))
     expect(page.locator("table.list tbody tr")).to_have_count(len(t))
 
-    # Filter by priority.
+    # Filter by priority: the filters fold away until asked for (issue #16.2).
+    page.locator("#filter-fold > summary").click()
     page.locator("summary", has_text=zh("Status, priority and type")).click()
     page.get_by_role("group", name=zh("Priority")).get_by_label(zh("High"), exact=True).check()
     with page.expect_navigation():
@@ -194,6 +195,7 @@ def test_at_tablet_width_the_table_and_the_filters_are_usable(new_page, live_wor
     expect(first).to_be_in_viewport()
 
     # The filters can be used: a category chosen and applied, the date fields at hand.
+    page.locator("#filter-fold > summary").click()
     category = page.get_by_label(zh("Category"), exact=True)
     expect(category).to_be_visible()
     category.select_option(label=str(live_world.power))

@@ -27,6 +27,7 @@ from serviceloop.tickets import selectors, services
 from serviceloop.tickets.choices import OPEN_STATUSES
 from serviceloop.tickets.selectors import Order, TicketFilters
 from serviceloop.web.forms import SavedFilterForm, TicketFilterForm
+from serviceloop.web.views.bulk import bar_context
 
 PAGE_SIZE = 25
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -263,13 +264,15 @@ def home(request):
              "capped": counts.get(v.code, 0) >= COUNT_CAP,
              "query": _query_string(request, view=v.code), "current": v.code == code} for v in views]
     current_query = _query_string(request)
+    controls = _controls(form)
+    owners = next((c["options"] for c in controls["selects"] if c["name"] == "owner"), [])
     context = {
         # A customer's page is their company's tickets, whichever tab; an agent's is the view they chose.
         "heading": _("Our tickets") if user.is_customer else next(v.label for v in views if v.code == code),
         "tabs": tabs,
         "view": code,
         "form": form,
-        "controls": _controls(form),
+        "controls": controls,
         "filtered": bool(data) and form.narrowing(),
         "order": order,
         "rows": rows,
@@ -279,6 +282,8 @@ def home(request):
         "saved_filters": selectors.saved_filter_list(user=user),
         "save_form": SavedFilterForm(initial={"query": current_query}),
         "count_cap": COUNT_CAP - 1,
+        "bulk": bar_context(user, owners=owners),
+        "can_take": code == "unassigned" and user.has_perm("tickets.assign_ticket"),
     }
     return render(request, "web/home.html", context, status=200 if valid else 422)
 

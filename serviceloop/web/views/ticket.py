@@ -62,6 +62,7 @@ from serviceloop.web.forms import (
     SubStatusForm,
     TransitionForm,
 )
+from serviceloop.web.templatetags.sla_time import duration_words
 from serviceloop.web.uploads import answers_oversized_uploads
 
 
@@ -284,7 +285,7 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
             entry.facts.append((_("Answer"), _label(ConfirmationOutcome, data.get("outcome"))))
             entry.facts.append((_("How"), _label(ConfirmationMethod, data.get("method"))))
             if data.get("resolution_minutes") is not None:
-                entry.facts.append((_("Resolution time"), _duration(data["resolution_minutes"])))
+                entry.facts.append((_("Resolution time"), duration_words(data["resolution_minutes"])))
         elif e.kind == EventKind.CONFIRMATION_REMINDER and data.get("auto_close_at"):
             entry.facts.append((_("Closes automatically at"), _when(data["auto_close_at"])))
         elif e.kind == EventKind.ATTACHMENT:
@@ -302,14 +303,6 @@ def timeline_entries(events: list[TicketEvent], *, user, attachments: list[Attac
                 entry.facts.append((_("Feedback expected by"), _when(expected)))
         entries.append(entry)
     return entries
-
-
-def _duration(minutes: int) -> str:
-    days, rest = divmod(int(minutes), 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return _("%(d)d d %(h)d h %(m)d min") % {"d": days, "h": hours, "m": mins}
-    return _("%(h)d h %(m)d min") % {"h": hours, "m": mins}
 
 
 def _upload_rules() -> tuple[str, str]:
