@@ -265,8 +265,10 @@ def test_an_agent_registers_a_phone_call_assigns_it_and_replies(page, live_world
     # The agent reads what to tell the caller, not the customer's own confirmation.
     expect(page.get_by_role("heading", level=1)).to_have_text(
         text("Ticket %(number)s is registered") % {"number": ticket.number})
-    expect(page.locator("main")).to_contain_text(text("First response due"))
-    expect(page.locator("main")).not_to_contain_text(text("We will respond by"))
+    expect(page.locator("main dl.facts dt").nth(1)).to_have_text(text("First response due"))
+    expect(page.locator("main")).not_to_contain_text(text("Quote the ticket number when you call us."
+                                                          " You can follow the progress, add information and"
+                                                          " confirm the fix on the ticket's page."))
 
     page.get_by_role("link", name=text("Open the ticket")).click()
     page.locator("summary", has_text=text("Assign")).click()

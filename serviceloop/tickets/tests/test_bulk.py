@@ -142,9 +142,10 @@ def test_the_query_count_of_a_bulk_assign_grows_by_a_fixed_number_per_ticket(wor
     assert response.status_code == 302
     assert Ticket.objects.filter(owner=world.alice).count() == count
     # Pinned: the session and the form's checks, then each ticket's own assign (lock, save, event, SLA
-    # clock, notifications). Measured 6 + 10 per ticket (12 before ticket_assign handed the owner to the
-    # notification); a change to either is a change to look at.
-    per_ticket, fixed = 10, 6
+    # clock, notifications, the dashboard's counts). Measured 6 + 13 per ticket: 12 before ticket_assign
+    # handed the owner to the notification, 10 after, 13 with the dashboard's dims (analytics/dims.py: the
+    # stored dims read locked, written, the day's counts moved); a change to either is a change to look at.
+    per_ticket, fixed = 13, 6
     assert len(queries) <= fixed + per_ticket * count, len(queries)
 
 
