@@ -274,7 +274,9 @@ def test_an_agent_registers_a_phone_call_assigns_it_and_replies(page, live_world
     page.locator("summary", has_text=text("Assign")).click()
     page.get_by_label(text("Owner"), exact=True).select_option(label=str(live_world.eric))
     page.get_by_role("button", name=text("Save"), exact=True).first.click()
-    expect(page.locator(".messages")).to_contain_text(text("Saved."))
+    # The message says to whom (已指派给 …), not just 已保存。
+    assigned = text("Assigned to %(to)s.") % {"to": str(live_world.eric)}
+    expect(page.locator(".messages")).to_contain_text(assigned)
     page.locator("summary", has_text=text("Reply to the customer")).click()
     page.get_by_label(text("Reply to the customer"), exact=True).fill("您好，已安排工程师上门检查。")
     page.get_by_role("button", name=text("Send"), exact=True).click()

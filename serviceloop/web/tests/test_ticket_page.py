@@ -385,6 +385,13 @@ def test_an_engineer_cannot_assign_and_nothing_is_written(world):
     assert db_snapshot() == before
 
 
+def test_after_assigning_the_message_says_to_whom(world):
+    ticket = world.ticket()
+    response = login("alice").post(f"/tickets/{ticket.number}/assign/", {"assign-owner": world.eric.pk},
+                                   follow=True)
+    assert f"已指派给 {world.eric}。" in response.content.decode()
+
+
 def test_a_customer_cannot_be_made_a_co_handler(world):
     ticket = world.ticket()
     before = db_snapshot()

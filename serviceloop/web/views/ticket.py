@@ -527,6 +527,9 @@ def ticket_assign(request, number: str):
             services.ticket_set_co_handlers(
                 ticket=ticket, actor=request.user, users=list(data["co_handlers"])
             )
+        # Say to whom (已指派给 张伟 · 硬件组), not just that something was saved.
+        to = " · ".join(str(x) for x in (data["owner"], data["group"]) if x is not None)
+        return _("Assigned to %(to)s.") % {"to": to} if to else _("Unassigned.")
 
     return _act(request, number, AssignForm, perform)
 
