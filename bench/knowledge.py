@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from figures import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -59,11 +61,6 @@ WORDS = [
 CODES = ["E101", "E203", "E500", "0x80070005", "PWR-01", "X-3000", "ERR-42"]
 QUERIES = {"code": "E101", "two_chars": "电源",
            "sentence": "我们的设备今天早上电源指示灯一直不亮，重启以后还是黑屏，屏幕上提示 E101"}
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
 
 
 def main() -> None:

@@ -21,30 +21,16 @@ Prints one JSON line per figure. Every loop is bounded; nothing but the local da
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
+from figures import emit, manage, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields, ensure_ascii=False, default=str), flush=True)
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
-
-
-def manage(*args: str) -> str:
-    return subprocess.run([PY, str(ROOT / "manage.py"), *args], cwd=ROOT, check=True, capture_output=True,
-                          text=True, env=os.environ.copy()).stdout
 
 
 class _Rollback(Exception):

@@ -34,16 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from figures import emit  # noqa: E402 - this folder is first on sys.path when run
+
 from serviceloop.channels.tests import mails  # noqa: E402 - real MIME bytes, the tests' own builders
 from tests.dovecot import Dovecot, unavailable_reason  # noqa: E402
 
 PY = sys.executable
 FOLDER = "INBOX"
 KNOWN = [(f"客户联系人{i}", f"contact{i}@customer{i % 10}.cn") for i in range(50)]
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 def manage(env: dict, *args: str) -> str:

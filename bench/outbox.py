@@ -15,7 +15,6 @@ Only 127.0.0.1 is contacted; the loops are bounded by the number of deliveries a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -23,12 +22,10 @@ import threading
 import time
 from pathlib import Path
 
+from figures import emit
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 def main() -> None:

@@ -25,7 +25,6 @@ written into the data directory given).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -33,11 +32,9 @@ import threading
 import time
 from pathlib import Path
 
+from figures import emit
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields, ensure_ascii=False, default=str), flush=True)
 
 
 def rss_anon_mb(pid: int | str = "self") -> float:

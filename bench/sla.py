@@ -16,7 +16,6 @@ Every loop is bounded in count; the script touches only its own database.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -25,17 +24,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from figures import emit, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields, ensure_ascii=False, default=str), flush=True)
-
-
-def percentile(values, pct):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
 
 
 def main() -> None:

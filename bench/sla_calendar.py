@@ -25,6 +25,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from figures import emit, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -39,15 +41,6 @@ moved = calendar_sla_recompute(calendar_id=int(sys.argv[1]), since=date.fromisof
                                until=date.fromisoformat(sys.argv[2]))
 print(json.dumps({"moved": moved, "seconds": round(time.perf_counter() - started, 2)}))
 """
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields, ensure_ascii=False, default=str), flush=True)
-
-
-def percentile(values, pct):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
 
 
 def main() -> None:
